@@ -1,0 +1,472 @@
+//===- VllmOps.cpp - vllm dialect operations ------------------------------===//
+//
+// Part of the vllm-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Verifiers (tagged with the constraint of docs/SPEC.md they check), builders,
+// the custom syntax of rms_norm_quant and canonicalization patterns.
+//
+//===----------------------------------------------------------------------===//
+
+#include "vllm-mlir/Dialect/Vllm/IR/VllmOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+using namespace mlir::vllm;
+
+#define GET_OP_CLASSES
+#include "vllm-mlir/Dialect/Vllm/IR/VllmOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Shared verification
+//===----------------------------------------------------------------------===//
+
+/// Prints a shape as `?x7168` for diagnostics.
+static std::string shapeString(ArrayRef<int64_t> shape) {
+  std::string result;
+  llvm::raw_string_ostream os(result);
+  llvm::interleave(
+      shape, os,
+      [&](int64_t dim) {
+        if (ShapedType::isDynamic(dim))
+          os << "?";
+        else
+          os << dim;
+      },
+      "x");
+  return result;
+}
+
+/// C1, C2: the input/weight/epsilon contract of every norm. `exactRank2`
+/// is set for ops that also quantize (their scales are indexed by row).
+static LogicalResult verifyNormOperands(Operation *op, RankedTensorType input,
+                                        RankedTensorType weight,
+                                        APFloat epsilon, bool exactRank2) {
+  if (exactRank2 ? input.getRank() != 2 : input.getRank() < 2)
+    return op->emitOpError("(C1) expects the input to have ")
+           << (exactRank2 ? "rank 2 [M, H]" : "rank >= 2 [..., H]")
+           << ", got rank " << input.getRank();
+  int64_t hidden = input.getShape().back();
+  if (ShapedType::isDynamic(hidden))
+    return op->emitOpError("(C1) the hidden size (last dimension) must be "
+                           "static");
+  if (weight.getRank() != 1)
+    return op->emitOpError("(C1) expects a rank-1 weight, got rank ")
+           << weight.getRank();
+  if (weight.getDimSize(0) != hidden)
+    return op->emitOpError("(C1) weight length ")
+           << weight.getDimSize(0) << " does not match the hidden size "
+           << hidden;
+  if (weight.getElementType() != input.getElementType())
+    return op->emitOpError("(C1) weight element type ")
+           << weight.getElementType()
+           << " differs from the input element type "
+           << input.getElementType();
+  if (epsilon.isNaN() || epsilon.isNegative() || epsilon.isZero() ||
+      epsilon.isInfinity())
+    return op->emitOpError("(C2) epsilon must be positive and finite");
+  return success();
+}
+
+/// C5, C7, C8: the quantization contract shared by quantize and
+/// rms_norm_quant, given the [M, H] input the quantizer sees.
+static LogicalResult verifyQuantization(Operation *op, RankedTensorType input,
+                                        Value scale, QuantSchemeAttr scheme,
+                                        RankedTensorType output,
+                                        RankedTensorType scales) {
+  int64_t rows = input.getDimSize(0);
+  int64_t hidden = input.getDimSize(1);
+  if (output.getShape() != input.getShape())
+    return op->emitOpError("quantized output shape ")
+           << shapeString(output.getShape())
+           << " differs from the input shape "
+           << shapeString(input.getShape());
+  if (scheme.isPerGroup() && hidden % scheme.getGroupSize() != 0)
+    return op->emitOpError("(C5) hidden size ")
+           << hidden << " is not a multiple of the group size "
+           << scheme.getGroupSize();
+
+  ScaleFormatAttr expected = scheme.getScaleFormat();
+  if (scheme.isStatic()) {
+    if (!scale)
+      return op->emitOpError("(C7) static_per_tensor quantization requires a "
+                             "scale operand");
+    auto scaleType = cast<RankedTensorType>(scale.getType());
+    RankedTensorType expectedType = expected.getScaleType(rows, hidden);
+    if (scaleType != expectedType)
+      return op->emitOpError("(C7) the static scale must have type ")
+             << expectedType << ", got " << scaleType;
+  } else if (scale) {
+    return op->emitOpError("(C7) only static_per_tensor quantization takes a "
+                           "scale operand");
+  }
+
+  ScaleFormatAttr actual = getScaleFormat(scales);
+  if (!actual)
+    return op->emitOpError("(C8) the scales result must carry the encoding ")
+           << expected << " of the scheme";
+  if (actual != expected)
+    return op->emitOpError("(C8) the scales result is encoded as ")
+           << actual << " but the scheme " << scheme << " produces "
+           << expected;
+  if (scales.getElementType() != expected.getElementType())
+    return op->emitOpError("(C8) scales in format ")
+           << expected << " have element type " << expected.getElementType()
+           << ", got " << scales.getElementType();
+  SmallVector<int64_t> expectedShape = expected.getScaleShape(rows, hidden);
+  if (scales.getShape() != ArrayRef<int64_t>(expectedShape))
+    return op->emitOpError("(C8) scales in format ")
+           << expected << " for a " << shapeString(input.getShape())
+           << " input have shape " << shapeString(expectedShape) << ", got "
+           << shapeString(scales.getShape());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// RMSNormOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RMSNormOp::verify() {
+  auto input = cast<RankedTensorType>(getInput().getType());
+  if (failed(verifyNormOperands(*this, input,
+                                cast<RankedTensorType>(getWeight().getType()),
+                                getEpsilon(), /*exactRank2=*/false)))
+    return failure();
+  if (getResult().getType() != input)
+    return emitOpError("(C3) result type ")
+           << getResult().getType() << " differs from the input type "
+           << input;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// FusedAddRMSNormOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult FusedAddRMSNormOp::verify() {
+  auto input = cast<RankedTensorType>(getInput().getType());
+  if (failed(verifyNormOperands(*this, input,
+                                cast<RankedTensorType>(getWeight().getType()),
+                                getEpsilon(), /*exactRank2=*/false)))
+    return failure();
+  if (getResidual().getType() != input)
+    return emitOpError("(C4) residual type ")
+           << getResidual().getType() << " differs from the input type "
+           << input;
+  if (getResult().getType() != input || getResidualOut().getType() != input)
+    return emitOpError("(C3) result types must equal the input type ")
+           << input;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// QuantizeOp
+//===----------------------------------------------------------------------===//
+
+/// The fp8 tensor type with the shape of `input`.
+static RankedTensorType getFP8Type(Value input) {
+  auto type = cast<RankedTensorType>(input.getType());
+  return RankedTensorType::get(type.getShape(),
+                               Float8E4M3FNType::get(type.getContext()));
+}
+
+/// The scale tensor type a scheme produces for `input` (the static scale's
+/// own type for static_per_tensor).
+static Type getScalesType(Value input, Value scale, QuantSchemeAttr scheme) {
+  if (scheme.isStatic() && scale)
+    return scale.getType();
+  auto type = cast<RankedTensorType>(input.getType());
+  return scheme.getScaleFormat().getScaleType(type.getDimSize(0),
+                                              type.getDimSize(1));
+}
+
+void QuantizeOp::build(OpBuilder &builder, OperationState &state, Value input,
+                       Value scale, QuantSchemeAttr scheme) {
+  build(builder, state, getFP8Type(input), getScalesType(input, scale, scheme),
+        input, scale, scheme);
+}
+
+LogicalResult QuantizeOp::verify() {
+  auto input = cast<RankedTensorType>(getInput().getType());
+  if (input.getRank() != 2)
+    return emitOpError("(C1) expects a rank-2 input [M, H], got rank ")
+           << input.getRank();
+  if (ShapedType::isDynamic(input.getDimSize(1)))
+    return emitOpError("(C1) the hidden size (last dimension) must be static");
+  return verifyQuantization(*this, input, getScale(), getScheme(),
+                            cast<RankedTensorType>(getOutput().getType()),
+                            cast<RankedTensorType>(getScales().getType()));
+}
+
+namespace {
+/// The scales result of a static quantization is its scale operand: forward
+/// it so consumers read the operand and the result becomes dead.
+template <typename OpTy>
+struct ForwardStaticScale : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.getScheme().isStatic() || !op.getScale() ||
+        op.getScales().use_empty() ||
+        op.getScale().getType() != op.getScales().getType())
+      return failure();
+    rewriter.replaceAllUsesWith(op.getScales(), op.getScale());
+    return success();
+  }
+};
+} // namespace
+
+void QuantizeOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                             MLIRContext *context) {
+  results.add<ForwardStaticScale<QuantizeOp>>(context);
+}
+
+//===----------------------------------------------------------------------===//
+// RMSNormQuantOp
+//===----------------------------------------------------------------------===//
+
+void RMSNormQuantOp::build(OpBuilder &builder, OperationState &state,
+                           Value input, Value weight, Value residual,
+                           Value scale, FloatAttr epsilon,
+                           QuantSchemeAttr scheme, bool returnNormalized) {
+  state.addOperands(input);
+  state.addOperands(weight);
+  if (residual)
+    state.addOperands(residual);
+  if (scale)
+    state.addOperands(scale);
+  state.addTypes({getFP8Type(input), getScalesType(input, scale, scheme)});
+  if (residual)
+    state.addTypes(input.getType());
+  if (returnNormalized)
+    state.addTypes(input.getType());
+  Properties &props = state.getOrAddProperties<Properties>();
+  props.epsilon = epsilon;
+  props.scheme = scheme;
+  props.operandSegmentSizes = {1, 1, residual ? 1 : 0, scale ? 1 : 0};
+  props.resultSegmentSizes = {1, 1, residual ? 1 : 0, returnNormalized ? 1 : 0};
+}
+
+// Syntax:
+//   vllm.rms_norm_quant %x, %w [residual(%r)] [scale(%s)] as <scheme>
+//       attr-dict : (operand types) -> (result types)
+ParseResult RMSNormQuantOp::parse(OpAsmParser &parser, OperationState &result) {
+  OpAsmParser::UnresolvedOperand input, weight, residual, scale;
+  bool hasResidual = false, hasScale = false;
+  if (parser.parseOperand(input) || parser.parseComma() ||
+      parser.parseOperand(weight))
+    return failure();
+  if (succeeded(parser.parseOptionalKeyword("residual"))) {
+    hasResidual = true;
+    if (parser.parseLParen() || parser.parseOperand(residual) ||
+        parser.parseRParen())
+      return failure();
+  }
+  if (succeeded(parser.parseOptionalKeyword("scale"))) {
+    hasScale = true;
+    if (parser.parseLParen() || parser.parseOperand(scale) ||
+        parser.parseRParen())
+      return failure();
+  }
+  QuantSchemeAttr scheme;
+  if (parser.parseKeyword("as") ||
+      parser.parseCustomAttributeWithFallback(scheme, Type{}))
+    return failure();
+  SMLoc attrLoc = parser.getCurrentLocation();
+  if (parser.parseOptionalAttrDict(result.attributes))
+    return failure();
+  if (result.attributes.get("operandSegmentSizes") ||
+      result.attributes.get("resultSegmentSizes"))
+    return parser.emitError(attrLoc, "segment sizes are implied by the syntax");
+  SMLoc typeLoc = parser.getCurrentLocation();
+  FunctionType type;
+  if (parser.parseColonType(type))
+    return failure();
+
+  SmallVector<OpAsmParser::UnresolvedOperand> operands = {input, weight};
+  if (hasResidual)
+    operands.push_back(residual);
+  if (hasScale)
+    operands.push_back(scale);
+  if (parser.resolveOperands(operands, type.getInputs(), typeLoc,
+                             result.operands))
+    return failure();
+
+  // Results: q, scales, residual_out (iff residual), normalized (optional).
+  unsigned fixedResults = 2 + (hasResidual ? 1 : 0);
+  unsigned numResults = type.getNumResults();
+  if (numResults != fixedResults && numResults != fixedResults + 1)
+    return parser.emitError(typeLoc, "expected ")
+           << fixedResults << " results (q, scales"
+           << (hasResidual ? ", residual_out" : "") << ") or "
+           << fixedResults + 1 << " with the normalized tensor, got "
+           << numResults;
+  result.addTypes(type.getResults());
+  Properties &props = result.getOrAddProperties<Properties>();
+  props.scheme = scheme;
+  props.operandSegmentSizes = {1, 1, hasResidual ? 1 : 0, hasScale ? 1 : 0};
+  props.resultSegmentSizes = {1, 1, hasResidual ? 1 : 0,
+                              numResults == fixedResults ? 0 : 1};
+  return success();
+}
+
+void RMSNormQuantOp::print(OpAsmPrinter &printer) {
+  printer << " " << getInput() << ", " << getWeight();
+  if (getResidual())
+    printer << " residual(" << getResidual() << ")";
+  if (getScale())
+    printer << " scale(" << getScale() << ")";
+  printer << " as ";
+  printer.printStrippedAttrOrType(getScheme());
+  printer.printOptionalAttrDict((*this)->getAttrs(),
+                                {getSchemeAttrName(), "operandSegmentSizes",
+                                 "resultSegmentSizes"});
+  printer << " : ";
+  printer.printFunctionalType(*this);
+}
+
+LogicalResult RMSNormQuantOp::verify() {
+  auto input = cast<RankedTensorType>(getInput().getType());
+  if (failed(verifyNormOperands(*this, input,
+                                cast<RankedTensorType>(getWeight().getType()),
+                                getEpsilon(), /*exactRank2=*/true)))
+    return failure();
+  if (getResidual() && getResidual().getType() != input)
+    return emitOpError("(C4) residual type ")
+           << getResidual().getType() << " differs from the input type "
+           << input;
+  if (static_cast<bool>(getResidual()) != static_cast<bool>(getResidualOut()))
+    return emitOpError("returns residual_out if and only if it takes a "
+                       "residual");
+  if (getResidualOut() && getResidualOut().getType() != input)
+    return emitOpError("(C3) residual_out type must equal the input type ")
+           << input;
+  if (getNormalized() && getNormalized().getType() != input)
+    return emitOpError("(C3) the normalized result type must equal the input "
+                       "type ")
+           << input;
+  return verifyQuantization(*this, input, getScale(), getScheme(),
+                            cast<RankedTensorType>(getOutput().getType()),
+                            cast<RankedTensorType>(getScales().getType()));
+}
+
+namespace {
+/// Drops the normalized result when nothing reads it: the kernel then
+/// writes one tensor fewer.
+struct DropUnusedNormalized : OpRewritePattern<RMSNormQuantOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RMSNormQuantOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.getNormalized() || !op.getNormalized().use_empty())
+      return failure();
+    auto newOp = RMSNormQuantOp::create(
+        rewriter, op.getLoc(), op.getInput(), op.getWeight(), op.getResidual(),
+        op.getScale(), op.getEpsilonAttr(), op.getScheme(),
+        /*returnNormalized=*/false);
+    SmallVector<Value> replacements(newOp->getResults());
+    replacements.push_back(Value());
+    rewriter.replaceOp(op, replacements);
+    return success();
+  }
+};
+} // namespace
+
+void RMSNormQuantOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                                 MLIRContext *context) {
+  results.add<ForwardStaticScale<RMSNormQuantOp>, DropUnusedNormalized>(
+      context);
+}
+
+//===----------------------------------------------------------------------===//
+// ScaledMatmulOp
+//===----------------------------------------------------------------------===//
+
+/// C10: the activation scale formats the GEMM of `chip` consumes.
+static bool chipConsumes(Chip chip, ScaleFormatAttr format) {
+  if (!format.isGroup())
+    return true;
+  switch (chip) {
+  case Chip::SM100a:
+    return format.isPacked();
+  case Chip::SM90a:
+    return !format.isPacked() && format.getLayout() == ScaleLayout::MNMajor &&
+           format.getAlign() == 4;
+  }
+  return false;
+}
+
+LogicalResult ScaledMatmulOp::verify() {
+  auto aType = cast<RankedTensorType>(getA().getType());
+  auto bType = cast<RankedTensorType>(getB().getType());
+  auto dType = cast<RankedTensorType>(getResult().getType());
+  if (aType.getRank() != 2 || bType.getRank() != 2 || dType.getRank() != 2)
+    return emitOpError("expects rank-2 A [M, K], B [N, K] and result [M, N]");
+  int64_t rows = aType.getDimSize(0), depth = aType.getDimSize(1);
+  int64_t cols = bType.getDimSize(0);
+  if (ShapedType::isDynamic(depth) || ShapedType::isDynamic(cols) ||
+      ShapedType::isDynamic(bType.getDimSize(1)))
+    return emitOpError("K and N must be static");
+  if (bType.getDimSize(1) != depth)
+    return emitOpError("A has K = ")
+           << depth << " but B [N, K] has K = " << bType.getDimSize(1);
+  if (dType.getDimSize(0) != rows || dType.getDimSize(1) != cols)
+    return emitOpError("result shape ")
+           << shapeString(dType.getShape()) << " does not match [M, N] = "
+           << shapeString({rows, cols});
+
+  ScaleFormatAttr aFormat = getScaleFormat(getAScales().getType());
+  ScaleFormatAttr bFormat = getScaleFormat(getBScales().getType());
+  if (!aFormat || !bFormat)
+    return emitOpError("(C8) scale operands must carry a #vllm.scales "
+                       "encoding that states their format");
+  if (aFormat.getGranularity() == ScaleGranularity::Block)
+    return emitOpError("activation scales must be per-group, per-row or "
+                       "per-tensor, got ")
+           << aFormat;
+  if (aFormat.isGroup() && aFormat.getGroupSize() != 128)
+    return emitOpError("activation scale groups must be 1x128, got 1x")
+           << aFormat.getGroupSize();
+  if (bFormat.isGroup())
+    return emitOpError("weight scales must be 128x128 blocks, per-row or "
+                       "per-tensor, got ")
+           << bFormat;
+  if (bFormat.getGranularity() == ScaleGranularity::Block &&
+      (bFormat.getBlockRows() != 128 || bFormat.getBlockCols() != 128))
+    return emitOpError("weight scale blocks must be 128x128, got ")
+           << bFormat.getBlockRows() << "x" << bFormat.getBlockCols();
+  if ((aFormat.isGroup() ||
+       bFormat.getGranularity() == ScaleGranularity::Block) &&
+      depth % 128 != 0)
+    return emitOpError("(C10) block scaling requires K % 128 == 0, got K = ")
+           << depth;
+
+  auto checkScales = [&](StringRef name, Value scales, ScaleFormatAttr format,
+                         int64_t scaledRows) -> LogicalResult {
+    auto type = cast<RankedTensorType>(scales.getType());
+    SmallVector<int64_t> shape = format.getScaleShape(scaledRows, depth);
+    if (type.getElementType() != format.getElementType() ||
+        type.getShape() != ArrayRef<int64_t>(shape))
+      return emitOpError("(C8) ")
+             << name << " in format " << format << " must be "
+             << format.getScaleType(scaledRows, depth) << ", got " << type;
+    return success();
+  };
+  if (failed(checkScales("activation scales", getAScales(), aFormat, rows)) ||
+      failed(checkScales("weight scales", getBScales(), bFormat, cols)))
+    return failure();
+
+  if (std::optional<Chip> chip = getChip()) {
+    if (!chipConsumes(*chip, aFormat))
+      return emitOpError("(C10) the GEMM on ")
+             << stringifyChip(*chip) << " consumes activation scales as "
+             << (*chip == Chip::SM100a
+                     ? "ue8m0_packed, mn_major, align 4"
+                     : "f32 or ue8m0_f32, mn_major, align 4")
+             << ", got " << aFormat;
+  }
+  return success();
+}
