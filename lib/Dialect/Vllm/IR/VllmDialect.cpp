@@ -58,9 +58,9 @@ static bool isSupportedGroupSize(int64_t groupSize) {
   return groupSize == 32 || groupSize == 64 || groupSize == 128;
 }
 
-/// Parses `, <encoding>, <layout> [, align N]` after a group size.
+/// Parses `, <encoding>, <layout>` after a group size.
 static ParseResult parseGroupTail(AsmParser &parser, ScaleEncoding &encoding,
-                                  ScaleLayout &layout, int64_t &align) {
+                                  ScaleLayout &layout) {
   StringRef encodingName, layoutName;
   SMLoc encodingLoc = parser.getCurrentLocation();
   if (parser.parseComma() || parser.parseKeyword(&encodingName))
@@ -79,10 +79,34 @@ static ParseResult parseGroupTail(AsmParser &parser, ScaleEncoding &encoding,
     return parser.emitError(layoutLoc, "unknown scale layout '")
            << layoutName << "' (expected row_major or mn_major)";
   layout = *maybeLayout;
-  align = 1;
-  if (succeeded(parser.parseOptionalComma())) {
-    if (parser.parseKeyword("align") || parser.parseInteger(align))
+  return success();
+}
+
+/// Parses the trailing `, align N` and (when `upperBound` is non-null)
+/// `, upper_bound = F` options in any order.
+static ParseResult parseTrailingOptions(AsmParser &parser, int64_t &align,
+                                        FloatAttr *upperBound) {
+  while (succeeded(parser.parseOptionalComma())) {
+    StringRef key;
+    SMLoc keyLoc = parser.getCurrentLocation();
+    if (parser.parseKeyword(&key))
       return failure();
+    if (key == "align") {
+      if (parser.parseInteger(align))
+        return failure();
+      continue;
+    }
+    if (key == "upper_bound" && upperBound) {
+      double value;
+      if (parser.parseEqual() || parser.parseFloat(value))
+        return failure();
+      *upperBound =
+          FloatAttr::get(Float32Type::get(parser.getContext()), value);
+      continue;
+    }
+    return parser.emitError(keyLoc, "unexpected option '")
+           << key << "' (expected align"
+           << (upperBound ? " or upper_bound" : "") << ")";
   }
   return success();
 }
@@ -184,7 +208,8 @@ Attribute ScaleFormatAttr::parse(AsmParser &parser, Type) {
   case ScaleGranularity::Group:
     blockRows = 1;
     if (parser.parseInteger(blockCols) ||
-        parseGroupTail(parser, encoding, layout, align))
+        parseGroupTail(parser, encoding, layout) ||
+        parseTrailingOptions(parser, align, /*upperBound=*/nullptr))
       return {};
     break;
   case ScaleGranularity::Block: {
@@ -316,18 +341,12 @@ Attribute QuantSchemeAttr::parse(AsmParser &parser, Type) {
   ScaleLayout layout = ScaleLayout::RowMajor;
   if (*kind == QuantKind::PerGroup) {
     if (parser.parseInteger(groupSize) ||
-        parseGroupTail(parser, encoding, layout, align))
+        parseGroupTail(parser, encoding, layout))
       return {};
   }
   FloatAttr upperBound;
-  if (succeeded(parser.parseOptionalComma())) {
-    double value;
-    if (parser.parseKeyword("upper_bound") || parser.parseEqual() ||
-        parser.parseFloat(value))
-      return {};
-    upperBound = FloatAttr::get(Float32Type::get(ctx), value);
-  }
-  if (parser.parseGreater())
+  if (parseTrailingOptions(parser, align, &upperBound) ||
+      parser.parseGreater())
     return {};
   return getChecked([&] { return parser.emitError(loc); }, ctx, *kind,
                     groupSize, encoding, layout, align, upperBound);

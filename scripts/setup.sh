@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the toolchain (Debian 12: LLVM/MLIR 22 from Debian's registry),
+# configures and builds vllm-mlir into build/.
+#   VLLM_BUILD_DIR   build directory (default: build)
+#   VLLM_SKIP_APT=1  skip apt-get (toolchain already installed)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${VLLM_BUILD_DIR:-build}
+LLVM_PREFIX=/usr/lib/llvm-22
+
+step() { printf '\n==> %s\n' "$*"; }
+
+if [[ "${VLLM_SKIP_APT:-0}" != 1 ]]; then
+  packages=(llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 ninja-build cmake python3)
+  missing=()
+  for p in "${packages[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    step "Installing ${missing[*]}"
+    SUDO=""
+    [[ $(id -u) -ne 0 ]] && SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    step "Toolchain already installed"
+  fi
+fi
+
+step "Configuring ($BUILD_DIR)"
+start=$(date +%s)
+cmake -G Ninja -S . -B "$BUILD_DIR" \
+  -DMLIR_DIR=$LLVM_PREFIX/lib/cmake/mlir \
+  -DLLVM_EXTERNAL_LIT=$LLVM_PREFIX/bin/lit \
+  -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
+  -DVLLM_MLIR_WERROR=${VLLM_MLIR_WERROR:-ON} >"$BUILD_DIR.configure.log" 2>&1 ||
+  { cat "$BUILD_DIR.configure.log"; exit 1; }
+
+step "Building (ninja, $(nproc) jobs)"
+ninja -C "$BUILD_DIR"
+echo "build finished in $(($(date +%s) - start)) s"
