@@ -28,14 +28,15 @@ if [[ "${VLLM_SKIP_APT:-0}" != 1 ]]; then
 fi
 
 step "Configuring ($BUILD_DIR)"
+mkdir -p "$BUILD_DIR"
 start=$(date +%s)
 cmake -G Ninja -S . -B "$BUILD_DIR" \
   -DMLIR_DIR=$LLVM_PREFIX/lib/cmake/mlir \
   -DLLVM_EXTERNAL_LIT=$LLVM_PREFIX/bin/lit \
   -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
-  -DVLLM_MLIR_WERROR=${VLLM_MLIR_WERROR:-ON} >"$BUILD_DIR.configure.log" 2>&1 ||
-  { cat "$BUILD_DIR.configure.log"; exit 1; }
+  -DVLLM_MLIR_WERROR=${VLLM_MLIR_WERROR:-ON} >"$BUILD_DIR/configure.log" 2>&1 ||
+  { cat "$BUILD_DIR/configure.log"; exit 1; }
 
 step "Building (ninja, $(nproc) jobs)"
 ninja -C "$BUILD_DIR"
