@@ -17,6 +17,7 @@ function(vllm_mlir_add_library name)
   target_include_directories(${name} PUBLIC
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
     $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}/include>
-    $<INSTALL_INTERFACE:include>)
+    $<INSTALL_INTERFACE:include>
+    ${MLIR_INCLUDE_DIRS} ${LLVM_INCLUDE_DIRS})
   set_property(GLOBAL APPEND PROPERTY VLLM_MLIR_LIBS ${name})
 endfunction()

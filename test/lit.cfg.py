@@ -9,7 +9,7 @@ from lit.llvm.subst import ToolSubst
 
 config.name = "VLLM_MLIR"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".mlir"]
+config.suffixes = [".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.vllm_mlir_obj_root, "test")
 config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
@@ -17,6 +17,9 @@ config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%vllm_src", config.vllm_mlir_src_root))
 config.substitutions.append(("%vllm_lib", config.vllm_mlir_lib_dir))
+config.substitutions.append(("%vllm_obj", config.vllm_mlir_obj_root))
+config.substitutions.append(("%mlir_cmake_dir", config.mlir_cmake_dir))
+config.substitutions.append(("%host_cxx", config.host_cxx))
 
 # Captures must not leak between CHECK-LABEL blocks.
 config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
