@@ -1,0 +1,290 @@
+//===- FuseNormQuant.cpp - fuse RMSNorm and FP8 quantization --------------===//
+//
+// Part of the vllm-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// vllm-fuse-norm-quant: (fused_add_)rms_norm + quantize -> rms_norm_quant.
+// The fused op is by definition the function of the sequence it replaces
+// (SPEC.md 3.4, C9); what this file has to get right is the plumbing around
+// it: which quantize to take, where to put the fused op so that every value
+// still dominates its users, and how to give every other user of the norm's
+// results an equal value (rank-2 or expanded back to the batch shape).
+//
+//===----------------------------------------------------------------------===//
+
+#include "vllm-mlir/Dialect/Vllm/IR/VllmOps.h"
+#include "vllm-mlir/Dialect/Vllm/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Rewrite/FrozenRewritePatternSet.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::vllm {
+#define GEN_PASS_DEF_VLLMFUSENORMQUANTPASS
+#include "vllm-mlir/Dialect/Vllm/Transforms/Passes.h.inc"
+} // namespace mlir::vllm
+
+using namespace mlir;
+using namespace mlir::vllm;
+
+namespace {
+
+/// What the rewrite needs from either norm op.
+struct NormView {
+  Operation *op;
+  Value input;
+  Value weight;
+  Value residual; // null for rms_norm
+  FloatAttr epsilon;
+  Value result;
+  Value residualOut; // null for rms_norm
+};
+
+NormView getView(RMSNormOp op) {
+  return {op,      op.getInput(),       op.getWeight(),
+          Value(), op.getEpsilonAttr(), op.getResult(),
+          Value()};
+}
+
+NormView getView(FusedAddRMSNormOp op) {
+  return {op,
+          op.getInput(),
+          op.getWeight(),
+          op.getResidual(),
+          op.getEpsilonAttr(),
+          op.getResult(),
+          op.getResidualOut()};
+}
+
+/// A quantize of the normalized tensor, possibly through the one
+/// collapse_shape that flattens the leading (batch) dimensions.
+struct Candidate {
+  QuantizeOp quantize;
+  tensor::CollapseShapeOp collapse; // null when the norm is already [M, H]
+};
+
+/// True for `[[0, ..., r-2], [r-1]]` on a rank r >= 3 source: all leading
+/// dimensions become the rows and the hidden dimension is kept. The norm is
+/// row-wise, so it commutes with exactly this reshape.
+bool isRowFlattening(tensor::CollapseShapeOp collapse) {
+  if (collapse.getSrcType().getRank() < 3 ||
+      collapse.getResultType().getRank() != 2)
+    return false;
+  SmallVector<ReassociationIndices> groups = collapse.getReassociationIndices();
+  return groups.size() == 2 && groups[1].size() == 1;
+}
+
+/// True when `value`, used by an op of `block`, is available before `op`,
+/// which is in `block` too.
+bool isAvailableBefore(Value value, Operation *op) {
+  Operation *def = value.getDefiningOp();
+  // A block argument used in this block is either one of its own arguments
+  // or comes from a dominating block or an enclosing region.
+  if (!def)
+    return true;
+  // Defined in another block yet used here: it dominates this whole block.
+  if (def->getBlock() != op->getBlock())
+    return true;
+  return def->isBeforeInBlock(op);
+}
+
+/// True when the user `owner` of a value that will be replaced is at or
+/// after `point` (both in one block), i.e. a value defined at `point`
+/// dominates it.
+bool isAtOrAfter(Operation *owner, Operation *point) {
+  Operation *ancestor = point->getBlock()->findAncestorOpInBlock(*owner);
+  // A user in another block of the region is dominated by the norm's block,
+  // hence by anything in it.
+  if (!ancestor)
+    return true;
+  return ancestor == point || point->isBeforeInBlock(ancestor);
+}
+
+template <typename NormOp> struct FuseNormQuant : OpRewritePattern<NormOp> {
+  using OpRewritePattern<NormOp>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(NormOp normOp,
+                                PatternRewriter &rewriter) const override {
+    NormView norm = getView(normOp);
+    Block *block = normOp->getBlock();
+    auto normType = cast<RankedTensorType>(norm.result.getType());
+
+    // Quantizes of the normalized tensor in the same block.
+    SmallVector<Candidate, 2> candidates;
+    for (Operation *user : norm.result.getUsers()) {
+      if (user->getBlock() != block)
+        continue;
+      if (auto quantize = dyn_cast<QuantizeOp>(user)) {
+        if (quantize.getInput() == norm.result)
+          candidates.push_back({quantize, nullptr});
+        continue;
+      }
+      auto collapse = dyn_cast<tensor::CollapseShapeOp>(user);
+      if (!collapse || !isRowFlattening(collapse))
+        continue;
+      for (Operation *collapseUser : collapse.getResult().getUsers()) {
+        auto quantize = dyn_cast<QuantizeOp>(collapseUser);
+        if (quantize && quantize->getBlock() == block &&
+            quantize.getInput() == collapse.getResult())
+          candidates.push_back({quantize, collapse});
+      }
+    }
+    if (candidates.empty())
+      return rewriter.notifyMatchFailure(normOp, "no quantize of the result "
+                                                 "in the same block");
+
+    // With several quantizes (e.g. two schemes), take the first in block
+    // order that can be fused; the others then read the normalized result of
+    // the fused op.
+    if (candidates.size() > 1)
+      llvm::sort(candidates, [](const Candidate &a, const Candidate &b) {
+        return a.quantize->isBeforeInBlock(b.quantize);
+      });
+    for (const Candidate &candidate : candidates) {
+      if (succeeded(fuse(norm, normType, candidate, rewriter)))
+        return success();
+    }
+    return rewriter.notifyMatchFailure(normOp,
+                                       "no quantize can be fused in place");
+  }
+
+private:
+  /// Fuses `norm` with `candidate` or returns failure without touching the
+  /// IR.
+  LogicalResult fuse(const NormView &norm, RankedTensorType normType,
+                     const Candidate &candidate,
+                     PatternRewriter &rewriter) const {
+    QuantizeOp quantize = candidate.quantize;
+    tensor::CollapseShapeOp collapse = candidate.collapse;
+    Value quantInput = quantize.getInput();
+    auto quantInputType = cast<RankedTensorType>(quantInput.getType());
+    QuantSchemeAttr scheme = quantize.getScheme();
+    Value scale = quantize.getScale();
+
+    // The fused op must produce exactly the quantize's result types.
+    auto outputType =
+        RankedTensorType::get(quantInputType.getShape(),
+                              Float8E4M3FNType::get(rewriter.getContext()));
+    Type scalesType =
+        scheme.isStatic() && scale
+            ? scale.getType()
+            : Type(scheme.getScaleFormat().getScaleType(
+                  quantInputType.getDimSize(0), quantInputType.getDimSize(1)));
+    if (quantize.getOutput().getType() != outputType ||
+        quantize.getScales().getType() != scalesType)
+      return failure();
+
+    // Uses that will read a value of the fused op instead of the norm's.
+    // `isChain` excludes the collapse/quantize being fused.
+    auto isChain = [&](OpOperand &use) {
+      Operation *owner = use.getOwner();
+      return owner == quantize.getOperation() ||
+             (collapse && owner == collapse.getOperation());
+    };
+    bool normalizedUsed = false;
+    for (OpOperand &use : norm.result.getUses())
+      normalizedUsed |= !isChain(use);
+    bool collapsedUsed = false;
+    if (collapse)
+      for (OpOperand &use : collapse.getResult().getUses())
+        collapsedUsed |= !isChain(use);
+
+    // Put the fused op where the norm is, so that it dominates every user of
+    // the norm's results. A static scale defined after the norm forces it to
+    // the quantize, which then has to precede every such user.
+    Operation *insertionPoint = norm.op;
+    if (scale && !isAvailableBefore(scale, norm.op)) {
+      insertionPoint = quantize;
+      auto dominated = [&](Value value) {
+        if (!value)
+          return true;
+        for (OpOperand &use : value.getUses())
+          if (!isChain(use) && !isAtOrAfter(use.getOwner(), insertionPoint))
+            return false;
+        return true;
+      };
+      if (!dominated(norm.result) || !dominated(norm.residualOut) ||
+          (collapse && !dominated(collapse.getResult())))
+        return failure();
+    }
+
+    Location loc = rewriter.getFusedLoc({norm.op->getLoc(), quantize.getLoc()});
+    rewriter.setInsertionPoint(insertionPoint);
+    Value input = norm.input;
+    Value residual = norm.residual;
+    SmallVector<ReassociationIndices> groups;
+    if (collapse) {
+      groups = collapse.getReassociationIndices();
+      input = tensor::CollapseShapeOp::create(rewriter, loc, quantInputType,
+                                              input, groups);
+      if (residual)
+        residual = tensor::CollapseShapeOp::create(
+            rewriter, loc, quantInputType, residual, groups);
+    }
+    auto fused = RMSNormQuantOp::create(
+        rewriter, loc, input, norm.weight, residual, scale, norm.epsilon,
+        scheme, /*returnNormalized=*/normalizedUsed || collapsedUsed);
+
+    // Values of the original (batch) shape for the users of the norm; the
+    // dynamic sizes are read off the norm's input.
+    SmallVector<OpFoldResult> sizes;
+    auto expand = [&](Value value) -> Value {
+      if (!collapse)
+        return value;
+      if (sizes.empty())
+        sizes = tensor::getMixedSizes(rewriter, loc, norm.input);
+      return tensor::ExpandShapeOp::create(rewriter, loc, normType, value,
+                                           groups, sizes);
+    };
+    if (collapsedUsed)
+      rewriter.replaceUsesWithIf(collapse.getResult(), fused.getNormalized(),
+                                 [&](OpOperand &use) { return !isChain(use); });
+    if (normalizedUsed)
+      rewriter.replaceUsesWithIf(norm.result, expand(fused.getNormalized()),
+                                 [&](OpOperand &use) { return !isChain(use); });
+    if (norm.residualOut && !norm.residualOut.use_empty())
+      rewriter.replaceAllUsesWith(norm.residualOut,
+                                  expand(fused.getResidualOut()));
+
+    rewriter.replaceOp(quantize, {fused.getOutput(), fused.getScales()});
+    if (collapse)
+      rewriter.eraseOp(collapse);
+    rewriter.eraseOp(norm.op);
+    return success();
+  }
+};
+
+struct VllmFuseNormQuantPass
+    : vllm::impl::VllmFuseNormQuantPassBase<VllmFuseNormQuantPass> {
+  LogicalResult initialize(MLIRContext *context) override {
+    RewritePatternSet set(context);
+    populateVllmFuseNormQuantPatterns(set);
+    patterns = std::move(set);
+    return success();
+  }
+
+  void runOnOperation() override {
+    // Only the fusion patterns: no folding and no region simplification, so
+    // the pass changes nothing but the sequences it fuses.
+    GreedyRewriteConfig config;
+    config.enableFolding(false).setRegionSimplificationLevel(
+        GreedySimplifyRegionLevel::Disabled);
+    // Every rewrite removes a norm, so the driver converges; as for the
+    // canonicalizer, hitting the iteration limit would not make the IR
+    // wrong, so it is not an error.
+    (void)applyPatternsGreedily(getOperation(), patterns, config);
+  }
+
+  FrozenRewritePatternSet patterns;
+};
+
+} // namespace
+
+void mlir::vllm::populateVllmFuseNormQuantPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<FuseNormQuant<RMSNormOp>, FuseNormQuant<FusedAddRMSNormOp>>(
+      patterns.getContext());
+}
