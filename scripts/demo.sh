@@ -22,3 +22,22 @@ ops "$OUT/model.verified.mlir"
 echo "  first layer:"
 grep -m 6 -E 'vllm\.' "$OUT/model.verified.mlir" | cut -c1-180 | sed 's/^ */    /'
 echo "  wrote $OUT/model.verified.mlir"
+
+for chip in sm_100a sm_90a; do
+  banner "2. Fuse and pick the scale layout for $chip"
+  /usr/bin/time -f "  %e s, %M KB max RSS" "$OPT" "$MODEL" \
+    --vllm-fusion-pipeline="chip=$chip" --mlir-timing \
+    -o "$OUT/model.fused.$chip.mlir" 2>"$OUT/fusion.$chip.timing" ||
+    { cat "$OUT/fusion.$chip.timing"; exit 1; }
+  grep -E 'VllmSelectScaleLayoutPass|VllmFuseNormQuantPass|Total' \
+    "$OUT/fusion.$chip.timing" | sed 's/^ */  /'
+  echo "  ops after:"
+  ops "$OUT/model.fused.$chip.mlir"
+  echo "  the attention-input site of layer 0 is now one fused op whose scales"
+  echo "  are in the layout the $chip GEMM consumes:"
+  grep -m 1 -E 'vllm\.rms_norm_quant' "$OUT/model.fused.$chip.mlir" |
+    grep -oE 'as <[^>]*>|-> \(tensor<[^)]*\)' | sed 's/^/    /'
+  grep -m 1 -oE 'scaled_matmul .* chip <[a-z0-9_]+>' "$OUT/model.fused.$chip.mlir" |
+    grep -oE 'chip <[a-z0-9_]+>' | sed 's/^/    matmuls: /'
+  echo "  wrote $OUT/model.fused.$chip.mlir"
+done

@@ -34,5 +34,5 @@ if config.ptxas_executable and os.path.exists(config.ptxas_executable):
     config.substitutions.append(("%ptxas", config.ptxas_executable))
 
 tool_dirs = [config.vllm_mlir_tools_dir, config.llvm_tools_dir]
-tools = ["vllm-opt", "vllm-capi-test", "mlir-opt", "mlir-translate"]
+tools = ["vllm-opt", "vllm-capi-test", "mlir-opt", "mlir-translate", "not"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

@@ -5,7 +5,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "vllm-mlir/InitAll.h"
+#include "vllm-mlir/Conversion/Passes.h"
 #include "vllm-mlir/Dialect/Vllm/IR/VllmDialect.h"
+#include "vllm-mlir/Dialect/Vllm/Transforms/Passes.h"
+#include "vllm-mlir/Pipelines/CompilePipeline.h"
+#include "vllm-mlir/Pipelines/FusionPipeline.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -32,8 +36,14 @@ void vllm::registerAllDialects(DialectRegistry &registry) {
                   NVVM::NVVMDialect, math::MathDialect, memref::MemRefDialect,
                   scf::SCFDialect, tensor::TensorDialect,
                   vector::VectorDialect>();
+  vllm::registerVllmGpuPipelineDependencies(registry);
 }
 
-void vllm::registerAllPasses() {}
+void vllm::registerAllPasses() {
+  vllm::registerVllmPasses();
+  vllm::registerVllmFusionPipeline();
+  vllm::registerVllmConversionPasses();
+  vllm::registerVllmGpuPipeline();
+}
 
 const char *vllm::getVersionString() { return VLLM_MLIR_VERSION_STRING; }

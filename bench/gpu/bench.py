@@ -1,0 +1,642 @@
+#!/usr/bin/env python3
+"""Benchmarks vllm-mlir's fused RMSNorm + FP8 quantize kernels against peers.
+
+Runs on the GPU machine (docs/gpu-testing.md). It loads the compiled
+benchmark kernels (bench/gpu/kernels, built here with and without the fusion
+pipeline) with ctypes, calls them on PyTorch tensors on PyTorch's current
+stream, and times in the same run:
+
+  ours      benchfused_*  the explicit fused op, fusion-pipeline library
+  pass      bench_*       the op sequence, fused by the compiler
+  unfused   bench_*       the op sequence from the NO_FUSION library
+  eager     torch eager: the same computation written from docs/SPEC.md
+  compile   torch.compile (Inductor) of that same Python function
+  copy      an elementwise copy kernel: the bandwidth ceiling
+
+Timing: CUDA-graph replays of one call per rotating input set (all sets
+together > 3x the L2 where memory allows; rows where they do not are marked),
+warm-up first, median of repeated replays, divided by the number of calls.
+Bytes are the minimum the computation must move: read 2*M*H (x) + 2*H (w)
+[+ 2*M*H residual in, + 2*M*H residual out], write M*H (q) + the scale
+buffer. Before timing, every variant is spot-checked against the eager peer
+(bit-exactness is the numerics suite's job; this is a sanity check) and our
+three builds are compared with each other bit for bit (SPEC C9).
+
+The table goes to stdout and to OUT/bench.md (OUT: --out, else $OUT, else
+.); raw numbers to OUT/bench.json.
+"""
+
+import argparse
+import ctypes
+import datetime
+import json
+import math
+import os
+import statistics
+import sys
+import time
+
+# ---------------------------------------------------------------------------
+# Variants (no torch needed here, so --self-test runs anywhere)
+# ---------------------------------------------------------------------------
+
+VARIANTS = {
+    # name: (kind, group, encoding)
+    "spt": ("static", 0, None),
+    "tok": ("token", 0, None),
+    "g128f32": ("group", 128, "f32"),
+    "g128ue8f32": ("group", 128, "ue8m0_f32"),
+    "g128ue8pk": ("group", 128, "ue8m0_packed"),
+}
+DEFAULT_M = [1, 16, 128, 512, 2048, 4096, 8192, 16384]
+DEFAULT_H = [4096, 7168]
+EPS = 1e-6
+STATIC_SCALE = 0.01
+MIN_SCALE = 1.0 / (448.0 * 512.0)
+FP8_MAX = 448.0
+
+
+def roundup(v, a):
+    return (v + a - 1) // a * a
+
+
+def scale_shape(variant, M, H):
+    """(shape, is_int32) of the scale output (MN-major, align 4 for groups)."""
+    kind, g, enc = VARIANTS[variant]
+    if kind == "static":
+        return (1,), False
+    if kind == "token":
+        return (M,), False
+    G = H // g
+    if enc == "ue8m0_packed":
+        return ((G + 3) // 4, roundup(M, 4)), True
+    return (G, roundup(M, 4)), False
+
+
+def min_bytes(variant, M, H, residual):
+    """The fewest bytes the computation must read and write."""
+    shape, _ = scale_shape(variant, M, H)
+    scale_bytes = 4 * math.prod(shape)
+    b = 2 * M * H + 2 * H + M * H + scale_bytes
+    if residual:
+        b += 2 * M * H + 2 * M * H
+    if VARIANTS[variant][0] == "static":
+        b += 4  # the scale operand
+    return b
+
+
+def function_name(prefix, variant, residual, H):
+    return "%s_%s_%s_h%d" % (prefix, variant, "res" if residual else "nores", H)
+
+
+class MemRef1(ctypes.Structure):
+    _fields_ = [("allocated", ctypes.c_void_p), ("aligned", ctypes.c_void_p),
+                ("offset", ctypes.c_int64), ("sizes", ctypes.c_int64 * 1),
+                ("strides", ctypes.c_int64 * 1)]
+
+
+class MemRef2(ctypes.Structure):
+    _fields_ = [("allocated", ctypes.c_void_p), ("aligned", ctypes.c_void_p),
+                ("offset", ctypes.c_int64), ("sizes", ctypes.c_int64 * 2),
+                ("strides", ctypes.c_int64 * 2)]
+
+
+def memref(ptr, shape, strides):
+    """MLIR's ranked memref descriptor for a device buffer."""
+    cls = MemRef1 if len(shape) == 1 else MemRef2
+    d = cls()
+    d.allocated = ptr
+    d.aligned = ptr
+    d.offset = 0
+    for i, (s, st) in enumerate(zip(shape, strides)):
+        d.sizes[i] = s
+        d.strides[i] = st
+    return d
+
+
+def fmt_us(v):
+    if v is None:
+        return "-"
+    return "%.2f" % v if v < 100 else "%.1f" % v
+
+
+def fmt_ratio(a, b):
+    if a is None or b is None or b <= 0:
+        return "-"
+    return "%.2fx" % (a / b)
+
+
+COLUMNS = ["variant", "res", "H", "M", "floor us", "ours us", "TB/s",
+           "% ceil", "pass us", "unfused us", "eager us", "compile us",
+           "unfused/ours", "eager/ours", "compile/ours", "note"]
+
+
+def table_rows(results, ceiling):
+    rows = []
+    for r in results:
+        ours = r.get("ours")
+        tbs = r["bytes"] / (ours * 1e-6) / 1e12 if ours else None
+        floor = r["bytes"] / (ceiling * 1e12) * 1e6 if ceiling else None
+        rows.append([
+            r["variant"], "yes" if r["residual"] else "no", str(r["H"]),
+            str(r["M"]), fmt_us(floor), fmt_us(ours),
+            "%.2f" % tbs if tbs else "-",
+            "%.0f%%" % (100 * tbs / ceiling) if tbs and ceiling else "-",
+            fmt_us(r.get("pass")), fmt_us(r.get("unfused")),
+            fmt_us(r.get("eager")), fmt_us(r.get("compile")),
+            fmt_ratio(r.get("unfused"), ours), fmt_ratio(r.get("eager"), ours),
+            fmt_ratio(r.get("compile"), ours), r.get("note", "")])
+    return rows
+
+
+def markdown_table(rows):
+    out = ["| " + " | ".join(COLUMNS) + " |",
+           "|" + "|".join("---" for _ in COLUMNS) + "|"]
+    for row in rows:
+        out.append("| " + " | ".join(row) + " |")
+    return "\n".join(out)
+
+
+def self_test():
+    """Checks the torch-free parts (run in CI)."""
+    assert ctypes.sizeof(MemRef1) == 8 * 5
+    assert ctypes.sizeof(MemRef2) == 8 * 7
+    d = memref(0x1000, (5, 7), (7, 1))
+    assert (d.sizes[0], d.sizes[1], d.strides[0], d.strides[1]) == (5, 7, 7, 1)
+    # SPEC 3.3's example: M = 257, H = 256 -> 1 x 260 packed words.
+    assert scale_shape("g128ue8pk", 257, 256) == ((1, 260), True)
+    assert scale_shape("g128f32", 257, 7168) == ((56, 260), False)
+    assert scale_shape("tok", 5, 4096) == ((5,), False)
+    # M = 1, H = 4096, per-group f32: 8192 + 8192 + 4096 + 4 * 32 * 4.
+    assert min_bytes("g128f32", 1, 4096, False) == 8192 + 8192 + 4096 + 512
+    assert min_bytes("tok", 2, 4096, True) == (
+        2 * 2 * 4096 + 2 * 4096 + 2 * 4096 + 4 * 2 + 4 * 2 * 4096)
+    assert function_name("benchfused", "spt", True, 7168) == \
+        "benchfused_spt_res_h7168"
+    rows = table_rows([{"variant": "tok", "residual": False, "H": 4096,
+                        "M": 1, "bytes": 4.24e6, "ours": 2.0, "eager": 8.0}],
+                      4.24)
+    assert rows[0][4] == "1.00" and rows[0][6] == "2.12", rows
+    assert rows[0][13] == "4.00x", rows
+    md = markdown_table(rows)
+    assert md.count("\n") == 2
+    print("bench.py self-test: OK")
+    return 0
+
+
+def check_libs(lib_dir):
+    """Checks that both benchmark libraries export every function this
+    script calls (no torch or GPU needed; module loading may fail)."""
+    ctypes.CDLL(os.path.join(lib_dir, "libvllm_runtime.so"),
+                mode=ctypes.RTLD_GLOBAL)
+    missing = found = 0
+    for name in ("libvllm_bench_kernels.so", "libvllm_bench_kernels_unfused.so"):
+        lib = ctypes.CDLL(os.path.join(lib_dir, name))
+        for H in DEFAULT_H:
+            for variant in VARIANTS:
+                for residual in (False, True):
+                    for prefix in ("bench", "benchfused"):
+                        symbol = "_mlir_ciface_" + function_name(
+                            prefix, variant, residual, H)
+                        if hasattr(lib, symbol):
+                            found += 1
+                        else:
+                            missing += 1
+                            print("missing: %s in %s" % (symbol, name))
+    print("%d entry points found, %d missing" % (found, missing))
+    return 1 if missing else 0
+
+
+# ---------------------------------------------------------------------------
+# Everything below needs torch and a GPU.
+# ---------------------------------------------------------------------------
+
+def load_libraries(lib_dir, torch):
+    rt = ctypes.CDLL(os.path.join(lib_dir, "libvllm_runtime.so"),
+                     mode=ctypes.RTLD_GLOBAL)
+    rt.vllmrtGetLastError.restype = ctypes.c_char_p
+    rt.vllmrtClearError.restype = ctypes.c_int
+    libs = {}
+    for key, name in (("fused", "libvllm_bench_kernels.so"),
+                      ("unfused", "libvllm_bench_kernels_unfused.so")):
+        path = os.path.join(lib_dir, name)
+        if not os.path.exists(path):
+            print("warning: %s not found: '%s' columns will be empty"
+                  % (path, key))
+            continue
+        libs[key] = ctypes.CDLL(path)  # RTLD_LOCAL: same names in both.
+    err = rt.vllmrtGetLastError()
+    if err:
+        print("warning: runtime error while loading kernels: %s"
+              % err.decode())
+        rt.vllmrtClearError()
+    return rt, libs
+
+
+class Ours:
+    """Calls a compiled function on torch tensors."""
+
+    def __init__(self, lib, name, torch):
+        self.torch = torch
+        self.name = name
+        self.fn = getattr(lib, "_mlir_ciface_" + name)
+        self.fn.restype = None
+
+    def __call__(self, *tensors):
+        descs = [memref(t.data_ptr(), tuple(t.shape), tuple(t.stride()))
+                 for t in tensors]
+        stream = self.torch.cuda.current_stream().cuda_stream
+        self.fn(ctypes.c_void_p(stream),
+                *[ctypes.c_void_p(ctypes.addressof(d)) for d in descs])
+
+
+def make_peer(torch, variant, residual):
+    """The computation written from docs/SPEC.md in torch (eager peer; also
+    what torch.compile compiles)."""
+    kind, g, enc = VARIANTS[variant]
+    fp8 = torch.float8_e4m3fn
+
+    def encode(v):
+        # E(v): saturating, round-to-nearest-even (torch's cast rounds to
+        # nearest even but does not saturate).
+        return v.clamp(-FP8_MAX, FP8_MAX).to(fp8)
+
+    def fn(x, w, r=None, s=None):
+        res_out = None
+        if residual:
+            x = (x.float() + r.float()).to(x.dtype)
+            res_out = x
+        xf = x.float()
+        rr = 1.0 / torch.sqrt(xf.pow(2).mean(dim=-1, keepdim=True) + EPS)
+        y = ((xf * rr) * w.float()).to(x.dtype).float()
+        M, H = y.shape
+        if kind == "static":
+            q = encode(y * (1.0 / s))
+            scales = s
+        elif kind == "token":
+            a = y.abs().amax(dim=-1)
+            sc = (a / FP8_MAX).clamp(min=MIN_SCALE)
+            q = encode(y / sc[:, None])
+            scales = sc
+        else:
+            G = H // g
+            yg = y.view(M, G, g)
+            a = yg.abs().amax(dim=-1).clamp(min=1e-10)
+            sc = a / FP8_MAX
+            if enc != "f32":
+                bits = sc.clamp(min=1e-10).view(torch.int32)
+                e = ((bits >> 23) & 0xFF) + ((bits & 0x7FFFFF) != 0).to(
+                    torch.int32)
+                sc = (e << 23).view(torch.float32)
+            q = encode(yg / sc[..., None]).view(M, H)
+            mpad = roundup(M, 4)
+            if enc == "ue8m0_packed":
+                kp = (G + 3) // 4
+                b = torch.zeros(mpad, kp * 4, dtype=torch.uint8,
+                                device=y.device)
+                b[:M, :G] = e.to(torch.uint8)
+                scales = b.view(torch.int32).t().contiguous()
+            else:
+                scales = torch.zeros(G, mpad, dtype=torch.float32,
+                                     device=y.device)
+                scales[:, :M] = sc.t()
+        return (q, scales, res_out) if residual else (q, scales)
+
+    return fn
+
+
+class Inputs:
+    """One input set and the outputs our functions write into."""
+
+    def __init__(self, torch, variant, residual, M, H, gen):
+        dev = "cuda"
+        self.x = (torch.randn(M, H, device=dev, generator=gen) *
+                  2.0).to(torch.bfloat16)
+        self.w = (0.5 + torch.rand(H, device=dev, generator=gen)).to(
+            torch.bfloat16)
+        self.r = (torch.randn(M, H, device=dev, generator=gen).to(
+            torch.bfloat16) if residual else None)
+        self.s = (torch.full((1,), STATIC_SCALE, device=dev,
+                             dtype=torch.float32)
+                  if VARIANTS[variant][0] == "static" else None)
+        shape, is_int = scale_shape(variant, M, H)
+        self.q = torch.empty(M, H, device=dev, dtype=torch.uint8)
+        self.scales = torch.empty(shape, device=dev,
+                                  dtype=torch.int32 if is_int else torch.float32)
+        self.res_out = torch.empty(M, H, device=dev,
+                                   dtype=torch.bfloat16) if residual else None
+
+    def ours_args(self):
+        ins = [self.x, self.w] + ([self.r] if self.r is not None else []) + (
+            [self.s] if self.s is not None else [])
+        outs = [self.q, self.scales] + (
+            [self.res_out] if self.res_out is not None else [])
+        return ins + outs
+
+    def peer_args(self):
+        return (self.x, self.w, self.r, self.s)
+
+    def set_bytes(self):
+        total = 0
+        for t in [self.x, self.w, self.r, self.s, self.q, self.scales,
+                  self.res_out]:
+            if t is not None:
+                total += t.numel() * t.element_size()
+        return total
+
+
+def time_calls(torch, calls, repeats, warmup, use_graph=True):
+    """Median microseconds per call of `calls` (one per input set)."""
+    stream = torch.cuda.Stream()
+    stream.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(stream):
+        for c in calls[:min(3, len(calls))]:
+            c()
+    torch.cuda.current_stream().wait_stream(stream)
+    torch.cuda.synchronize()
+    graph = None
+    if use_graph:
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            for c in calls:
+                c()
+        run = graph.replay
+    else:
+        def run():
+            for c in calls:
+                c()
+    for _ in range(warmup):
+        run()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(repeats):
+        start = torch.cuda.Event(enable_timing=True)
+        end = torch.cuda.Event(enable_timing=True)
+        start.record()
+        run()
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end) * 1000.0 / len(calls))
+    del graph
+    return statistics.median(times)
+
+
+def measure(torch, calls, repeats, warmup):
+    """Graph timing; falls back to a plain loop if capture fails."""
+    try:
+        return time_calls(torch, calls, repeats, warmup, True), ""
+    except Exception as e:  # noqa: BLE001  (report and carry on)
+        torch.cuda.synchronize()
+        msg = str(e).splitlines()[0][:80] if str(e) else type(e).__name__
+        try:
+            return time_calls(torch, calls, repeats, warmup, False), \
+                "no graph (%s)" % msg
+        except Exception as e2:  # noqa: BLE001
+            return None, "failed (%s)" % str(e2).splitlines()[0][:80]
+
+
+def copy_ceiling(torch, repeats):
+    """TB/s (bytes read + written) of an elementwise copy kernel."""
+    n = 512 * 1024 * 1024 // 2  # 512 MB of bf16, far beyond the L2.
+    src = torch.randn(n, device="cuda").to(torch.bfloat16)
+    dst = torch.empty_like(src)
+    # torch.neg is one vectorized elementwise kernel (a plain copy_ would be
+    # a cudaMemcpy, which runs on the copy engines).
+    nbytes = 2 * src.numel() * src.element_size()
+    us, _ = measure(torch, [lambda: torch.neg(src, out=dst)] * 4, repeats, 2)
+    memcpy_us, _ = measure(torch, [lambda: dst.copy_(src)] * 4, repeats, 2)
+    tbs = nbytes / (us * 1e-6) / 1e12 if us else 0.0
+    memcpy_tbs = nbytes / (memcpy_us * 1e-6) / 1e12 if memcpy_us else 0.0
+    del src, dst
+    torch.cuda.empty_cache()
+    return tbs, memcpy_tbs
+
+
+def spot_check(torch, rt, impls, peer, inp, residual, is_packed):
+    """Our outputs vs the eager peer (sanity) and our builds vs each other
+    (bit-exact). Returns a short status string."""
+    outs = {}
+    for key, f in impls.items():
+        inp.q.fill_(0xFF)
+        inp.scales.fill_(-1)
+        if residual:
+            inp.res_out.fill_(float("nan"))
+        f(*inp.ours_args())
+        torch.cuda.synchronize()
+        err = rt.vllmrtGetLastError()
+        if err:
+            rt.vllmrtClearError()
+            return "%s: runtime error: %s" % (key, err.decode()[:120])
+        outs[key] = [inp.q.clone(), inp.scales.clone()] + (
+            [inp.res_out.clone()] if residual else [])
+    problems = []
+    keys = list(outs)
+    for k in keys[1:]:
+        for a, b in zip(outs[keys[0]], outs[k]):
+            if not torch.equal(a.view(torch.uint8), b.view(torch.uint8)):
+                problems.append("%s != %s (C9)" % (k, keys[0]))
+                break
+    ref = peer(*inp.peer_args())
+    torch.cuda.synchronize()
+    ours = outs[keys[0]]
+    q_diff = (ours[0] != ref[0].view(torch.uint8)).float().mean().item()
+    if q_diff > 1e-3:
+        problems.append("q differs from eager at %.3f%% of elements"
+                        % (100 * q_diff))
+    # y may differ from eager's by an ulp (summation order), which can move
+    # a scale (a power of two, for UE8M0) now and then: allow a few.
+    if is_packed:
+        s_diff = (ours[1] != ref[1]).float().mean().item()
+    else:
+        s_diff = (~torch.isclose(ours[1], ref[1].float(), rtol=1e-2,
+                                 atol=0)).float().mean().item()
+    if s_diff > 1e-2:
+        problems.append("scales differ from eager at %.2f%% of entries"
+                        % (100 * s_diff))
+    if residual and not torch.equal(ours[2], ref[2]):
+        problems.append("residual_out differs from eager")
+    return "; ".join(problems) if problems else "ok"
+
+
+def run(args):
+    try:
+        import torch  # noqa: PLC0415  (only on the GPU machine)
+    except ImportError:
+        print("no torch: skipped")
+        return 0
+    if not torch.cuda.is_available():
+        print("no GPU: skipped")
+        return 0
+    props = torch.cuda.get_device_properties(0)
+    l2 = getattr(props, "L2_cache_size", 60 * 1024 * 1024) or 60 * 1024 * 1024
+    print("device: %s, %d SMs, L2 %d MiB; torch %s"
+          % (props.name, props.multi_processor_count, l2 >> 20,
+             torch.__version__))
+    rt, libs = load_libraries(args.lib_dir, torch)
+    if "fused" not in libs and "unfused" not in libs:
+        print("error: no benchmark kernel library in %s" % args.lib_dir)
+        return 1
+    ceiling, memcpy_tbs = copy_ceiling(torch, args.repeats)
+    print("copy ceiling: %.2f TB/s (elementwise kernel, read + write); "
+          "cudaMemcpy D2D %.2f TB/s" % (ceiling, memcpy_tbs))
+    gen = torch.Generator(device="cuda")
+    gen.manual_seed(args.seed)
+    results = []
+    compiled = {}
+    for H in args.h:
+        for variant in args.variants:
+            for residual in (False, True):
+                peer = make_peer(torch, variant, residual)
+                impls = {}
+                if "fused" in libs:
+                    impls["ours"] = Ours(libs["fused"], function_name(
+                        "benchfused", variant, residual, H), torch)
+                    impls["pass"] = Ours(libs["fused"], function_name(
+                        "bench", variant, residual, H), torch)
+                if "unfused" in libs:
+                    impls["unfused"] = Ours(libs["unfused"], function_name(
+                        "bench", variant, residual, H), torch)
+                key = (variant, residual, H)
+                if not args.no_compile and key not in compiled:
+                    compiled[key] = torch.compile(peer, dynamic=True)
+                for M in args.m:
+                    t0 = time.time()
+                    one = Inputs(torch, variant, residual, M, H, gen)
+                    n_sets = max(2, min(args.max_sets, math.ceil(
+                        3 * l2 / one.set_bytes())))
+                    sets = [one] + [Inputs(torch, variant, residual, M, H, gen)
+                                    for _ in range(n_sets - 1)]
+                    r = {"variant": variant, "residual": residual, "H": H,
+                         "M": M, "bytes": min_bytes(variant, M, H, residual),
+                         "sets": n_sets}
+                    notes = []
+                    if n_sets * one.set_bytes() < 3 * l2:
+                        notes.append("L2-warm (%d sets)" % n_sets)
+                    if M in args.check_m or M == args.m[0]:
+                        status = spot_check(torch, rt, impls, peer, one,
+                                            residual,
+                                            VARIANTS[variant][2] ==
+                                            "ue8m0_packed")
+                        r["check"] = status
+                        if status != "ok":
+                            notes.append("CHECK: " + status)
+                    for name, f in impls.items():
+                        calls = [(lambda s=s, f=f: f(*s.ours_args()))
+                                 for s in sets]
+                        r[name], note = measure(torch, calls, args.repeats,
+                                                args.warmup)
+                        if note:
+                            notes.append("%s %s" % (name, note))
+                    peers = [("eager", peer)]
+                    if not args.no_compile:
+                        peers.append(("compile", compiled[key]))
+                    for name, f in peers:
+                        calls = [(lambda s=s, f=f: f(*s.peer_args()))
+                                 for s in sets]
+                        try:
+                            r[name], note = measure(torch, calls,
+                                                    args.repeats, args.warmup)
+                        except Exception as e:  # noqa: BLE001
+                            r[name], note = None, "failed (%s)" % (
+                                str(e).splitlines()[0][:80])
+                        if note:
+                            notes.append("%s %s" % (name, note))
+                    err = rt.vllmrtGetLastError()
+                    if err:
+                        notes.append("runtime error: %s" % err.decode()[:80])
+                        rt.vllmrtClearError()
+                    r["note"] = "; ".join(notes)
+                    results.append(r)
+                    del sets, one
+                    torch.cuda.empty_cache()
+                    row = table_rows([r], ceiling)[0]
+                    print("  " + "  ".join("%s=%s" % (c, v) for c, v in
+                                           zip(COLUMNS, row) if v not in
+                                           ("", "-")) +
+                          "  (%.1f s)" % (time.time() - t0), flush=True)
+    write_report(args, props, torch, ceiling, memcpy_tbs, results)
+    problems = [r for r in results if "CHECK" in r.get("note", "") or
+                "failed" in r.get("note", "")]
+    print("bench: %d rows, %d with problems (see the note column)"
+          % (len(results), len(problems)))
+    return 1 if problems else 0
+
+
+def write_report(args, props, torch, ceiling, memcpy_tbs, results):
+    rows = table_rows(results, ceiling)
+    header = [
+        "# vllm-mlir benchmark: fused RMSNorm + FP8 quantize",
+        "",
+        "- date: %s" % datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "- device: %s (%d SMs), torch %s, CUDA %s"
+        % (props.name, props.multi_processor_count, torch.__version__,
+           torch.version.cuda),
+        "- command: `%s`" % " ".join(sys.argv),
+        "- copy ceiling (elementwise kernel, read + write): %.2f TB/s; "
+        "cudaMemcpy D2D %.2f TB/s" % (ceiling, memcpy_tbs),
+        "- times: median of %d CUDA-graph replays (after %d warm-ups) over "
+        "rotating input sets, per call, in microseconds; floor = minimum "
+        "bytes / ceiling" % (args.repeats, args.warmup),
+        "- ours = explicit rms_norm_quant (fusion library); pass = the op "
+        "sequence fused by the compiler; unfused = the op sequence without "
+        "fusion; eager / compile = the same computation in torch eager / "
+        "torch.compile (Inductor, dynamic M)",
+        "",
+    ]
+    text = "\n".join(header) + markdown_table(rows) + "\n"
+    out_dir = args.out or os.environ.get("OUT") or "."
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, "bench.md"), "w") as f:
+        f.write(text)
+    with open(os.path.join(out_dir, "bench.json"), "w") as f:
+        json.dump({"ceiling_tbs": ceiling, "memcpy_tbs": memcpy_tbs,
+                   "device": props.name, "results": results}, f, indent=1)
+    print()
+    print(text)
+
+
+def parse_list(text, cast=int):
+    return [cast(v) for v in text.split(",") if v]
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--lib-dir", default=".carry/lib",
+                   help="folder with libvllm_runtime.so and the kernel "
+                        "libraries")
+    p.add_argument("--out", default=None)
+    p.add_argument("--m", type=parse_list, default=DEFAULT_M)
+    p.add_argument("--h", type=parse_list, default=DEFAULT_H)
+    p.add_argument("--variants", type=lambda t: parse_list(t, str),
+                   default=list(VARIANTS))
+    p.add_argument("--check-m", type=parse_list, default=[128],
+                   help="M values spot-checked (and the first M)")
+    p.add_argument("--repeats", type=int, default=15)
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--max-sets", type=int, default=256,
+                   help="cap on rotating input sets (small M)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-compile", action="store_true",
+                   help="skip the torch.compile peer")
+    p.add_argument("--quick", action="store_true",
+                   help="M in 1,128,4096 and H 7168 only")
+    p.add_argument("--self-test", action="store_true",
+                   help="check the torch-free parts and exit")
+    p.add_argument("--check-libs", action="store_true",
+                   help="check that the libraries in --lib-dir export every "
+                        "function, and exit")
+    args = p.parse_args()
+    if args.self_test:
+        return self_test()
+    if args.check_libs:
+        return check_libs(args.lib_dir)
+    for v in args.variants:
+        if v not in VARIANTS:
+            p.error("unknown variant %s (known: %s)" % (v, ", ".join(VARIANTS)))
+    if args.quick:
+        args.m, args.h = [1, 128, 4096], [7168]
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+//===- Passes.td - vllm conversion passes ------------------*- tablegen -*-===//
+//
+// Part of the vllm-mlir project.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef VLLM_MLIR_CONVERSION_PASSES_TD
+#define VLLM_MLIR_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+//===----------------------------------------------------------------------===//
+// convert-vllm-to-gpu
+//===----------------------------------------------------------------------===//
+
+def ConvertVllmToGPUPass : Pass<"convert-vllm-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "Lower vllm ops on tensors to GPU kernels and host launch "
+                "code on a caller-provided stream";
+  let description = [{
+    Turns every `func.func` whose body is made of vllm ops (plus
+    `tensor.collapse_shape` / `tensor.expand_shape` views) into a host
+    function in destination-passing style and generates the kernels it
+    launches into one `gpu.module @vllm_kernels` that records the target as
+    `#nvvm.target<chip = ..., features = ..., O = ...>`.
+
+    A function `@f(tensor inputs...) -> (tensor results...)` becomes
+
+    ```mlir
+    func.func @f(%stream: !llvm.ptr, %in0: memref<...>, ...,
+                 %out0: memref<...>, ...) attributes {llvm.emit_c_interface}
+    ```
+
+    so that, after lowering to LLVM, the host library exports
+    `_mlir_ciface_f(void *stream, StridedMemRef *in..., StridedMemRef *out...)`.
+    The results are buffers the caller allocated (device memory,
+    contiguous). Every launch, allocation (`gpu.alloc`), copy and free is
+    asynchronous on `stream`; nothing creates, synchronizes or destroys a
+    stream, so calls can be captured in CUDA graphs.
+
+    Kernels (SPEC.md sections 2 and 3):
+
+    - one row kernel per (fused) norm / quantize: one CTA per row, 16-byte
+      vector loads and stores, the row kept in registers, warp-shuffle
+      reductions with a shared-memory step only across warps; the block size
+      is chosen from H. The norm and the quantization code come from the
+      same generators in the fused and the unfused kernels, so both produce
+      identical bits (SPEC C9).
+    - dynamic per-tensor quantization: an amax kernel (atomic max on the f32
+      bits) and a quantize kernel.
+    - `scaled_matmul`: a tiled SIMT kernel with f32 accumulation per 128-wide
+      K block, decoding every activation and weight scale format.
+
+    Chip-specific code (UE8M0 conversion: `cvt.rp.satfinite.ue8m0x2.f32` on
+    sm_100a, integer bit arithmetic on sm_90a) is selected from `chip`; an
+    unsupported chip, PTX version or shape is diagnosed, never passed on to
+    the NVPTX backend.
+  }];
+  let options = [
+    Option<"chip", "chip", "std::string", /*default=*/"\"sm_100a\"",
+           "target chip: sm_90a or sm_100a">,
+    Option<"features", "features", "std::string", /*default=*/"\"\"",
+           "NVPTX target features, e.g. +ptx86 (empty: the chip's default)">,
+    Option<"optLevel", "opt-level", "unsigned", /*default=*/"3",
+           "optimization level (0-3) recorded in #nvvm.target">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::NVVM::NVVMDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
+//===----------------------------------------------------------------------===//
+// vllm-check-nvvm-target
+//===----------------------------------------------------------------------===//
+
+def VllmCheckNVVMTargetPass
+    : Pass<"vllm-check-nvvm-target", "::mlir::ModuleOp"> {
+  let summary = "Diagnose GPU code the NVPTX backend would abort on";
+  let description = [{
+    The NVPTX backend reports an LLVM fatal error (and aborts the process)
+    when a kernel uses an intrinsic the target chip lacks, for example the
+    `ue8m0x2` conversion on sm_90a. This pass runs before serialization and
+    turns such input into diagnostics: every `gpu.module` with an
+    `#nvvm.target` must name a supported chip and a PTX version that chip
+    accepts, and every NVVM operation it contains must be available on it.
+    It also diagnoses an invalid binary `format` option of the pipeline.
+  }];
+  let options = [
+    Option<"format", "format", "std::string", /*default=*/"\"\"",
+           "binary format the pipeline requested (checked when not empty)">,
+    Option<"missingPass", "missing-pass", "std::string", /*default=*/"\"\"",
+           "a pass the pipeline requested that is not registered (internal)">
+  ];
+}
+
+//===----------------------------------------------------------------------===//
+// vllm-dump-gpu-binary
+//===----------------------------------------------------------------------===//
+
+def VllmDumpGpuBinaryPass : Pass<"vllm-dump-gpu-binary", "::mlir::ModuleOp"> {
+  let summary = "Write the objects embedded in gpu.binary ops to a file";
+  let description = [{
+    Writes the payload of every `#gpu.object` of every `gpu.binary` (PTX
+    text for `format=ptx`, a cubin or fatbin otherwise) to `output` (`-` for
+    stdout), one after the other, without changing the IR. Used to hand PTX
+    to `ptxas -v` and to FileCheck it in tests.
+  }];
+  let options = [
+    Option<"output", "output", "std::string", /*default=*/"\"-\"",
+           "file to write the objects to (- for stdout)">
+  ];
+}
+
+#endif // VLLM_MLIR_CONVERSION_PASSES_TD

@@ -1,0 +1,360 @@
+//===- Codegen.cpp - shared emitters of the GPU lowering ------------------===//
+//
+// Part of the vllm-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The building blocks every kernel generator uses (reductions, FP8 encoding,
+// guarded vector memory access), the chip table lookup and the launch
+// configuration of row kernels.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Codegen.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+using namespace mlir::vllm;
+using namespace mlir::vllm::codegen;
+
+//===----------------------------------------------------------------------===//
+// Chip table
+//===----------------------------------------------------------------------===//
+
+static ArrayRef<const TargetChipInfo *> getChipTable() {
+  static const TargetChipInfo *table[] = {&getSM90aChipInfo(),
+                                          &getSM100aChipInfo()};
+  return table;
+}
+
+const TargetChipInfo *mlir::vllm::lookupTargetChip(StringRef name) {
+  for (const TargetChipInfo *info : getChipTable())
+    if (info->name == name)
+      return info;
+  return nullptr;
+}
+
+std::string mlir::vllm::getSupportedChipNames() {
+  return llvm::join(
+      llvm::map_range(getChipTable(),
+                      [](const TargetChipInfo *info) { return info->name; }),
+      ", ");
+}
+
+/// PTX ISA versions (times 10) LLVM 22's NVPTX backend knows that are new
+/// enough for the e4m3x2 conversion (PTX 7.8) every kernel uses.
+static bool isKnownPtxVersion(unsigned version) {
+  return version == 78 || (version >= 80 && version <= 88) || version == 90;
+}
+
+FailureOr<std::string> mlir::vllm::resolveTargetFeatures(
+    const TargetChipInfo &chip, StringRef features,
+    function_ref<InFlightDiagnostic()> emitError) {
+  if (features.trim().empty())
+    return chip.defaultFeatures.str();
+  SmallVector<StringRef> parts;
+  features.split(parts, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
+  unsigned ptx = 0;
+  for (StringRef part : parts) {
+    StringRef digits = part.trim();
+    unsigned version = 0;
+    if (!digits.consume_front("+ptx") || digits.getAsInteger(10, version)) {
+      emitError() << "unsupported NVPTX feature '" << part.trim()
+                  << "': expected one PTX version such as +ptx86";
+      return failure();
+    }
+    if (ptx != 0) {
+      emitError() << "more than one PTX version in features '" << features
+                  << "'";
+      return failure();
+    }
+    ptx = version;
+  }
+  if (!isKnownPtxVersion(ptx)) {
+    emitError() << "PTX ISA version " << ptx / 10 << "." << ptx % 10 << " (+ptx"
+                << ptx << ") is not supported: use +ptx78 .. +ptx88 or +ptx90";
+    return failure();
+  }
+  if (ptx < chip.minPtxVersion) {
+    emitError() << chip.name
+                << " requires PTX ISA >= " << chip.minPtxVersion / 10 << "."
+                << chip.minPtxVersion % 10 << " (+ptx" << chip.minPtxVersion
+                << "), got +ptx" << ptx;
+    return failure();
+  }
+  return ("+ptx" + Twine(ptx)).str();
+}
+
+LogicalResult mlir::vllm::verifyAvailableOn(Operation *op,
+                                            const TargetChipInfo &chip) {
+  // The FP8 conversions exist from sm_89 on; the UE8M0 ones from sm_100a.
+  auto requireUE8M0 = [&](Type type) -> LogicalResult {
+    if (!isa<Float8E8M0FNUType>(type) || chip.hasUE8M0Convert)
+      return success();
+    return op->emitOpError("converts to UE8M0 (cvt.*.ue8m0x2), which ")
+           << chip.name << " does not have (it needs sm_100a or later)";
+  };
+  auto requireSM89 = [&]() -> LogicalResult {
+    if (chip.smVersion >= 89)
+      return success();
+    return op->emitOpError("needs sm_89 or later, the target is ") << chip.name;
+  };
+  if (auto cvt = dyn_cast<NVVM::ConvertF32x2ToF8x2Op>(op))
+    return failure(failed(requireSM89()) ||
+                   failed(requireUE8M0(cvt.getDstTy())));
+  if (auto cvt = dyn_cast<NVVM::ConvertBF16x2ToF8x2Op>(op))
+    return failure(failed(requireSM89()) ||
+                   failed(requireUE8M0(cvt.getDstTy())));
+  if (isa<NVVM::ConvertF16x2ToF8x2Op, NVVM::ConvertF8x2ToF16x2Op,
+          NVVM::ConvertF8x2ToBF16x2Op>(op))
+    return requireSM89();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Small emitters
+//===----------------------------------------------------------------------===//
+
+Value codegen::constIndex(ImplicitLocOpBuilder &b, int64_t value) {
+  return arith::ConstantIndexOp::create(b, value);
+}
+
+Value codegen::constI32(ImplicitLocOpBuilder &b, int32_t value) {
+  return arith::ConstantIntOp::create(b, value, 32);
+}
+
+Value codegen::constF32(ImplicitLocOpBuilder &b, float value) {
+  return arith::ConstantFloatOp::create(b, b.getF32Type(), APFloat(value));
+}
+
+void codegen::emitIf(ImplicitLocOpBuilder &b, Value cond,
+                     function_ref<void()> body) {
+  if (!cond) {
+    body();
+    return;
+  }
+  auto ifOp = scf::IfOp::create(b, cond, /*withElseRegion=*/false);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+  body();
+}
+
+Value codegen::emitGuardedLoad(ImplicitLocOpBuilder &b, Value cond,
+                               VectorType type, Value memref,
+                               ValueRange indices, int64_t alignBytes) {
+  auto load = [&]() -> Value {
+    return vector::LoadOp::create(b, type, memref, indices,
+                                  /*nontemporal=*/false,
+                                  llvm::MaybeAlign(alignBytes));
+  };
+  if (!cond)
+    return load();
+  auto ifOp = scf::IfOp::create(b, TypeRange{type}, cond,
+                                /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  scf::YieldOp::create(b, load());
+  b.setInsertionPointToStart(ifOp.elseBlock());
+  Value zero = arith::ConstantOp::create(
+      b, type,
+      DenseElementsAttr::get(type, b.getZeroAttr(type.getElementType())));
+  scf::YieldOp::create(b, zero);
+  return ifOp.getResult(0);
+}
+
+void codegen::emitGuardedStore(ImplicitLocOpBuilder &b, Value cond, Value value,
+                               Value memref, ValueRange indices,
+                               int64_t alignBytes) {
+  emitIf(b, cond, [&] {
+    vector::StoreOp::create(b, value, memref, indices, /*nontemporal=*/false,
+                            llvm::MaybeAlign(alignBytes));
+  });
+}
+
+SmallVector<Value> codegen::extractAsF32(ImplicitLocOpBuilder &b,
+                                         Value vector) {
+  auto type = cast<VectorType>(vector.getType());
+  Type f32 = b.getF32Type();
+  if (type.getElementType() != f32)
+    vector =
+        arith::ExtFOp::create(b, VectorType::get(type.getShape(), f32), vector);
+  SmallVector<Value> values;
+  for (int64_t i = 0, e = type.getNumElements(); i < e; ++i)
+    values.push_back(vector::ExtractOp::create(b, vector, i));
+  return values;
+}
+
+Value codegen::truncToVector(ImplicitLocOpBuilder &b, ArrayRef<Value> values,
+                             Type elemType) {
+  auto f32Type =
+      VectorType::get({static_cast<int64_t>(values.size())}, b.getF32Type());
+  Value vector = vector::FromElementsOp::create(b, f32Type, values);
+  if (elemType.isF32())
+    return vector;
+  // One vector conversion: NVPTX emits the packed cvt.rn.{bf16,f16}x2.f32,
+  // which rounds to nearest even like the scalar one.
+  return arith::TruncFOp::create(
+      b, VectorType::get(f32Type.getShape(), elemType), vector);
+}
+
+Value codegen::emitFma(ImplicitLocOpBuilder &b, Value lhs, Value rhs,
+                       Value acc) {
+  return LLVM::FMAOp::create(b, lhs, rhs, acc);
+}
+
+Value codegen::emitAbs(ImplicitLocOpBuilder &b, Value value) {
+  Type i32 = b.getI32Type();
+  Value bits = arith::BitcastOp::create(b, i32, value);
+  Value magnitude = arith::AndIOp::create(b, bits, constI32(b, 0x7FFFFFFF));
+  return arith::BitcastOp::create(b, value.getType(), magnitude);
+}
+
+Value codegen::addWorkgroupBuffer(gpu::GPUFuncOp func, ArrayRef<int64_t> shape,
+                                  Type elemType) {
+  MLIRContext *ctx = func.getContext();
+  auto type = MemRefType::get(
+      shape, elemType, MemRefLayoutAttrInterface{},
+      gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup));
+  Value buffer = func.addWorkgroupAttribution(type, func.getLoc());
+  // The NVPTX load/store vectorizer merges the unrolled reads of a
+  // reduction buffer into 16-byte ld.shared.v4 while the global keeps its
+  // natural 4-byte alignment; a second buffer placed at a 4-byte offset then
+  // faults (CUDA_ERROR_MISALIGNED_ADDRESS). Align every buffer to 16 bytes.
+  func.setWorkgroupAttributionAttr(
+      func.getNumWorkgroupAttributions() - 1,
+      LLVM::LLVMDialect::getAlignAttrName(),
+      IntegerAttr::get(IntegerType::get(ctx, 64), 16));
+  return buffer;
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+Value codegen::emitCombine(ImplicitLocOpBuilder &b, ReduceKind kind, Value lhs,
+                           Value rhs) {
+  if (kind == ReduceKind::Sum)
+    return arith::AddFOp::create(b, lhs, rhs);
+  return arith::MaxNumFOp::create(b, lhs, rhs);
+}
+
+Value codegen::emitWarpReduce(ImplicitLocOpBuilder &b, Value value,
+                              ReduceKind kind, int64_t width) {
+  // Butterfly: lane i combines its value with lane i ^ offset's. Both lanes
+  // compute a + b and b + a, which IEEE addition makes equal, so every lane
+  // of the group ends with the same bits.
+  for (int64_t offset = width / 2; offset >= 1; offset /= 2) {
+    auto shuffle = gpu::ShuffleOp::create(
+        b, value, static_cast<int32_t>(offset), static_cast<int32_t>(kWarpSize),
+        gpu::ShuffleMode::XOR);
+    value = emitCombine(b, kind, value, shuffle.getShuffleResult());
+  }
+  return value;
+}
+
+Value codegen::emitBlockReduce(ImplicitLocOpBuilder &b, Value value,
+                               ReduceKind kind, int64_t threads, Value tid,
+                               Value smem) {
+  value = emitWarpReduce(b, value, kind, kWarpSize);
+  int64_t numWarps = threads / kWarpSize;
+  if (numWarps == 1)
+    return value;
+  Value warpSize = constIndex(b, kWarpSize);
+  Value warp = arith::DivUIOp::create(b, tid, warpSize);
+  Value lane = arith::RemUIOp::create(b, tid, warpSize);
+  Value isFirstLane = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane,
+                                            constIndex(b, 0));
+  emitIf(b, isFirstLane,
+         [&] { memref::StoreOp::create(b, value, smem, ValueRange{warp}); });
+  gpu::BarrierOp::create(b);
+  // Every thread combines the per-warp partials in the same (warp) order.
+  Value result = memref::LoadOp::create(b, smem, ValueRange{constIndex(b, 0)});
+  for (int64_t w = 1; w < numWarps; ++w) {
+    Value partial =
+        memref::LoadOp::create(b, smem, ValueRange{constIndex(b, w)});
+    result = emitCombine(b, kind, result, partial);
+  }
+  return result;
+}
+
+//===----------------------------------------------------------------------===//
+// FP8 encoding
+//===----------------------------------------------------------------------===//
+
+Value codegen::emitFP8x2(ImplicitLocOpBuilder &b, Value lo, Value hi) {
+  // cvt.rn.satfinite.e4m3x2.f32 d, a, b puts E(a) in the upper byte and E(b)
+  // in the lower one.
+  return NVVM::ConvertF32x2ToF8x2Op::create(
+      b, b.getI16Type(), /*a=*/hi, /*b=*/lo, NVVM::FPRoundingMode::RN,
+      NVVM::SaturationMode::SATFINITE, /*relu=*/false,
+      Float8E4M3FNType::get(b.getContext()));
+}
+
+Value codegen::emitFP8Vector(ImplicitLocOpBuilder &b, ArrayRef<Value> values) {
+  MLIRContext *ctx = b.getContext();
+  auto fp8 = Float8E4M3FNType::get(ctx);
+  int64_t n = values.size();
+  if (n == 1) {
+    // Odd H: the single value goes through the pair conversion with a zero
+    // partner, and the low byte is kept.
+    Value pair = emitFP8x2(b, values[0], constF32(b, 0.0f));
+    Value bytes = vector::BitCastOp::create(
+        b, VectorType::get({2}, b.getI8Type()),
+        vector::BroadcastOp::create(b, VectorType::get({1}, b.getI16Type()),
+                                    pair));
+    Value low = vector::ExtractOp::create(b, bytes, 0);
+    Value one = vector::BroadcastOp::create(
+        b, VectorType::get({1}, b.getI8Type()), low);
+    return vector::BitCastOp::create(b, VectorType::get({1}, fp8), one);
+  }
+  SmallVector<Value> pairs;
+  for (int64_t i = 0; i < n; i += 2)
+    pairs.push_back(emitFP8x2(b, values[i], values[i + 1]));
+  Value packed = vector::FromElementsOp::create(
+      b, VectorType::get({n / 2}, b.getI16Type()), pairs);
+  return vector::BitCastOp::create(b, VectorType::get({n}, fp8), packed);
+}
+
+//===----------------------------------------------------------------------===//
+// Row launch configuration
+//===----------------------------------------------------------------------===//
+
+RowConfig codegen::chooseRowConfig(Type elemType, int64_t hidden) {
+  RowConfig cfg;
+  cfg.hidden = hidden;
+  int64_t bytes = elemType.getIntOrFloatBitWidth() / 8;
+  // 16-byte vectors when every row starts 16-byte aligned, i.e. when H is a
+  // multiple of the vector width; otherwise the widest aligned vector.
+  cfg.vecWidth = 16 / bytes;
+  while (hidden % cfg.vecWidth != 0)
+    cfg.vecWidth /= 2;
+  cfg.numVecs = hidden / cfg.vecWidth;
+  int64_t vecBytes = cfg.vecWidth * bytes;
+  auto slotsFor = [&](int64_t budget) {
+    return std::max<int64_t>(1, budget / vecBytes);
+  };
+  // As few threads as cover the row with one vector each, up to
+  // kRowThreads; then more vectors per thread, up to what fits in
+  // registers; beyond that, passes over the row.
+  cfg.slots = llvm::divideCeil(cfg.numVecs, kRowThreads);
+  if (cfg.slots <= slotsFor(kMaxRowBytesPerThread)) {
+    cfg.threads =
+        llvm::alignTo(llvm::divideCeil(cfg.numVecs, cfg.slots), kWarpSize);
+    cfg.slots = llvm::divideCeil(cfg.numVecs, cfg.threads);
+    cfg.chunks = 1;
+    return cfg;
+  }
+  cfg.threads = kRowThreads;
+  cfg.slots = slotsFor(kStreamedRowBytesPerThread);
+  cfg.chunks = llvm::divideCeil(cfg.numVecs, cfg.vecsPerChunk());
+  return cfg;
+}

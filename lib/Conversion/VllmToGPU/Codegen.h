@@ -1,0 +1,322 @@
+//===- Codegen.h - kernel code generators of the GPU lowering ---*- C++ -*-===//
+//
+// Part of the vllm-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// Internal interface between the pieces of the vllm -> GPU lowering:
+//
+//   Codegen.cpp       shared emitters (constants, guarded vector memory
+//                     access, warp/block reductions, FP8 encoding), the chip
+//                     table lookup and the row launch configuration
+//   Norm.cpp          the row kernel (norm + optional quantization, or
+//                     quantization alone) and its norm phase
+//   Quantize.cpp      the quantization phase of a row kernel
+//   ScaledMatmul.cpp  the block-scaled GEMM kernel
+//   ChipSM*.cpp       per-chip code (UE8M0 conversion)
+//   HostLaunch.cpp    host functions, buffers and launches; the pass
+//
+// The fused and the unfused kernels are produced by the same generators: the
+// norm phase computes the rounded y exactly as `rms_norm` does, and the
+// quantization phase sees the same y values either way, which is what makes
+// fused and unfused outputs bit-identical (SPEC C9).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef VLLM_MLIR_LIB_CONVERSION_VLLMTOGPU_CODEGEN_H
+#define VLLM_MLIR_LIB_CONVERSION_VLLMTOGPU_CODEGEN_H
+
+#include "vllm-mlir/Conversion/VllmToGPU/TargetChip.h"
+#include "vllm-mlir/Dialect/Vllm/IR/VllmOps.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+
+#include <string>
+
+namespace mlir {
+namespace vllm {
+namespace codegen {
+
+constexpr int64_t kWarpSize = 32;
+/// Hardware limit of threads per CTA.
+constexpr int64_t kMaxThreads = 1024;
+/// Row kernels use at most this many threads and give each thread more
+/// vectors beyond it: with 512 threads a thread may use 128 registers.
+constexpr int64_t kRowThreads = 512;
+/// Bytes of a row (in its element type) one thread keeps in registers: x
+/// and w within the 128 registers a thread of a 512-thread CTA may use.
+/// Longer rows are streamed.
+constexpr int64_t kMaxRowBytesPerThread = 96;
+/// Bytes per thread and pass of a streamed row: less than kept rows, since
+/// a pass holds x, the residual and w of its chunk at once.
+constexpr int64_t kStreamedRowBytesPerThread = 48;
+
+//===----------------------------------------------------------------------===//
+// Shared emitters (Codegen.cpp)
+//===----------------------------------------------------------------------===//
+
+Value constIndex(ImplicitLocOpBuilder &b, int64_t value);
+Value constI32(ImplicitLocOpBuilder &b, int32_t value);
+Value constF32(ImplicitLocOpBuilder &b, float value);
+
+/// Runs `body` with the insertion point inside `scf.if cond` (or in place
+/// when `cond` is null, meaning "always").
+void emitIf(ImplicitLocOpBuilder &b, Value cond, function_ref<void()> body);
+
+/// `cond ? vector.load(memref[indices]) : 0` with the given byte alignment
+/// (a 16-byte alignment makes it one ld.global.v4). `cond` may be null.
+Value emitGuardedLoad(ImplicitLocOpBuilder &b, Value cond, VectorType type,
+                      Value memref, ValueRange indices, int64_t alignBytes);
+
+/// `if (cond) vector.store(value, memref[indices])`; `cond` may be null.
+void emitGuardedStore(ImplicitLocOpBuilder &b, Value cond, Value value,
+                      Value memref, ValueRange indices, int64_t alignBytes);
+
+/// The f32 elements of a vector value (after arith.extf when narrower).
+SmallVector<Value> extractAsF32(ImplicitLocOpBuilder &b, Value vector);
+
+/// Rounds f32 values to `elemType` (RN) and packs them into a vector.
+Value truncToVector(ImplicitLocOpBuilder &b, ArrayRef<Value> values,
+                    Type elemType);
+
+/// a * b + c rounded once (llvm.fma: fma.rn.f32). Kernels use no libdevice
+/// function, so they compile the same whether or not libdevice is found.
+Value emitFma(ImplicitLocOpBuilder &b, Value lhs, Value rhs, Value acc);
+
+/// |v| by clearing the sign bit (exact for every input, NaN included).
+Value emitAbs(ImplicitLocOpBuilder &b, Value value);
+
+/// Adds a workgroup (shared memory) buffer to `func` and returns it.
+Value addWorkgroupBuffer(gpu::GPUFuncOp func, ArrayRef<int64_t> shape,
+                         Type elemType);
+
+enum class ReduceKind { Sum, Max };
+
+/// Combines two partials: `addf` for Sum, `maxnumf` (IEEE maxNum, NaN
+/// ignored) for Max.
+Value emitCombine(ImplicitLocOpBuilder &b, ReduceKind kind, Value lhs,
+                  Value rhs);
+
+/// Butterfly reduction over aligned groups of `width` lanes (a power of two
+/// <= 32): every lane of a group gets the same bits. All 32 lanes of the
+/// warp must execute it.
+Value emitWarpReduce(ImplicitLocOpBuilder &b, Value value, ReduceKind kind,
+                     int64_t width);
+
+/// Reduction over a CTA of `threads` threads (a multiple of 32): shuffles
+/// within warps, then the per-warp results combined in warp order through
+/// `smem` (a workgroup memref<numWarps x f32> used by this reduction only).
+/// Every thread gets the same bits; the result depends only on `threads`
+/// and the per-thread partials.
+Value emitBlockReduce(ImplicitLocOpBuilder &b, Value value, ReduceKind kind,
+                      int64_t threads, Value tid, Value smem);
+
+/// SPEC E(v) for two values: `cvt.rn.satfinite.e4m3x2.f32`, returned as an
+/// i16 with E(lo) in the low byte (the lower address when stored).
+Value emitFP8x2(ImplicitLocOpBuilder &b, Value lo, Value hi);
+
+/// E(v) of every value, as a vector<N x f8E4M3FN> ready to store.
+Value emitFP8Vector(ImplicitLocOpBuilder &b, ArrayRef<Value> values);
+
+//===----------------------------------------------------------------------===//
+// Row kernels (Norm.cpp, Quantize.cpp)
+//===----------------------------------------------------------------------===//
+
+/// Launch shape of a row kernel: one CTA per row, `threads` threads, each
+/// holding `slots` vectors of `vecWidth` elements per chunk of the row.
+/// Vector v of a chunk is in slot v / threads of thread v % threads (so a
+/// warp reads consecutive 16-byte pieces, and a quantization group occupies
+/// aligned consecutive lanes). When the row fits in registers it is one
+/// chunk, read from memory once; longer rows are streamed in `chunks`
+/// passes that read x again (from L2) instead of spilling.
+struct RowConfig {
+  int64_t hidden = 0;
+  /// Elements per vector: 16 bytes' worth when H allows, else the largest
+  /// power of two dividing H (rows of odd H are not 16-byte aligned).
+  int64_t vecWidth = 1;
+  int64_t numVecs = 0;
+  int64_t threads = 0;
+  int64_t slots = 0;
+  int64_t chunks = 1;
+  int64_t vecsPerChunk() const { return threads * slots; }
+};
+
+/// The configuration for rows of `hidden` elements of `elemType`, chosen
+/// from T and H alone (so the fused and unfused kernels reduce in the same
+/// order).
+RowConfig chooseRowConfig(Type elemType, int64_t hidden);
+
+/// What a row kernel computes. The y it quantizes is either computed by the
+/// norm phase or read from `Input`.
+struct RowKernelSpec {
+  enum class Stage {
+    /// No quantization.
+    None,
+    /// Full quantization of each row under `scheme` (every scheme but
+    /// dynamic per-tensor).
+    Quantize,
+    /// Dynamic per-tensor, kernel 1: atomic max of amax(y) into `Amax`.
+    AmaxOnly,
+    /// Dynamic per-tensor, kernel 2: s from `Amax`, q = E(y / s).
+    ApplyTensorScale,
+  };
+  Type elemType;
+  int64_t hidden = 0;
+  /// y = rms_norm(x [+ residual], w); otherwise y is the input.
+  bool norm = false;
+  bool residual = false;
+  float epsilon = 0.0f;
+  bool storeResidualOut = false;
+  bool storeNormalized = false;
+  Stage stage = Stage::None;
+  QuantSchemeAttr scheme;
+};
+
+/// The memref operands of a row kernel, in argument order.
+enum class RowOperand {
+  Input,
+  Residual,
+  Weight,
+  StaticScale,
+  Amax,
+  ResidualOut,
+  Normalized,
+  Output,
+  Scales,
+};
+
+SmallVector<RowOperand> getRowKernelOperands(const RowKernelSpec &spec);
+MemRefType getRowOperandType(MLIRContext *ctx, const RowKernelSpec &spec,
+                             RowOperand operand);
+/// A readable name that identifies the kernel (kernels are deduplicated by
+/// name).
+std::string getRowKernelName(const RowKernelSpec &spec);
+/// Whether the grid covers Mpad rows (MN-major scales with padding rows the
+/// kernel zeroes) instead of M.
+bool rowKernelCoversPaddingRows(const RowKernelSpec &spec);
+
+/// Builds the row kernel at the insertion point of `moduleBuilder` (inside a
+/// gpu.module).
+gpu::GPUFuncOp buildRowKernel(OpBuilder &moduleBuilder, Location loc,
+                              const RowKernelSpec &spec, const RowConfig &cfg,
+                              const TargetChipInfo &chip);
+
+/// One thread's view of one chunk of a row while a row kernel is generated.
+struct RowState {
+  /// Per slot: the vector index in the row, whether it exists (null when it
+  /// always does) and the column of its first element.
+  SmallVector<Value> vecIndex;
+  SmallVector<Value> valid;
+  SmallVector<Value> column;
+  /// Per slot, per element: y as f32 (already rounded to the element type).
+  SmallVector<SmallVector<Value>> y;
+};
+
+/// Operands and shared buffers of the quantization phase.
+struct QuantOperands {
+  Value output;
+  Value scales;
+  Value staticScale;
+  Value amax;
+  /// memref<numWarps x f32> for the per-token / per-tensor amax reduction.
+  Value reduceBuffer;
+  /// memref<roundup(G, 4) x i8> for assembling packed UE8M0 words.
+  Value byteBuffer;
+};
+
+/// Adds the workgroup buffers the quantization phase of `spec` needs.
+void addQuantBuffers(gpu::GPUFuncOp func, const RowKernelSpec &spec,
+                     const RowConfig &cfg, QuantOperands &operands);
+
+/// The quantization phase of a row kernel (Quantize.cpp), in the steps the
+/// kernel interleaves with its passes over the row. Every step must be
+/// reached by all threads of the CTA (they contain shuffles and barriers).
+class RowQuantizer {
+public:
+  RowQuantizer(ImplicitLocOpBuilder &b, const RowKernelSpec &spec,
+               const RowConfig &cfg, const QuantOperands &operands,
+               const TargetChipInfo &chip, Value tid, Value lane, Value row)
+      : b(b), spec(spec), cfg(cfg), operands(operands), chip(chip), tid(tid),
+        lane(lane), row(row) {}
+
+  /// Scales known before the row is read: 1/s of the static scheme, s of the
+  /// dynamic per-tensor one.
+  void emitPrologue();
+  /// Whether the scale depends on the amax of the whole row (per-token, and
+  /// the amax kernel of dynamic per-tensor).
+  bool needsRowAmax() const;
+  /// Whether the chunks are quantized (all stages but the amax kernel).
+  bool quantizesChunks() const;
+  /// The initial value of an amax accumulation.
+  Value emitAmaxIdentity();
+  /// maxNum(acc, |y|) over the row elements of the chunk in `state`.
+  Value emitAccumulateAmax(const RowState &state, Value acc);
+  /// After the amax of the whole row: the block reduction, then the
+  /// per-token scale (stored by thread 0) or the amax kernel's atomic max.
+  void emitRowAmax(Value threadAmax);
+  /// Quantizes and stores the chunk in `state`.
+  void emitChunk(const RowState &state);
+  /// After the last chunk: assembles the packed UE8M0 words.
+  void emitEpilogue();
+
+private:
+  void emitGroupChunk(const RowState &state);
+  void emitStoreChunk(const RowState &state, function_ref<Value(Value)> encode);
+
+  ImplicitLocOpBuilder &b;
+  const RowKernelSpec &spec;
+  const RowConfig &cfg;
+  const QuantOperands &operands;
+  const TargetChipInfo &chip;
+  Value tid, lane, row;
+  /// The scale (dynamic) or its reciprocal (static) once known.
+  Value scale;
+};
+
+/// Emits what a row kernel does outside the row guard: for the dynamic
+/// per-tensor scale, CTA 0 writes s (also when M = 0, where no row exists).
+void emitRowQuantizationPrologue(ImplicitLocOpBuilder &b,
+                                 const RowKernelSpec &spec,
+                                 const QuantOperands &operands, Value tid,
+                                 Value row);
+
+/// Writes the zero scale entries of a padding row (M <= row < Mpad) of an
+/// MN-major layout.
+void emitPaddingRowScales(ImplicitLocOpBuilder &b, const RowKernelSpec &spec,
+                          const RowConfig &cfg, Value tid, Value row,
+                          Value scales);
+
+//===----------------------------------------------------------------------===//
+// scaled_matmul (ScaledMatmul.cpp)
+//===----------------------------------------------------------------------===//
+
+struct MatmulSpec {
+  int64_t n = 0;
+  int64_t k = 0;
+  Type resultType;
+  ScaleFormatAttr aFormat;
+  ScaleFormatAttr bFormat;
+  MemRefType aScaleType;
+  MemRefType bScaleType;
+};
+
+/// Tile shape of the SIMT GEMM.
+constexpr int64_t kMatmulTileM = 64;
+constexpr int64_t kMatmulTileN = 64;
+constexpr int64_t kMatmulThreads = 256;
+
+/// Fails with a reason when the kernel cannot handle the shape.
+LogicalResult checkMatmulSupported(const MatmulSpec &spec, std::string &reason);
+std::string getMatmulKernelName(const MatmulSpec &spec);
+/// Operands: A [M, K], B [N, K], sa, sb, D [M, N]; grid (ceil(N/64),
+/// ceil(M/64)), kMatmulThreads threads.
+gpu::GPUFuncOp buildScaledMatmulKernel(OpBuilder &moduleBuilder, Location loc,
+                                       const MatmulSpec &spec,
+                                       const TargetChipInfo &chip);
+
+} // namespace codegen
+} // namespace vllm
+} // namespace mlir
+
+#endif // VLLM_MLIR_LIB_CONVERSION_VLLMTOGPU_CODEGEN_H

@@ -1,0 +1,753 @@
+//===- HostLaunch.cpp - convert-vllm-to-gpu: host code and launches -------===//
+//
+// Part of the vllm-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The pass: rewrites each tensor function into a destination-passing host
+// function that takes the caller's stream first, maps every tensor value to
+// a buffer (a function argument, a caller-provided result buffer, a view, or
+// a stream-ordered temporary), and launches the kernels the generators in
+// this directory build into one gpu.module.
+//
+// All asynchronous ops depend on the one token made from the stream
+// argument: after gpu-to-llvm every one of them runs on that stream, in
+// program order, and the host never synchronizes (CUDA-graph capturable).
+// Temporaries are freed on the stream right after their last reader.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Codegen.h"
+
+#include "vllm-mlir/Conversion/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+namespace mlir {
+namespace vllm {
+#define GEN_PASS_DEF_CONVERTVLLMTOGPUPASS
+#include "vllm-mlir/Conversion/Passes.h.inc"
+} // namespace vllm
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::vllm;
+using namespace mlir::vllm::codegen;
+
+using Stage = RowKernelSpec::Stage;
+
+static MemRefType toMemRef(Type type) {
+  auto tensor = cast<RankedTensorType>(type);
+  return MemRefType::get(tensor.getShape(), tensor.getElementType());
+}
+
+static bool isVllmOp(Operation *op) {
+  return isa<VllmDialect>(op->getDialect());
+}
+
+static bool isViewOp(Operation *op) {
+  return isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(op);
+}
+
+/// Scalar arithmetic (index computations feeding tensor.expand_shape, for
+/// example) is copied to the host function as it is.
+static bool isScalarArithOp(Operation *op) {
+  auto isScalar = [](Type t) { return t.isIntOrIndexOrFloat(); };
+  return isa<arith::ArithDialect>(op->getDialect()) &&
+         llvm::all_of(op->getOperandTypes(), isScalar) &&
+         llvm::all_of(op->getResultTypes(), isScalar);
+}
+
+/// Functions the pass rewrites: those with tensors in their signature or vllm
+/// ops in their body. Others (host code already on memrefs) are left alone.
+static bool needsConversion(func::FuncOp func) {
+  auto isTensor = [](Type t) { return isa<TensorType>(t); };
+  if (llvm::any_of(func.getArgumentTypes(), isTensor) ||
+      llvm::any_of(func.getResultTypes(), isTensor))
+    return true;
+  return func
+      .walk([](Operation *op) {
+        return isVllmOp(op) ? WalkResult::interrupt() : WalkResult::advance();
+      })
+      .wasInterrupted();
+}
+
+/// Everything the lowering cannot handle is diagnosed before any rewrite.
+static LogicalResult checkConvertible(func::FuncOp func) {
+  if (func.isExternal())
+    return func.emitOpError("declares a tensor function without a body; "
+                            "convert-vllm-to-gpu needs the body to compile it");
+  if (!func.getBody().hasOneBlock())
+    return func.emitOpError("has control flow (several blocks); "
+                            "convert-vllm-to-gpu compiles straight-line "
+                            "functions of vllm ops");
+  for (Type type :
+       llvm::concat<const Type>(func.getArgumentTypes(), func.getResultTypes()))
+    if (!isa<RankedTensorType>(type))
+      return func.emitOpError("has a ")
+             << type
+             << " in its signature; compiled functions take and return "
+                "ranked tensors only";
+  for (Operation &op : func.getBody().front()) {
+    if (isVllmOp(&op) || isViewOp(&op) || isScalarArithOp(&op) ||
+        isa<tensor::DimOp, func::ReturnOp>(op)) {
+      if (op.getNumRegions() != 0)
+        return op.emitOpError("with regions is not supported");
+      continue;
+    }
+    return op.emitOpError("is not supported by convert-vllm-to-gpu: a "
+                          "compiled function may contain vllm ops, "
+                          "tensor.collapse_shape, tensor.expand_shape, "
+                          "tensor.dim, scalar arith ops and func.return");
+  }
+  return success();
+}
+
+namespace {
+
+/// The gpu.module the kernels go to, with kernels deduplicated by name.
+class KernelModule {
+public:
+  KernelModule(gpu::GPUModuleOp module) : module(module) {}
+
+  gpu::GPUFuncOp getOrCreate(StringRef name,
+                             function_ref<gpu::GPUFuncOp(OpBuilder &)> build) {
+    auto it = kernels.find(name);
+    if (it != kernels.end())
+      return it->second;
+    OpBuilder builder(module.getBodyRegion());
+    builder.setInsertionPointToEnd(&module.getBodyRegion().front());
+    gpu::GPUFuncOp func = build(builder);
+    kernels[name] = func;
+    return func;
+  }
+
+  gpu::GPUModuleOp getOp() { return module; }
+
+private:
+  gpu::GPUModuleOp module;
+  llvm::StringMap<gpu::GPUFuncOp> kernels;
+};
+
+/// Rewrites one function.
+class FunctionLowering {
+public:
+  FunctionLowering(func::FuncOp func, KernelModule &kernels,
+                   const TargetChipInfo &chip)
+      : oldFunc(func), kernels(kernels), chip(chip),
+        b(func.getLoc(), func.getContext()) {}
+
+  LogicalResult run();
+
+private:
+  // Buffers.
+  Value lookup(Value value) { return mapping.lookup(value); }
+  Value allocate(MemRefType type, ValueRange dynamicSizes);
+  /// Allocates a temporary of `type` whose dimensions are `shape` (all of
+  /// them; the dynamic ones are passed to gpu.alloc).
+  Value allocateShaped(MemRefType type, ArrayRef<Value> shape);
+  /// The buffer a result is written to: its destination (a result argument)
+  /// when the function returns it, else a temporary of `shape`. Null when
+  /// nothing reads the result and `required` is false (the kernel then
+  /// skips it).
+  Value resultBuffer(Value result, ArrayRef<Value> shape, bool required);
+  /// Every dimension of `memref` (constants for the static ones).
+  SmallVector<Value> shapeOf(Value memref);
+  SmallVector<Value> scaleShape(RankedTensorType type, Value rows);
+  void freeDeadTemporaries(int64_t position);
+
+  // Launches.
+  Value rowsOf(Value memref2d) { return memref::DimOp::create(b, memref2d, 0); }
+  Value collapseTo2d(Value memref);
+  Value paddedRows(Value rows, int64_t align);
+  void launch(gpu::GPUFuncOp kernel, Value gridX, Value gridY, int64_t threads,
+              ValueRange operands);
+  LogicalResult launchRowKernel(Operation *op, const RowKernelSpec &spec,
+                                Value gridRows,
+                                ArrayRef<std::pair<RowOperand, Value>> args);
+
+  // Ops.
+  LogicalResult lowerRMSNorm(RMSNormOp op);
+  LogicalResult lowerFusedAddRMSNorm(FusedAddRMSNormOp op);
+  LogicalResult lowerQuantize(QuantizeOp op);
+  LogicalResult lowerRMSNormQuant(RMSNormQuantOp op);
+  LogicalResult lowerScaledMatmul(ScaledMatmulOp op);
+  LogicalResult lowerView(Operation *op);
+  LogicalResult lowerScalar(Operation *op);
+  /// The quantization shared by quantize and rms_norm_quant (the norm part
+  /// of `spec` is filled in by the caller).
+  LogicalResult lowerQuantization(Operation *op, RowKernelSpec spec,
+                                  ArrayRef<std::pair<RowOperand, Value>> inputs,
+                                  Value staticScale, Value qResult,
+                                  Value scalesResult, Value rows);
+
+  func::FuncOp oldFunc;
+  func::FuncOp newFunc;
+  KernelModule &kernels;
+  const TargetChipInfo &chip;
+  ImplicitLocOpBuilder b;
+  Value token;
+
+  /// Tensor values -> buffers, scalars -> their copies.
+  IRMapping mapping;
+  /// Result tensors written straight into a result argument.
+  DenseMap<Value, Value> destinations;
+  /// The tensor a view ultimately reads.
+  DenseMap<Value, Value> aliasRoot;
+  /// Position (op index) of the last read of each root tensor.
+  DenseMap<Value, int64_t> lastUse;
+  /// Live temporaries: root tensor value -> allocation.
+  llvm::MapVector<Value, Value> temporaries;
+};
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Buffers
+//===----------------------------------------------------------------------===//
+
+Value FunctionLowering::allocate(MemRefType type, ValueRange dynamicSizes) {
+  auto alloc = gpu::AllocOp::create(
+      b, type, gpu::AsyncTokenType::get(b.getContext()), ValueRange{token},
+      dynamicSizes, ValueRange{}, /*hostShared=*/false);
+  return alloc.getMemref();
+}
+
+Value FunctionLowering::allocateShaped(MemRefType type, ArrayRef<Value> shape) {
+  SmallVector<Value> dynamicSizes;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    if (type.isDynamicDim(i))
+      dynamicSizes.push_back(shape[i]);
+  return allocate(type, dynamicSizes);
+}
+
+Value FunctionLowering::resultBuffer(Value result, ArrayRef<Value> shape,
+                                     bool required) {
+  Value buffer = destinations.lookup(result);
+  if (!buffer) {
+    if (result.use_empty() && !required)
+      return Value();
+    buffer = allocateShaped(toMemRef(result.getType()), shape);
+    temporaries.insert({result, buffer});
+  }
+  mapping.map(result, buffer);
+  return buffer;
+}
+
+SmallVector<Value> FunctionLowering::shapeOf(Value memref) {
+  SmallVector<Value> shape;
+  auto type = cast<MemRefType>(memref.getType());
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    shape.push_back(type.isDynamicDim(i)
+                        ? memref::DimOp::create(b, memref, i).getResult()
+                        : constIndex(b, type.getDimSize(i)));
+  return shape;
+}
+
+Value FunctionLowering::paddedRows(Value rows, int64_t align) {
+  if (align == 1)
+    return rows;
+  Value alignValue = constIndex(b, align);
+  Value bumped = arith::AddIOp::create(b, rows, constIndex(b, align - 1));
+  return arith::MulIOp::create(b, arith::DivUIOp::create(b, bumped, alignValue),
+                               alignValue);
+}
+
+/// The shape of a scale tensor of `type` for `rows` rows: only the row
+/// dimension can be dynamic; MN-major layouts pad it.
+SmallVector<Value> FunctionLowering::scaleShape(RankedTensorType type,
+                                                Value rows) {
+  ScaleFormatAttr format = getScaleFormat(type);
+  Value size = rows;
+  if (format && format.isGroup() && format.getLayout() == ScaleLayout::MNMajor)
+    size = paddedRows(rows, format.getAlign());
+  SmallVector<Value> shape;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    shape.push_back(type.isDynamicDim(i) ? size
+                                         : constIndex(b, type.getDimSize(i)));
+  return shape;
+}
+
+void FunctionLowering::freeDeadTemporaries(int64_t position) {
+  SmallVector<Value> dead;
+  for (auto [root, buffer] : temporaries) {
+    auto it = lastUse.find(root);
+    if (it == lastUse.end() || it->second <= position)
+      dead.push_back(root);
+  }
+  for (Value root : dead) {
+    gpu::DeallocOp::create(b, gpu::AsyncTokenType::get(b.getContext()),
+                           ValueRange{token}, temporaries.lookup(root));
+    temporaries.erase(root);
+  }
+}
+
+Value FunctionLowering::collapseTo2d(Value memref) {
+  auto type = cast<MemRefType>(memref.getType());
+  if (type.getRank() == 2)
+    return memref;
+  SmallVector<ReassociationIndices> reassociation(2);
+  for (int64_t i = 0; i + 1 < type.getRank(); ++i)
+    reassociation[0].push_back(i);
+  reassociation[1].push_back(type.getRank() - 1);
+  return memref::CollapseShapeOp::create(b, memref, reassociation);
+}
+
+//===----------------------------------------------------------------------===//
+// Launches
+//===----------------------------------------------------------------------===//
+
+void FunctionLowering::launch(gpu::GPUFuncOp kernel, Value gridX, Value gridY,
+                              int64_t threads, ValueRange operands) {
+  // CUDA rejects empty grids: skip the launch when there is no work (M = 0).
+  Value count = gridY ? arith::MulIOp::create(b, gridX, gridY) : gridX;
+  Value nonEmpty = arith::CmpIOp::create(b, arith::CmpIPredicate::ugt, count,
+                                         constIndex(b, 0));
+  // Kernels take dynamic row counts; static shapes are cast to them.
+  SmallVector<Value> args;
+  for (auto [operand, type] :
+       llvm::zip_equal(operands, kernel.getArgumentTypes())) {
+    if (operand.getType() == type)
+      args.push_back(operand);
+    else
+      args.push_back(memref::CastOp::create(b, type, operand));
+  }
+  emitIf(b, nonEmpty, [&] {
+    Value one = constIndex(b, 1);
+    gpu::LaunchFuncOp::create(
+        b, kernel, gpu::KernelDim3{gridX, gridY ? gridY : one, one},
+        gpu::KernelDim3{constIndex(b, threads), one, one},
+        /*dynamicSharedMemorySize=*/Value(), args,
+        gpu::AsyncTokenType::get(b.getContext()), ValueRange{token});
+  });
+}
+
+LogicalResult
+FunctionLowering::launchRowKernel(Operation *op, const RowKernelSpec &spec,
+                                  Value gridRows,
+                                  ArrayRef<std::pair<RowOperand, Value>> args) {
+  RowConfig cfg = chooseRowConfig(spec.elemType, spec.hidden);
+  gpu::GPUFuncOp kernel =
+      kernels.getOrCreate(getRowKernelName(spec), [&](OpBuilder &builder) {
+        return buildRowKernel(builder, op->getLoc(), spec, cfg, chip);
+      });
+  SmallVector<Value> operands;
+  for (RowOperand role : getRowKernelOperands(spec)) {
+    auto it = llvm::find_if(args, [&](auto &arg) { return arg.first == role; });
+    assert(it != args.end() && it->second && "missing row kernel operand");
+    operands.push_back(it->second);
+  }
+  launch(kernel, gridRows, Value(), cfg.threads, operands);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Ops
+//===----------------------------------------------------------------------===//
+
+static RowKernelSpec normSpec(Value input, FloatAttr epsilon, bool residual) {
+  auto type = cast<RankedTensorType>(input.getType());
+  RowKernelSpec spec;
+  spec.elemType = type.getElementType();
+  spec.hidden = type.getShape().back();
+  spec.norm = true;
+  spec.residual = residual;
+  spec.epsilon = static_cast<float>(epsilon.getValueAsDouble());
+  return spec;
+}
+
+LogicalResult FunctionLowering::lowerRMSNorm(RMSNormOp op) {
+  Value x = lookup(op.getInput());
+  Value y = resultBuffer(op.getResult(), shapeOf(x), true);
+  RowKernelSpec spec = normSpec(op.getInput(), op.getEpsilonAttr(), false);
+  spec.storeNormalized = true;
+  Value x2d = collapseTo2d(x);
+  return launchRowKernel(op, spec, rowsOf(x2d),
+                         {{RowOperand::Input, x2d},
+                          {RowOperand::Weight, lookup(op.getWeight())},
+                          {RowOperand::Normalized, collapseTo2d(y)}});
+}
+
+LogicalResult FunctionLowering::lowerFusedAddRMSNorm(FusedAddRMSNormOp op) {
+  Value x = lookup(op.getInput());
+  SmallVector<Value> sizes = shapeOf(x);
+  Value y = resultBuffer(op.getResult(), sizes, false);
+  Value residualOut = resultBuffer(op.getResidualOut(), sizes, false);
+  RowKernelSpec spec = normSpec(op.getInput(), op.getEpsilonAttr(), true);
+  spec.storeNormalized = static_cast<bool>(y);
+  spec.storeResidualOut = static_cast<bool>(residualOut);
+  Value x2d = collapseTo2d(x);
+  return launchRowKernel(
+      op, spec, rowsOf(x2d),
+      {{RowOperand::Input, x2d},
+       {RowOperand::Residual, collapseTo2d(lookup(op.getResidual()))},
+       {RowOperand::Weight, lookup(op.getWeight())},
+       {RowOperand::ResidualOut,
+        residualOut ? collapseTo2d(residualOut) : Value()},
+       {RowOperand::Normalized, y ? collapseTo2d(y) : Value()}});
+}
+
+LogicalResult FunctionLowering::lowerQuantization(
+    Operation *op, RowKernelSpec spec,
+    ArrayRef<std::pair<RowOperand, Value>> inputs, Value staticScale,
+    Value qResult, Value scalesResult, Value rows) {
+  QuantSchemeAttr scheme = spec.scheme;
+  Value input = inputs.front().second;
+  Value q = resultBuffer(qResult, shapeOf(input), true);
+  SmallVector<std::pair<RowOperand, Value>> args(inputs);
+  args.push_back({RowOperand::Output, q});
+
+  if (scheme.isStatic()) {
+    // The scales result is the scale operand itself (SPEC 3.3).
+    mapping.map(scalesResult, staticScale);
+    spec.stage = Stage::Quantize;
+    args.push_back({RowOperand::StaticScale, staticScale});
+    return launchRowKernel(op, spec, rows, args);
+  }
+
+  Value scales = resultBuffer(
+      scalesResult,
+      scaleShape(cast<RankedTensorType>(scalesResult.getType()), rows), true);
+  args.push_back({RowOperand::Scales, scales});
+  if (scheme.getKind() != QuantKind::DynamicPerTensor) {
+    spec.stage = Stage::Quantize;
+    Value gridRows = rows;
+    if (rowKernelCoversPaddingRows(spec))
+      gridRows = paddedRows(rows, scheme.getAlign());
+    return launchRowKernel(op, spec, gridRows, args);
+  }
+
+  // Dynamic per-tensor: the grid-wide amax first (atomic max of f32 bits
+  // into a zeroed word), then the quantization with the final scale.
+  Value amax = allocate(MemRefType::get({1}, b.getI32Type()), {});
+  gpu::MemsetOp::create(b, gpu::AsyncTokenType::get(b.getContext()),
+                        ValueRange{token}, amax, constI32(b, 0));
+  args.push_back({RowOperand::Amax, amax});
+  RowKernelSpec amaxSpec = spec;
+  amaxSpec.stage = Stage::AmaxOnly;
+  if (failed(launchRowKernel(op, amaxSpec, rows, args)))
+    return failure();
+
+  // The second kernel quantizes y as stored: the normalized tensor of the
+  // first kernel for rms_norm_quant, the input for quantize.
+  RowKernelSpec applySpec;
+  applySpec.elemType = spec.elemType;
+  applySpec.hidden = spec.hidden;
+  applySpec.stage = Stage::ApplyTensorScale;
+  applySpec.scheme = scheme;
+  Value y = spec.norm
+                ? llvm::find_if(args,
+                                [](auto &arg) {
+                                  return arg.first == RowOperand::Normalized;
+                                })
+                      ->second
+                : llvm::find_if(args, [](auto &arg) {
+                    return arg.first == RowOperand::Input;
+                  })->second;
+  // CTA 0 writes the scale even when M = 0.
+  Value gridRows = arith::MaxUIOp::create(b, rows, constIndex(b, 1));
+  LogicalResult result = launchRowKernel(op, applySpec, gridRows,
+                                         {{RowOperand::Input, y},
+                                          {RowOperand::Amax, amax},
+                                          {RowOperand::Output, q},
+                                          {RowOperand::Scales, scales}});
+  gpu::DeallocOp::create(b, gpu::AsyncTokenType::get(b.getContext()),
+                         ValueRange{token}, amax);
+  return result;
+}
+
+LogicalResult FunctionLowering::lowerQuantize(QuantizeOp op) {
+  auto type = cast<RankedTensorType>(op.getInput().getType());
+  RowKernelSpec spec;
+  spec.elemType = type.getElementType();
+  spec.hidden = type.getDimSize(1);
+  spec.scheme = op.getScheme();
+  Value y = lookup(op.getInput());
+  return lowerQuantization(op, spec, {{RowOperand::Input, y}},
+                           op.getScale() ? lookup(op.getScale()) : Value(),
+                           op.getOutput(), op.getScales(), rowsOf(y));
+}
+
+LogicalResult FunctionLowering::lowerRMSNormQuant(RMSNormQuantOp op) {
+  Value x = lookup(op.getInput());
+  Value rows = rowsOf(x);
+  SmallVector<Value> sizes = shapeOf(x);
+  RowKernelSpec spec = normSpec(op.getInput(), op.getEpsilonAttr(),
+                                static_cast<bool>(op.getResidual()));
+  spec.scheme = op.getScheme();
+  Value residualOut = op.getResidualOut()
+                          ? resultBuffer(op.getResidualOut(), sizes, false)
+                          : Value();
+  // Dynamic per-tensor needs y in memory for its second kernel.
+  bool needY = spec.scheme.getKind() == QuantKind::DynamicPerTensor;
+  Value normalized;
+  if (op.getNormalized())
+    normalized = resultBuffer(op.getNormalized(), sizes, needY);
+  if (!normalized && needY) {
+    normalized = allocateShaped(toMemRef(op.getInput().getType()), sizes);
+  }
+  spec.storeResidualOut = static_cast<bool>(residualOut);
+  spec.storeNormalized = static_cast<bool>(normalized);
+  SmallVector<std::pair<RowOperand, Value>> inputs = {
+      {RowOperand::Input, x},
+      {RowOperand::Weight, lookup(op.getWeight())},
+      {RowOperand::Residual,
+       op.getResidual() ? lookup(op.getResidual()) : Value()},
+      {RowOperand::ResidualOut, residualOut},
+      {RowOperand::Normalized, normalized}};
+  LogicalResult result = lowerQuantization(
+      op, spec, inputs, op.getScale() ? lookup(op.getScale()) : Value(),
+      op.getOutput(), op.getScales(), rows);
+  if (needY && !op.getNormalized())
+    gpu::DeallocOp::create(b, gpu::AsyncTokenType::get(b.getContext()),
+                           ValueRange{token}, normalized);
+  return result;
+}
+
+LogicalResult FunctionLowering::lowerScaledMatmul(ScaledMatmulOp op) {
+  auto aType = cast<RankedTensorType>(op.getA().getType());
+  auto bType = cast<RankedTensorType>(op.getB().getType());
+  MatmulSpec spec;
+  spec.n = bType.getDimSize(0);
+  spec.k = aType.getDimSize(1);
+  spec.resultType =
+      cast<RankedTensorType>(op.getResult().getType()).getElementType();
+  spec.aFormat = getScaleFormat(op.getAScales().getType());
+  spec.bFormat = getScaleFormat(op.getBScales().getType());
+  spec.aScaleType = toMemRef(op.getAScales().getType());
+  spec.bScaleType = toMemRef(op.getBScales().getType());
+  std::string reason;
+  if (failed(checkMatmulSupported(spec, reason)))
+    return op.emitOpError("cannot be lowered to a GPU kernel: ") << reason;
+  // A recorded `chip` (C10) names the GEMM the scales were laid out for;
+  // the SIMT kernel decodes every format on every chip, so it may differ
+  // from the target (e.g. packed UE8M0 scales tested on sm_90a).
+
+  Value a = lookup(op.getA());
+  Value rows = rowsOf(a);
+  Value d = resultBuffer(op.getResult(), {rows, constIndex(b, spec.n)}, true);
+  gpu::GPUFuncOp kernel =
+      kernels.getOrCreate(getMatmulKernelName(spec), [&](OpBuilder &builder) {
+        return buildScaledMatmulKernel(builder, op.getLoc(), spec, chip);
+      });
+  Value gridX = constIndex(b, llvm::divideCeil(spec.n, kMatmulTileN));
+  Value gridY = arith::DivUIOp::create(
+      b, arith::AddIOp::create(b, rows, constIndex(b, kMatmulTileM - 1)),
+      constIndex(b, kMatmulTileM));
+  launch(kernel, gridX, gridY, kMatmulThreads,
+         {a, lookup(op.getB()), lookup(op.getAScales()),
+          lookup(op.getBScales()), d});
+  return success();
+}
+
+LogicalResult FunctionLowering::lowerView(Operation *op) {
+  Value result = op->getResult(0);
+  auto type = toMemRef(result.getType());
+  Value view;
+  if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(op)) {
+    view = memref::CollapseShapeOp::create(b, type, lookup(collapse.getSrc()),
+                                           collapse.getReassociationIndices());
+  } else {
+    auto expand = cast<tensor::ExpandShapeOp>(op);
+    SmallVector<OpFoldResult> shape;
+    for (OpFoldResult size : expand.getMixedOutputShape()) {
+      if (auto value = dyn_cast<Value>(size))
+        shape.push_back(lookup(value));
+      else
+        shape.push_back(size);
+    }
+    view =
+        memref::ExpandShapeOp::create(b, type, lookup(expand.getSrc()),
+                                      expand.getReassociationIndices(), shape);
+  }
+  mapping.map(result, view);
+  return success();
+}
+
+LogicalResult FunctionLowering::lowerScalar(Operation *op) {
+  if (auto dim = dyn_cast<tensor::DimOp>(op)) {
+    mapping.map(dim.getResult(),
+                memref::DimOp::create(b, lookup(dim.getSource()),
+                                      lookup(dim.getIndex()))
+                    .getResult());
+    return success();
+  }
+  b.clone(*op, mapping);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Function
+//===----------------------------------------------------------------------===//
+
+LogicalResult FunctionLowering::run() {
+  MLIRContext *ctx = oldFunc.getContext();
+  Block &body = oldFunc.getBody().front();
+  auto returnOp = cast<func::ReturnOp>(body.getTerminator());
+
+  // Signature: (stream, inputs..., results...) -> ().
+  SmallVector<Type> argTypes{LLVM::LLVMPointerType::get(ctx)};
+  for (Type type : oldFunc.getArgumentTypes())
+    argTypes.push_back(toMemRef(type));
+  for (Type type : oldFunc.getResultTypes())
+    argTypes.push_back(toMemRef(type));
+  OpBuilder moduleBuilder(oldFunc);
+  newFunc =
+      func::FuncOp::create(moduleBuilder, oldFunc.getLoc(), oldFunc.getName(),
+                           moduleBuilder.getFunctionType(argTypes, {}));
+  newFunc.setVisibility(oldFunc.getVisibility());
+  if (oldFunc.isPublic())
+    newFunc->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
+                     UnitAttr::get(ctx));
+  Block *entry = newFunc.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  token = UnrealizedConversionCastOp::create(
+              b, TypeRange{gpu::AsyncTokenType::get(ctx)},
+              ValueRange{newFunc.getArgument(0)})
+              .getResult(0);
+
+  unsigned numInputs = oldFunc.getNumArguments();
+  for (auto [i, arg] : llvm::enumerate(body.getArguments()))
+    mapping.map(arg, newFunc.getArgument(1 + i));
+  auto resultArg = [&](unsigned i) {
+    return newFunc.getArgument(1 + numInputs + i);
+  };
+
+  // Liveness (by the tensor a view reads) and destinations.
+  SmallVector<Operation *> ops;
+  for (Operation &op : body.without_terminator())
+    ops.push_back(&op);
+  int64_t endPosition = ops.size();
+  auto rootOf = [&](Value v) {
+    Value root = aliasRoot.lookup(v);
+    return root ? root : v;
+  };
+  for (auto [position, op] : llvm::enumerate(ops)) {
+    for (Value operand : op->getOperands())
+      lastUse[rootOf(operand)] = position;
+    if (isViewOp(op))
+      aliasRoot[op->getResult(0)] = rootOf(op->getOperand(0));
+  }
+  for (auto [i, value] : llvm::enumerate(returnOp.getOperands())) {
+    lastUse[rootOf(value)] = endPosition;
+    Operation *def = value.getDefiningOp();
+    if (!def || !isVllmOp(def) || destinations.count(value))
+      continue;
+    // The static scales result aliases its operand; it is copied instead.
+    if (auto q = dyn_cast<QuantizeOp>(def);
+        q && q.getScheme().isStatic() && value == q.getScales())
+      continue;
+    if (auto q = dyn_cast<RMSNormQuantOp>(def);
+        q && q.getScheme().isStatic() && value == q.getScales())
+      continue;
+    destinations[value] = resultArg(i);
+  }
+
+  for (auto [position, op] : llvm::enumerate(ops)) {
+    b.setLoc(op->getLoc());
+    // Pure ops nobody reads are not computed.
+    if (isVllmOp(op) && llvm::all_of(op->getResults(), [&](Value result) {
+          return result.use_empty() && !destinations.count(result);
+        }))
+      continue;
+    LogicalResult result =
+        TypeSwitch<Operation *, LogicalResult>(op)
+            .Case([&](RMSNormOp o) { return lowerRMSNorm(o); })
+            .Case([&](FusedAddRMSNormOp o) { return lowerFusedAddRMSNorm(o); })
+            .Case([&](QuantizeOp o) { return lowerQuantize(o); })
+            .Case([&](RMSNormQuantOp o) { return lowerRMSNormQuant(o); })
+            .Case([&](ScaledMatmulOp o) { return lowerScaledMatmul(o); })
+            .Case<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(
+                [&](auto o) { return lowerView(o.getOperation()); })
+            .Default([&](Operation *o) { return lowerScalar(o); });
+    if (failed(result))
+      return failure();
+    freeDeadTemporaries(position);
+  }
+
+  // Results not written in place (arguments, views, duplicates, static
+  // scales) are copied into their destinations.
+  b.setLoc(returnOp.getLoc());
+  for (auto [i, value] : llvm::enumerate(returnOp.getOperands())) {
+    Value source = lookup(value);
+    if (source != resultArg(i))
+      gpu::MemcpyOp::create(b, gpu::AsyncTokenType::get(ctx), ValueRange{token},
+                            resultArg(i), source);
+  }
+  freeDeadTemporaries(endPosition);
+  func::ReturnOp::create(b);
+  oldFunc.erase();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Pass
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct ConvertVllmToGPUPass
+    : public vllm::impl::ConvertVllmToGPUPassBase<ConvertVllmToGPUPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = &getContext();
+    const TargetChipInfo *chipInfo = lookupTargetChip(chip);
+    if (!chipInfo) {
+      module.emitError("unsupported target chip '")
+          << chip << "': supported chips are " << getSupportedChipNames();
+      return signalPassFailure();
+    }
+    FailureOr<std::string> resolvedFeatures = resolveTargetFeatures(
+        *chipInfo, features, [&] { return module.emitError(); });
+    if (failed(resolvedFeatures))
+      return signalPassFailure();
+    if (optLevel > 3) {
+      module.emitError("optimization level must be 0 to 3, got ")
+          << static_cast<unsigned>(optLevel);
+      return signalPassFailure();
+    }
+
+    SmallVector<func::FuncOp> funcs;
+    for (auto func : module.getOps<func::FuncOp>())
+      if (needsConversion(func))
+        funcs.push_back(func);
+    bool valid = true;
+    for (func::FuncOp func : funcs)
+      valid &= succeeded(checkConvertible(func));
+    if (!valid)
+      return signalPassFailure();
+    if (funcs.empty())
+      return;
+
+    // One gpu.module for all kernels of the module, so they are loaded once.
+    SymbolTable symbols(module);
+    OpBuilder builder(ctx);
+    auto target = NVVM::NVVMTargetAttr::get(ctx, static_cast<int>(optLevel),
+                                            "nvptx64-nvidia-cuda",
+                                            chipInfo->name, *resolvedFeatures);
+    auto gpuModule = gpu::GPUModuleOp::create(
+        builder, module.getLoc(), "vllm_kernels", ArrayRef<Attribute>{target});
+    symbols.insert(gpuModule);
+    module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                    UnitAttr::get(ctx));
+    KernelModule kernels(gpuModule);
+    for (func::FuncOp func : funcs)
+      if (failed(FunctionLowering(func, kernels, *chipInfo).run()))
+        return signalPassFailure();
+    if (gpuModule.getBody()->without_terminator().empty())
+      gpuModule.erase();
+  }
+};
+} // namespace

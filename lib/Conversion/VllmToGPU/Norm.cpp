@@ -1,0 +1,527 @@
+//===- Norm.cpp - row kernels: (fused add +) RMSNorm (+ quantize) ---------===//
+//
+// Part of the vllm-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// One generator builds every row kernel: rms_norm, fused_add_rms_norm,
+// rms_norm_quant and quantize. A CTA handles one row. When the row fits in
+// registers (RowConfig), each thread loads its vectors once (16 bytes when H
+// allows) and keeps them as f32 through the reduction, the normalization and
+// the quantization phase (Quantize.cpp), which consumes the same register
+// values whether they were computed here or read from memory. Longer rows
+// are streamed: the row is read again in each pass instead of spilling.
+//
+// The norm numerics (SPEC.md 3.1, 3.2), identical in every kernel:
+//
+//   residual_out = RN_T(x + residual)                    (f32 add, one round)
+//   sum          = fma(v, v, sum) per element in chunk, slot, element order,
+//                  then the block reduction of Codegen.cpp
+//   r            = 1 / sqrt.rn(sum / H + epsilon)        (div.rn, sqrt.rn,
+//   div.rn) y            = RN_T((v * r) * w)
+//
+// The configuration depends on T and H only, so the fused and the unfused
+// kernels sum in the same order and produce the same y bits.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Codegen.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/bit.h"
+
+using namespace mlir;
+using namespace mlir::vllm;
+using namespace mlir::vllm::codegen;
+
+//===----------------------------------------------------------------------===//
+// Kernel signature
+//===----------------------------------------------------------------------===//
+
+SmallVector<RowOperand>
+codegen::getRowKernelOperands(const RowKernelSpec &spec) {
+  using Stage = RowKernelSpec::Stage;
+  SmallVector<RowOperand> operands{RowOperand::Input};
+  if (spec.norm) {
+    if (spec.residual)
+      operands.push_back(RowOperand::Residual);
+    operands.push_back(RowOperand::Weight);
+  }
+  if (spec.stage == Stage::Quantize && spec.scheme.isStatic())
+    operands.push_back(RowOperand::StaticScale);
+  if (spec.stage == Stage::AmaxOnly || spec.stage == Stage::ApplyTensorScale)
+    operands.push_back(RowOperand::Amax);
+  if (spec.norm && spec.residual && spec.storeResidualOut)
+    operands.push_back(RowOperand::ResidualOut);
+  if (spec.norm && spec.storeNormalized)
+    operands.push_back(RowOperand::Normalized);
+  if (spec.stage == Stage::Quantize || spec.stage == Stage::ApplyTensorScale) {
+    operands.push_back(RowOperand::Output);
+    // A static scale is returned as it came in: the host passes the operand
+    // on, the kernel writes nothing.
+    if (!spec.scheme.isStatic())
+      operands.push_back(RowOperand::Scales);
+  }
+  return operands;
+}
+
+MemRefType codegen::getRowOperandType(MLIRContext *ctx,
+                                      const RowKernelSpec &spec,
+                                      RowOperand operand) {
+  Builder b(ctx);
+  int64_t dyn = ShapedType::kDynamic;
+  switch (operand) {
+  case RowOperand::Input:
+  case RowOperand::Residual:
+  case RowOperand::ResidualOut:
+  case RowOperand::Normalized:
+    return MemRefType::get({dyn, spec.hidden}, spec.elemType);
+  case RowOperand::Weight:
+    return MemRefType::get({spec.hidden}, spec.elemType);
+  case RowOperand::StaticScale:
+    return MemRefType::get({1}, b.getF32Type());
+  case RowOperand::Amax:
+    return MemRefType::get({1}, b.getI32Type());
+  case RowOperand::Output:
+    return MemRefType::get({dyn, spec.hidden}, Float8E4M3FNType::get(ctx));
+  case RowOperand::Scales: {
+    ScaleFormatAttr format = spec.scheme.getScaleFormat();
+    return MemRefType::get(format.getScaleShape(dyn, spec.hidden),
+                           format.getElementType());
+  }
+  }
+  llvm_unreachable("unknown row operand");
+}
+
+static std::string typeName(Type type) {
+  std::string name;
+  llvm::raw_string_ostream os(name);
+  type.print(os);
+  return name;
+}
+
+std::string codegen::getRowKernelName(const RowKernelSpec &spec) {
+  using Stage = RowKernelSpec::Stage;
+  std::string name;
+  llvm::raw_string_ostream os(name);
+  os << (spec.norm ? (spec.residual ? "add_rms_norm" : "rms_norm") : "quantize")
+     << "_" << typeName(spec.elemType) << "_h" << spec.hidden;
+  if (spec.norm) {
+    os << "_eps" << llvm::utohexstr(llvm::bit_cast<uint32_t>(spec.epsilon));
+    if (spec.storeResidualOut)
+      os << "_r";
+    if (spec.storeNormalized)
+      os << "_y";
+  }
+  if (spec.stage == Stage::None)
+    return name;
+  QuantSchemeAttr scheme = spec.scheme;
+  switch (scheme.getKind()) {
+  case QuantKind::StaticPerTensor:
+    os << "_q_static";
+    break;
+  case QuantKind::DynamicPerTensor:
+    os << (spec.stage == Stage::AmaxOnly ? "_amax" : "_q_tensor");
+    break;
+  case QuantKind::PerToken:
+    os << "_q_token";
+    if (FloatAttr ub = scheme.getUpperBound())
+      os << "_ub"
+         << llvm::utohexstr(llvm::bit_cast<uint32_t>(
+                static_cast<float>(ub.getValueAsDouble())));
+    break;
+  case QuantKind::PerGroup:
+    os << "_q_group" << scheme.getGroupSize() << "_"
+       << stringifyScaleEncoding(scheme.getEncoding()) << "_"
+       << stringifyScaleLayout(scheme.getLayout());
+    if (scheme.getLayout() == ScaleLayout::MNMajor)
+      os << scheme.getAlign();
+    break;
+  }
+  return name;
+}
+
+bool codegen::rowKernelCoversPaddingRows(const RowKernelSpec &spec) {
+  return spec.stage == RowKernelSpec::Stage::Quantize &&
+         spec.scheme.isPerGroup() &&
+         spec.scheme.getLayout() == ScaleLayout::MNMajor &&
+         spec.scheme.getAlign() > 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Norm phase
+//===----------------------------------------------------------------------===//
+
+/// sqrt rounded to nearest. `math.sqrt` would become libdevice's __nv_sqrtf,
+/// whose precision depends on __nvvm_reflect settings, and llvm.sqrt is
+/// rerouted to it by the GPU-to-NVVM conversion; the PTX instruction states
+/// the rounding in the code.
+static Value emitSqrtRN(ImplicitLocOpBuilder &b, Value value) {
+  return LLVM::InlineAsmOp::create(
+             b, b.getF32Type(), ValueRange{value}, "sqrt.rn.f32 $0, $1;",
+             "=f,f", /*has_side_effects=*/false, /*is_align_stack=*/false,
+             LLVM::TailCallKind::None, LLVM::AsmDialectAttr{},
+             /*operand_attrs=*/ArrayAttr{})
+      .getResult(0);
+}
+
+namespace {
+struct NormOperands {
+  Value input, residual, weight, residualOut, normalized;
+  /// memref<numWarps x f32> for the sum (null with one warp).
+  Value sumBuffer;
+};
+
+/// Emits the passes of a row kernel over one row (see the file header).
+class RowEmitter {
+public:
+  RowEmitter(ImplicitLocOpBuilder &b, const RowKernelSpec &spec,
+             const RowConfig &cfg, const NormOperands &operands, Value tid,
+             Value row)
+      : b(b), spec(spec), cfg(cfg), operands(operands), tid(tid), row(row),
+        vecType(VectorType::get({cfg.vecWidth}, spec.elemType)),
+        alignBytes(cfg.vecWidth * (spec.elemType.getIntOrFloatBitWidth() / 8)) {
+  }
+
+  /// The slots of the chunk starting at vector `base` (`constantBase` when
+  /// it is the only chunk, starting at 0).
+  RowState chunkState(Value base, bool constantBase);
+  /// x per slot as f32; with a residual, RN_T(x + residual), stored as
+  /// residual_out when `storeResidual`.
+  SmallVector<SmallVector<Value>> loadSource(const RowState &state,
+                                             bool storeResidual);
+  /// x per slot again in a later pass: residual_out as stored by the first
+  /// pass when there is one (one read instead of two, and correct when the
+  /// caller updates the residual in place), else recomputed.
+  SmallVector<SmallVector<Value>> reloadSource(const RowState &state);
+  SmallVector<SmallVector<Value>> loadWeights(const RowState &state);
+  Value accumulateSumOfSquares(ArrayRef<SmallVector<Value>> values, Value acc);
+  /// r = 1 / sqrt(sum / H + epsilon) from the per-thread partial sums.
+  Value inverseRms(Value threadSum);
+  /// y = RN_T((x * r) * w) into `state`, stored as the normalized tensor
+  /// when `storeY`.
+  void computeY(RowState &state, ArrayRef<SmallVector<Value>> values,
+                ArrayRef<SmallVector<Value>> weights, Value r, bool storeY);
+  /// y read from the input (quantize kernels).
+  void loadY(RowState &state);
+
+  /// scf.for over the chunks with one f32 accumulator.
+  Value forChunks(Value init, function_ref<Value(Value base, Value acc)> body);
+  void forChunks(function_ref<void(Value base)> body);
+
+private:
+  ImplicitLocOpBuilder &b;
+  const RowKernelSpec &spec;
+  const RowConfig &cfg;
+  const NormOperands &operands;
+  Value tid, row;
+  VectorType vecType;
+  int64_t alignBytes;
+};
+} // namespace
+
+RowState RowEmitter::chunkState(Value base, bool constantBase) {
+  RowState state;
+  // Every slot of every chunk exists when the chunks tile the row exactly.
+  bool allFull = cfg.numVecs % cfg.vecsPerChunk() == 0;
+  for (int64_t s = 0; s < cfg.slots; ++s) {
+    Value index = arith::AddIOp::create(
+        b, arith::AddIOp::create(b, base, constIndex(b, s * cfg.threads)), tid);
+    state.vecIndex.push_back(index);
+    bool alwaysValid =
+        constantBase ? (s + 1) * cfg.threads <= cfg.numVecs : allFull;
+    state.valid.push_back(
+        alwaysValid ? Value()
+                    : arith::CmpIOp::create(b, arith::CmpIPredicate::ult, index,
+                                            constIndex(b, cfg.numVecs))
+                          .getResult());
+    state.column.push_back(
+        arith::MulIOp::create(b, index, constIndex(b, cfg.vecWidth)));
+  }
+  return state;
+}
+
+SmallVector<SmallVector<Value>> RowEmitter::loadSource(const RowState &state,
+                                                       bool storeResidual) {
+  SmallVector<SmallVector<Value>> values;
+  for (int64_t s = 0; s < cfg.slots; ++s) {
+    Value valid = state.valid[s];
+    Value column = state.column[s];
+    Value x = emitGuardedLoad(b, valid, vecType, operands.input, {row, column},
+                              alignBytes);
+    if (spec.residual) {
+      Value residual = emitGuardedLoad(b, valid, vecType, operands.residual,
+                                       {row, column}, alignBytes);
+      SmallVector<Value> added;
+      for (auto [xv, rv] :
+           llvm::zip_equal(extractAsF32(b, x), extractAsF32(b, residual)))
+        added.push_back(arith::AddFOp::create(b, xv, rv));
+      // residual_out = RN_T(x + residual); the norm reads the rounded value.
+      x = truncToVector(b, added, spec.elemType);
+      if (storeResidual && operands.residualOut)
+        emitGuardedStore(b, valid, x, operands.residualOut, {row, column},
+                         alignBytes);
+    }
+    values.push_back(extractAsF32(b, x));
+  }
+  return values;
+}
+
+SmallVector<SmallVector<Value>>
+RowEmitter::reloadSource(const RowState &state) {
+  if (!spec.residual || !operands.residualOut)
+    return loadSource(state, /*storeResidual=*/false);
+  // The same thread wrote these elements in the first pass.
+  SmallVector<SmallVector<Value>> values;
+  for (int64_t s = 0; s < cfg.slots; ++s)
+    values.push_back(extractAsF32(
+        b, emitGuardedLoad(b, state.valid[s], vecType, operands.residualOut,
+                           {row, state.column[s]}, alignBytes)));
+  return values;
+}
+
+SmallVector<SmallVector<Value>> RowEmitter::loadWeights(const RowState &state) {
+  SmallVector<SmallVector<Value>> weights;
+  for (int64_t s = 0; s < cfg.slots; ++s)
+    weights.push_back(extractAsF32(
+        b, emitGuardedLoad(b, state.valid[s], vecType, operands.weight,
+                           {state.column[s]}, alignBytes)));
+  return weights;
+}
+
+Value RowEmitter::accumulateSumOfSquares(ArrayRef<SmallVector<Value>> values,
+                                         Value acc) {
+  // An explicit fma per element: the same rounding in every kernel, whatever
+  // contraction the backend would do with a multiply and an add.
+  for (const SmallVector<Value> &slot : values)
+    for (Value v : slot)
+      acc = emitFma(b, v, v, acc);
+  return acc;
+}
+
+Value RowEmitter::inverseRms(Value threadSum) {
+  Value sum = emitBlockReduce(b, threadSum, ReduceKind::Sum, cfg.threads, tid,
+                              operands.sumBuffer);
+  Value mean = arith::DivFOp::create(
+      b, sum, constF32(b, static_cast<float>(cfg.hidden)));
+  Value shifted = arith::AddFOp::create(b, mean, constF32(b, spec.epsilon));
+  return arith::DivFOp::create(b, constF32(b, 1.0f), emitSqrtRN(b, shifted));
+}
+
+void RowEmitter::computeY(RowState &state, ArrayRef<SmallVector<Value>> values,
+                          ArrayRef<SmallVector<Value>> weights, Value r,
+                          bool storeY) {
+  state.y.clear();
+  for (int64_t s = 0; s < cfg.slots; ++s) {
+    SmallVector<Value> scaled;
+    for (auto [v, w] : llvm::zip_equal(values[s], weights[s]))
+      scaled.push_back(
+          arith::MulFOp::create(b, arith::MulFOp::create(b, v, r), w));
+    Value y = truncToVector(b, scaled, spec.elemType);
+    if (storeY && operands.normalized)
+      emitGuardedStore(b, state.valid[s], y, operands.normalized,
+                       {row, state.column[s]}, alignBytes);
+    // The quantization sees y exactly as a separate quantize kernel would
+    // read it back from memory: rounded to T.
+    state.y.push_back(spec.elemType.isF32() ? scaled : extractAsF32(b, y));
+  }
+}
+
+void RowEmitter::loadY(RowState &state) {
+  state.y.clear();
+  for (int64_t s = 0; s < cfg.slots; ++s)
+    state.y.push_back(extractAsF32(
+        b, emitGuardedLoad(b, state.valid[s], vecType, operands.input,
+                           {row, state.column[s]}, alignBytes)));
+}
+
+Value RowEmitter::forChunks(Value init,
+                            function_ref<Value(Value base, Value acc)> body) {
+  auto loop = scf::ForOp::create(b, constIndex(b, 0), constIndex(b, cfg.chunks),
+                                 constIndex(b, 1), ValueRange{init});
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value base = arith::MulIOp::create(b, loop.getInductionVar(),
+                                       constIndex(b, cfg.vecsPerChunk()));
+    scf::YieldOp::create(b, body(base, loop.getRegionIterArgs()[0]));
+  }
+  return loop.getResult(0);
+}
+
+void RowEmitter::forChunks(function_ref<void(Value base)> body) {
+  auto loop = scf::ForOp::create(b, constIndex(b, 0), constIndex(b, cfg.chunks),
+                                 constIndex(b, 1));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(loop.getBody()->getTerminator());
+  body(arith::MulIOp::create(b, loop.getInductionVar(),
+                             constIndex(b, cfg.vecsPerChunk())));
+}
+
+/// The row when it fits in registers: every input is read once.
+static void emitSingleChunkRow(ImplicitLocOpBuilder &b, RowEmitter &row,
+                               const RowKernelSpec &spec, RowQuantizer *quant) {
+  RowState state = row.chunkState(constIndex(b, 0), /*constantBase=*/true);
+  if (spec.norm) {
+    auto values = row.loadSource(state, /*storeResidual=*/true);
+    // w is loaded before the reduction waits, with the other loads.
+    auto weights = row.loadWeights(state);
+    Value r =
+        row.inverseRms(row.accumulateSumOfSquares(values, constF32(b, 0.0f)));
+    row.computeY(state, values, weights, r, /*storeY=*/true);
+  } else {
+    row.loadY(state);
+  }
+  if (!quant)
+    return;
+  if (quant->needsRowAmax())
+    quant->emitRowAmax(
+        quant->emitAccumulateAmax(state, quant->emitAmaxIdentity()));
+  if (quant->quantizesChunks())
+    quant->emitChunk(state);
+  quant->emitEpilogue();
+}
+
+/// A row longer than the registers hold: one pass for the sum of squares
+/// (norms), one computing y (and its amax when the scale needs it), and for
+/// per-token one more recomputing y to quantize it. Recomputation repeats
+/// the same operations on the same inputs, so y has the same bits in every
+/// pass.
+static void emitStreamedRow(ImplicitLocOpBuilder &b, RowEmitter &row,
+                            const RowKernelSpec &spec, RowQuantizer *quant) {
+  Value r;
+  if (spec.norm) {
+    Value sum = row.forChunks(constF32(b, 0.0f), [&](Value base, Value acc) {
+      RowState state = row.chunkState(base, /*constantBase=*/false);
+      return row.accumulateSumOfSquares(
+          row.loadSource(state, /*storeResidual=*/true), acc);
+    });
+    r = row.inverseRms(sum);
+  }
+  auto produceY = [&](RowState &state, bool storeY) {
+    if (!spec.norm)
+      return row.loadY(state);
+    auto values = row.reloadSource(state);
+    row.computeY(state, values, row.loadWeights(state), r, storeY);
+  };
+  if (quant && quant->needsRowAmax()) {
+    Value amax = row.forChunks(quant->emitAmaxIdentity(), [&](Value base,
+                                                         Value acc) {
+      RowState state = row.chunkState(base, /*constantBase=*/false);
+      produceY(state, /*storeY=*/true);
+      return quant->emitAccumulateAmax(state, acc);
+    });
+    quant->emitRowAmax(amax);
+    if (quant->quantizesChunks())
+      row.forChunks([&](Value base) {
+        RowState state = row.chunkState(base, /*constantBase=*/false);
+        produceY(state, /*storeY=*/false);
+        quant->emitChunk(state);
+      });
+  } else {
+    row.forChunks([&](Value base) {
+      RowState state = row.chunkState(base, /*constantBase=*/false);
+      produceY(state, /*storeY=*/true);
+      if (quant)
+        quant->emitChunk(state);
+    });
+  }
+  if (quant)
+    quant->emitEpilogue();
+}
+
+//===----------------------------------------------------------------------===//
+// Kernel
+//===----------------------------------------------------------------------===//
+
+gpu::GPUFuncOp codegen::buildRowKernel(OpBuilder &moduleBuilder, Location loc,
+                                       const RowKernelSpec &spec,
+                                       const RowConfig &cfg,
+                                       const TargetChipInfo &chip) {
+  using Stage = RowKernelSpec::Stage;
+  MLIRContext *ctx = moduleBuilder.getContext();
+  SmallVector<RowOperand> roles = getRowKernelOperands(spec);
+  SmallVector<Type> argTypes;
+  for (RowOperand role : roles)
+    argTypes.push_back(getRowOperandType(ctx, spec, role));
+  auto func =
+      gpu::GPUFuncOp::create(moduleBuilder, loc, getRowKernelName(spec),
+                             moduleBuilder.getFunctionType(argTypes, {}));
+  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
+                moduleBuilder.getUnitAttr());
+  func.setKnownBlockSizeAttr(moduleBuilder.getDenseI32ArrayAttr(
+      {static_cast<int32_t>(cfg.threads), 1, 1}));
+
+  auto argFor = [&](RowOperand role) -> Value {
+    for (auto [i, r] : llvm::enumerate(roles))
+      if (r == role)
+        return func.getArgument(i);
+    return Value();
+  };
+  NormOperands norm{
+      argFor(RowOperand::Input),      argFor(RowOperand::Residual),
+      argFor(RowOperand::Weight),     argFor(RowOperand::ResidualOut),
+      argFor(RowOperand::Normalized), Value()};
+  QuantOperands quantOperands;
+  quantOperands.output = argFor(RowOperand::Output);
+  quantOperands.scales = argFor(RowOperand::Scales);
+  quantOperands.staticScale = argFor(RowOperand::StaticScale);
+  quantOperands.amax = argFor(RowOperand::Amax);
+  if (spec.norm && cfg.threads > kWarpSize)
+    norm.sumBuffer = addWorkgroupBuffer(func, {cfg.threads / kWarpSize},
+                                        moduleBuilder.getF32Type());
+  if (spec.stage != Stage::None)
+    addQuantBuffers(func, spec, cfg, quantOperands);
+
+  ImplicitLocOpBuilder b(loc, ctx);
+  b.setInsertionPointToStart(&func.getBody().front());
+  Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
+  Value row = gpu::BlockIdOp::create(b, gpu::Dimension::x);
+  Value rows = memref::DimOp::create(b, norm.input, 0);
+
+  auto emitRow = [&] {
+    Value lane = arith::RemUIOp::create(b, tid, constIndex(b, kWarpSize));
+    RowEmitter emitter(b, spec, cfg, norm, tid, row);
+    std::optional<RowQuantizer> quant;
+    if (spec.stage != Stage::None) {
+      quant.emplace(b, spec, cfg, quantOperands, chip, tid, lane, row);
+      quant->emitPrologue();
+    }
+    RowQuantizer *quantizer = quant ? &*quant : nullptr;
+    if (cfg.chunks == 1)
+      emitSingleChunkRow(b, emitter, spec, quantizer);
+    else
+      emitStreamedRow(b, emitter, spec, quantizer);
+  };
+
+  // The grid has more CTAs than rows when padding rows of MN-major scales
+  // must be zeroed (Mpad rows), or for the dynamic per-tensor scale, which
+  // CTA 0 writes even when M = 0. The test is uniform per CTA, so the
+  // barriers inside stay convergent.
+  bool padded = rowKernelCoversPaddingRows(spec);
+  if (spec.stage != Stage::None)
+    emitRowQuantizationPrologue(b, spec, quantOperands, tid, row);
+  if (padded || spec.stage == Stage::ApplyTensorScale) {
+    Value inRange =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::ult, row, rows);
+    auto ifOp = scf::IfOp::create(b, inRange, /*withElseRegion=*/padded);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+      emitRow();
+      if (padded) {
+        b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+        emitPaddingRowScales(b, spec, cfg, tid, row, quantOperands.scales);
+      }
+    }
+  } else {
+    emitRow();
+  }
+  gpu::ReturnOp::create(b);
+  return func;
+}

@@ -1,0 +1,314 @@
+//===- Quantize.cpp - quantization phase of the row kernels ---------------===//
+//
+// Part of the vllm-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// FP8 quantization of one row held in registers (SPEC.md 3.3), shared by the
+// unfused quantize kernels and the fused rms_norm_quant kernels:
+//
+//   amax       maxNum over |y| (NaN ignored; NaN when all are NaN)
+//   static     q = E(y * (1/s)), 1/s computed once per thread
+//   tensor     s = max(amax(y)/448, min_scale), q = E(y / s)
+//   token      a = amax(row) [a = min(a, ub)], s = max(a/448, min_scale)
+//   group      a = max(amax(group), 1e-10), s = a/448 [s = U(s)], q = E(y/s)
+//
+// Every maximum and minimum is IEEE maxNum/minNum (arith.maxnumf/minnumf,
+// PTX max.f32/min.f32); divisions are div.rn.f32; E is the satfinite
+// e4m3x2 conversion. A group is held by aligned consecutive lanes of one
+// warp, so its amax is a butterfly over those lanes. Packed UE8M0 words
+// combine the bytes of four groups, which live in different warps: they are
+// assembled in shared memory.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Codegen.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::vllm;
+using namespace mlir::vllm::codegen;
+
+using Stage = RowKernelSpec::Stage;
+
+static bool needsRowReduction(const RowKernelSpec &spec) {
+  return spec.stage == Stage::AmaxOnly ||
+         (spec.stage == Stage::Quantize &&
+          spec.scheme.getKind() == QuantKind::PerToken);
+}
+
+static bool isPackedGroup(const RowKernelSpec &spec) {
+  return spec.stage == Stage::Quantize && spec.scheme.isPerGroup() &&
+         spec.scheme.getEncoding() == ScaleEncoding::UE8M0Packed;
+}
+
+static int64_t numGroups(const RowKernelSpec &spec) {
+  return spec.hidden / spec.scheme.getGroupSize();
+}
+
+void codegen::addQuantBuffers(gpu::GPUFuncOp func, const RowKernelSpec &spec,
+                              const RowConfig &cfg, QuantOperands &operands) {
+  Builder builder(func.getContext());
+  if (needsRowReduction(spec) && cfg.threads > kWarpSize)
+    operands.reduceBuffer = addWorkgroupBuffer(func, {cfg.threads / kWarpSize},
+                                               builder.getF32Type());
+  if (isPackedGroup(spec))
+    operands.byteBuffer = addWorkgroupBuffer(
+        func, {static_cast<int64_t>(llvm::alignTo(numGroups(spec), 4))},
+        builder.getI8Type());
+}
+
+/// Runs `body(index)` for index = tid, tid + threads, ... < count.
+static void emitStridedLoop(ImplicitLocOpBuilder &b, Value tid, int64_t count,
+                            int64_t threads, function_ref<void(Value)> body) {
+  auto loop =
+      scf::ForOp::create(b, tid, constIndex(b, count), constIndex(b, threads));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(loop.getBody()->getTerminator());
+  body(loop.getInductionVar());
+}
+
+/// maxNum(init, |v|...) over `values`.
+static Value emitLocalAmax(ImplicitLocOpBuilder &b, ArrayRef<Value> values,
+                           Value init) {
+  Value amax = init;
+  for (Value v : values)
+    amax = arith::MaxNumFOp::create(b, amax, emitAbs(b, v));
+  return amax;
+}
+
+/// s = max(amax / 448, min_scale) for the dynamic per-tensor and per-token
+/// schemes.
+static Value emitDynamicScale(ImplicitLocOpBuilder &b, Value amax) {
+  return arith::MaxNumFOp::create(
+      b, arith::DivFOp::create(b, amax, constF32(b, kFP8Max)),
+      constF32(b, kMinScale));
+}
+
+/// The dynamic per-tensor scale from the accumulated amax bits.
+static Value emitTensorScale(ImplicitLocOpBuilder &b, Value amaxBuffer) {
+  Value bits =
+      memref::LoadOp::create(b, amaxBuffer, ValueRange{constIndex(b, 0)});
+  return emitDynamicScale(b, arith::BitcastOp::create(b, b.getF32Type(), bits));
+}
+
+static Value isZero(ImplicitLocOpBuilder &b, Value index) {
+  return arith::CmpIOp::create(b, arith::CmpIPredicate::eq, index,
+                               constIndex(b, 0));
+}
+
+void codegen::emitRowQuantizationPrologue(ImplicitLocOpBuilder &b,
+                                          const RowKernelSpec &spec,
+                                          const QuantOperands &operands,
+                                          Value tid, Value row) {
+  if (spec.stage != Stage::ApplyTensorScale)
+    return;
+  Value first = arith::AndIOp::create(b, isZero(b, tid), isZero(b, row));
+  emitIf(b, first, [&] {
+    memref::StoreOp::create(b, emitTensorScale(b, operands.amax),
+                            operands.scales, ValueRange{constIndex(b, 0)});
+  });
+}
+
+void RowQuantizer::emitPrologue() {
+  if (spec.stage == Stage::ApplyTensorScale) {
+    scale = emitTensorScale(b, operands.amax);
+  } else if (spec.stage == Stage::Quantize && spec.scheme.isStatic()) {
+    // 1/s once; q = E(y * (1/s)) (SPEC.md 3.3).
+    Value s = memref::LoadOp::create(b, operands.staticScale,
+                                     ValueRange{constIndex(b, 0)});
+    scale = arith::DivFOp::create(b, constF32(b, 1.0f), s);
+  }
+}
+
+bool RowQuantizer::needsRowAmax() const { return needsRowReduction(spec); }
+
+bool RowQuantizer::quantizesChunks() const {
+  return spec.stage == Stage::Quantize || spec.stage == Stage::ApplyTensorScale;
+}
+
+Value RowQuantizer::emitAmaxIdentity() {
+  // SPEC: the amax of a set whose values are all NaN is NaN, which matters
+  // for per-token with an upper bound (minNum(NaN, ub) = ub). The amax
+  // kernel of dynamic per-tensor keeps 0: its atomic max compares the bits
+  // of non-negative floats as integers, and maxNum(NaN/448, min_scale)
+  // gives the same scale as 0 would.
+  return constF32(b, spec.stage == Stage::AmaxOnly
+                         ? 0.0f
+                         : std::numeric_limits<float>::quiet_NaN());
+}
+
+Value RowQuantizer::emitAccumulateAmax(const RowState &state, Value acc) {
+  for (auto [slot, values] : llvm::enumerate(state.y)) {
+    Value valid = state.valid[slot];
+    if (!valid) {
+      acc = emitLocalAmax(b, values, acc);
+      continue;
+    }
+    // Slots past the end of the row hold zeros that are not row elements.
+    Value nan = constF32(b, std::numeric_limits<float>::quiet_NaN());
+    Value slotAmax = emitLocalAmax(b, values, nan);
+    acc = arith::MaxNumFOp::create(
+        b, acc, arith::SelectOp::create(b, valid, slotAmax, nan));
+  }
+  return acc;
+}
+
+void RowQuantizer::emitRowAmax(Value threadAmax) {
+  Value amax = emitBlockReduce(b, threadAmax, ReduceKind::Max, cfg.threads, tid,
+                               operands.reduceBuffer);
+  if (spec.stage == Stage::AmaxOnly) {
+    // amax >= 0 and never NaN (maxNum from 0), so comparing the f32 bits as
+    // signed integers orders them like the floats: one atomic max per CTA.
+    emitIf(b, isZero(b, tid), [&] {
+      Value bits = arith::BitcastOp::create(b, b.getI32Type(), amax);
+      memref::AtomicRMWOp::create(b, arith::AtomicRMWKind::maxs, bits,
+                                  operands.amax, ValueRange{constIndex(b, 0)});
+    });
+    return;
+  }
+  // Per-token: a = min(amax, ub), s = max(a / 448, min_scale).
+  if (FloatAttr upperBound = spec.scheme.getUpperBound())
+    amax = arith::MinNumFOp::create(
+        b, amax,
+        constF32(b, static_cast<float>(upperBound.getValueAsDouble())));
+  scale = emitDynamicScale(b, amax);
+  emitIf(b, isZero(b, tid), [&] {
+    memref::StoreOp::create(b, scale, operands.scales, ValueRange{row});
+  });
+}
+
+void RowQuantizer::emitStoreChunk(const RowState &state,
+                                  function_ref<Value(Value)> encode) {
+  for (int64_t s = 0; s < cfg.slots; ++s) {
+    SmallVector<Value> scaled;
+    for (Value y : state.y[s])
+      scaled.push_back(encode(y));
+    emitGuardedStore(b, state.valid[s], emitFP8Vector(b, scaled),
+                     operands.output, {row, state.column[s]},
+                     /*alignBytes=*/cfg.vecWidth);
+  }
+}
+
+void RowQuantizer::emitChunk(const RowState &state) {
+  if (spec.scheme.isPerGroup())
+    return emitGroupChunk(state);
+  if (spec.scheme.isStatic())
+    return emitStoreChunk(
+        state, [&](Value y) { return arith::MulFOp::create(b, y, scale); });
+  // Dynamic per-tensor and per-token: q = E(y / s).
+  emitStoreChunk(state,
+                 [&](Value y) { return arith::DivFOp::create(b, y, scale); });
+}
+
+/// Per-group quantization of one chunk (SPEC.md 3.3 and the layouts below
+/// its table).
+void RowQuantizer::emitGroupChunk(const RowState &state) {
+  QuantSchemeAttr scheme = spec.scheme;
+  bool ue8m0 = scheme.getEncoding() != ScaleEncoding::F32;
+  bool packed = scheme.getEncoding() == ScaleEncoding::UE8M0Packed;
+  bool rowMajor = scheme.getLayout() == ScaleLayout::RowMajor;
+  // A group is `lanes` consecutive vectors, held by `lanes` consecutive,
+  // aligned lanes of one warp (threads is a multiple of 32 and H of g).
+  int64_t lanes = scheme.getGroupSize() / cfg.vecWidth;
+  Value lanesValue = constIndex(b, lanes);
+  Value isLeader = isZero(b, arith::RemUIOp::create(b, lane, lanesValue));
+
+  for (int64_t s = 0; s < cfg.slots; ++s) {
+    Value amax =
+        emitWarpReduce(b, emitLocalAmax(b, state.y[s], constF32(b, 0.0f)),
+                       ReduceKind::Max, lanes);
+    Value groupScale = arith::DivFOp::create(
+        b, arith::MaxNumFOp::create(b, amax, constF32(b, kGroupAmaxFloor)),
+        constF32(b, kFP8Max));
+    Value exponent;
+    if (ue8m0) {
+      // U(s): s' = max(s, 1e-10), rounded up to a power of two; the chip
+      // table holds the instruction choice.
+      Value clamped =
+          arith::MaxNumFOp::create(b, groupScale, constF32(b, kGroupAmaxFloor));
+      exponent = chip.emitUE8M0Exponent(b, b.getLoc(), clamped);
+      groupScale = arith::BitcastOp::create(
+          b, b.getF32Type(),
+          arith::ShLIOp::create(b, exponent, constI32(b, 23)));
+    }
+    SmallVector<Value> scaled;
+    for (Value y : state.y[s])
+      scaled.push_back(arith::DivFOp::create(b, y, groupScale));
+    emitGuardedStore(b, state.valid[s], emitFP8Vector(b, scaled),
+                     operands.output, {row, state.column[s]},
+                     /*alignBytes=*/cfg.vecWidth);
+
+    Value group = arith::DivUIOp::create(b, state.vecIndex[s], lanesValue);
+    Value store = isLeader;
+    if (state.valid[s])
+      store = arith::AndIOp::create(b, store, state.valid[s]);
+    emitIf(b, store, [&] {
+      if (packed) {
+        Value byte = arith::TruncIOp::create(b, b.getI8Type(), exponent);
+        memref::StoreOp::create(b, byte, operands.byteBuffer,
+                                ValueRange{group});
+      } else if (rowMajor) {
+        memref::StoreOp::create(b, groupScale, operands.scales,
+                                ValueRange{row, group});
+      } else {
+        memref::StoreOp::create(b, groupScale, operands.scales,
+                                ValueRange{group, row});
+      }
+    });
+  }
+}
+
+void RowQuantizer::emitEpilogue() {
+  if (!isPackedGroup(spec))
+    return;
+  // Word (row, p) holds the bytes of groups 4p .. 4p+3; bytes of groups
+  // >= G are 0.
+  int64_t groups = numGroups(spec);
+  int64_t paddedGroups = llvm::alignTo(groups, 4);
+  if (paddedGroups > groups) {
+    Value isPadWriter =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::ult, tid,
+                              constIndex(b, paddedGroups - groups));
+    emitIf(b, isPadWriter, [&] {
+      Value index = arith::AddIOp::create(b, tid, constIndex(b, groups));
+      memref::StoreOp::create(b, arith::ConstantIntOp::create(b, 0, 8),
+                              operands.byteBuffer, ValueRange{index});
+    });
+  }
+  gpu::BarrierOp::create(b);
+  emitStridedLoop(b, tid, paddedGroups / 4, cfg.threads, [&](Value p) {
+    Value word = constI32(b, 0);
+    for (int64_t i = 0; i < 4; ++i) {
+      Value index = arith::AddIOp::create(
+          b, arith::MulIOp::create(b, p, constIndex(b, 4)), constIndex(b, i));
+      Value byte =
+          memref::LoadOp::create(b, operands.byteBuffer, ValueRange{index});
+      Value shifted = arith::ShLIOp::create(
+          b, arith::ExtUIOp::create(b, b.getI32Type(), byte),
+          constI32(b, 8 * i));
+      word = arith::OrIOp::create(b, word, shifted);
+    }
+    memref::StoreOp::create(b, word, operands.scales, ValueRange{p, row});
+  });
+}
+
+void codegen::emitPaddingRowScales(ImplicitLocOpBuilder &b,
+                                   const RowKernelSpec &spec,
+                                   const RowConfig &cfg, Value tid, Value row,
+                                   Value scales) {
+  bool packed = spec.scheme.getEncoding() == ScaleEncoding::UE8M0Packed;
+  int64_t groups = numGroups(spec);
+  int64_t count = packed ? llvm::divideCeil(groups, 4) : groups;
+  Value zero = packed ? constI32(b, 0) : constF32(b, 0.0f);
+  emitStridedLoop(b, tid, count, cfg.threads, [&](Value column) {
+    memref::StoreOp::create(b, zero, scales, ValueRange{column, row});
+  });
+}

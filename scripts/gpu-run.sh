@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Runs the prebuilt GPU artifacts on the GPU machine and leaves the logs and
+# the benchmark table under $OUT; the summary is printed last.
+# How to call it through the device tool: docs/gpu-testing.md.
+#
+# usage: scripts/gpu-run.sh [ARTIFACTS] [PHASES]
+#   ARTIFACTS  folder made by scripts/make-carry.sh (default .carry)
+#   PHASES     comma-separated, in order (default runtime,numerics,memcheck,bench):
+#              runtime   the runtime's own GPU tests (vllm-runtime-tests)
+#              numerics  the full numerics suite (vllm-gpu-tests)
+#              memcheck  the suite under compute-sanitizer memcheck, reduced
+#                        shapes (--quick)
+#              bench     bench/gpu/bench.py: ours vs torch eager / compile
+# Environment: SEED (suite seed; default: time), NUMERICS_ARGS, MEMCHECK_ARGS,
+# BENCH_ARGS (extra arguments), *_TIMEOUT (seconds per phase).
+#
+# Files under $OUT (at most 8 come back): summary.txt, runtime.log,
+# numerics.log, memcheck.log, bench.log, bench.md, bench.json.
+set -u
+
+art=${1:-.carry}
+phases=${2:-${PHASES:-runtime,numerics,memcheck,bench}}
+out=${OUT:-$PWD/gpu-out}
+mkdir -p "$out"
+art=$(cd "$art" && pwd) || { echo "no artifacts folder $1"; exit 2; }
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+export PYTHONUNBUFFERED=1
+export LD_LIBRARY_PATH="$art/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+seed=${SEED:-$(date +%s)}
+summary="$out/summary.txt"
+
+{
+  echo "gpu-run.sh $(date -u '+%Y-%m-%d %H:%M UTC') phases=$phases seed=$seed"
+  nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem \
+    --format=csv,noheader 2>/dev/null || echo "nvidia-smi unavailable"
+} > "$summary"
+
+# run_phase NAME LOG TIMEOUT COMMAND... : runs, tees, records the last line.
+run_phase() {
+  local name=$1 log=$2 limit=$3
+  shift 3
+  local start=$SECONDS rc
+  echo "=== $name: $*" | tee "$log"
+  timeout --signal=TERM --kill-after=20 "$limit" "$@" 2>&1 | tee -a "$log"
+  rc=${PIPESTATUS[0]}
+  local last
+  last=$(grep -E "^[0-9]+ passed, [0-9]+ failed|ERROR SUMMARY|^no GPU|^no torch|^bench:|^error" \
+           "$log" | tail -n 2 | tr '\n' ' ')
+  [[ $rc == 124 ]] && last="$last (timed out after ${limit}s)"
+  printf '%-9s rc=%-3s %4ds  %s\n' "$name" "$rc" $((SECONDS - start)) \
+    "$last" >> "$summary"
+  return 0
+}
+
+IFS=',' read -r -a list <<< "$phases"
+for phase in "${list[@]}"; do
+  case "$phase" in
+    runtime)
+      run_phase runtime "$out/runtime.log" "${RUNTIME_TIMEOUT:-120}" \
+        "$art/bin/vllm-runtime-tests" ;;
+    numerics)
+      # shellcheck disable=SC2086
+      run_phase numerics "$out/numerics.log" "${NUMERICS_TIMEOUT:-540}" \
+        "$art/bin/vllm-gpu-tests" --seed "$seed" \
+        --fused-lib "$art/lib/libvllm_gpu_test_kernels.so" \
+        --unfused-lib "$art/lib/libvllm_gpu_test_kernels_unfused.so" \
+        ${NUMERICS_ARGS:-} ;;
+    memcheck)
+      sanitizer=$(command -v compute-sanitizer ||
+                  echo /usr/local/cuda/bin/compute-sanitizer)
+      # shellcheck disable=SC2086
+      run_phase memcheck "$out/memcheck.log" "${MEMCHECK_TIMEOUT:-540}" \
+        "$sanitizer" --tool memcheck --leak-check no --print-limit 50 \
+        --error-exitcode 3 \
+        "$art/bin/vllm-gpu-tests" --seed "$seed" --quick --mm-m 1 \
+        --fused-lib "$art/lib/libvllm_gpu_test_kernels.so" \
+        --unfused-lib "$art/lib/libvllm_gpu_test_kernels_unfused.so" \
+        ${MEMCHECK_ARGS:-} ;;
+    bench)
+      # shellcheck disable=SC2086
+      run_phase bench "$out/bench.log" "${BENCH_TIMEOUT:-560}" \
+        python3 "$here/bench/gpu/bench.py" --lib-dir "$art/lib" --out "$out" \
+        ${BENCH_ARGS:-} ;;
+    *)
+      echo "unknown phase $phase" | tee -a "$summary" ;;
+  esac
+done
+
+if [[ -f $out/bench.md ]]; then
+  echo
+  sed -n '/^| variant/,$p' "$out/bench.md" | head -n 60
+fi
+echo
+echo "===== summary ($out) ====="
+cat "$summary"

@@ -1,0 +1,46 @@
+// The example model graph (examples/model.mlir: 4 DeepSeek-V3-shaped layers,
+// fused_add_rms_norm -> quantize -> scaled_matmul sites, residual chain)
+// compiles, fused and unfused, to cubin for sm_100a and sm_90a with one
+// command; every kernel assembles without spills, and each library leaves
+// only the runtime's mgpu* functions undefined (no libcuda, no stream
+// creation or synchronization).
+// REQUIRES: ptxas
+// RUN: rm -rf %t && %vllm_obj/bin/vllm-compile %vllm_src/examples/model.mlir --chip sm_100a,sm_90a --fusion both --output-dir %t --report > %t.report
+// RUN: FileCheck %s --check-prefix=REPORT < %t.report
+// RUN: nm -D --undefined-only %t/model.sm_100a.fused.so | FileCheck %s --check-prefix=SYMS
+// RUN: nm -D --undefined-only %t/model.sm_100a.unfused.so | FileCheck %s --check-prefix=SYMS
+// RUN: nm -D --undefined-only %t/model.sm_90a.fused.so | FileCheck %s --check-prefix=SYMS
+// RUN: nm -D --undefined-only %t/model.sm_90a.unfused.so | FileCheck %s --check-prefix=SYMS
+// RUN: nm -D --defined-only %t/model.sm_90a.fused.so | FileCheck %s --check-prefix=EXPORTS
+
+// Fused, the norm sites become rms_norm_quant kernels with the layout each
+// chip's GEMM consumes; unfused, norms and quantizes stay separate kernels.
+// REPORT: == model.mlir, sm_100a, fused: 9 kernels, model.sm_100a.fused.so
+// REPORT-NOT: ==
+// REPORT-DAG: add_rms_norm_bf16_h7168_eps358637BD_r_q_group128_ue8m0_packed_mn_major4
+// REPORT-DAG: rms_norm_bf16_h1536_eps358637BD_q_group128_ue8m0_packed_mn_major4
+// REPORT: == model.mlir, sm_100a, unfused: 11 kernels, model.sm_100a.unfused.so
+// REPORT-NOT: ==
+// REPORT-DAG: add_rms_norm_bf16_h7168_eps358637BD_r_y
+// REPORT-DAG: quantize_bf16_h7168_q_group128_f32_row_major
+// REPORT: == model.mlir, sm_90a, fused: 9 kernels, model.sm_90a.fused.so
+// REPORT-NOT: ==
+// REPORT-DAG: add_rms_norm_bf16_h7168_eps358637BD_r_q_group128_f32_mn_major4
+// REPORT: == model.mlir, sm_90a, unfused: 11 kernels, model.sm_90a.unfused.so
+// REPORT-NOT: spill s/l {{[0-9]*[1-9][0-9]*}}/
+// The spill column of every kernel is 0/0:
+// RUN: grep -c " 0/0 " %t.report | FileCheck %s --check-prefix=NOSPILL
+// NOSPILL: 40
+
+// SYMS-NOT: cu{{[A-Z]}}
+// SYMS-NOT: mgpuStream
+// SYMS: U mgpuLaunchKernel
+// SYMS: U mgpuMemAlloc
+// SYMS: U mgpuMemFree
+// SYMS: U mgpuModuleGetFunction
+// SYMS: U mgpuModuleLoad
+// SYMS: U mgpuModuleUnload
+// SYMS-NOT: mgpu
+
+// EXPORTS: T _mlir_ciface_model
+// EXPORTS: T model

@@ -1,0 +1,27 @@
+// Options convert-vllm-to-gpu cannot honour are diagnosed on the module,
+// before anything is rewritten.
+// RUN: not vllm-opt %s --convert-vllm-to-gpu=chip=sm_80 2>&1 | FileCheck %s --check-prefix=CHIP
+// RUN: not vllm-opt %s --convert-vllm-to-gpu=chip=sm_90 2>&1 | FileCheck %s --check-prefix=CHIP90
+// RUN: not vllm-opt %s --convert-vllm-to-gpu="chip=sm_100a features=+ptx80" 2>&1 | FileCheck %s --check-prefix=OLD-PTX
+// RUN: not vllm-opt %s --convert-vllm-to-gpu="chip=sm_90a features=+ptx95" 2>&1 | FileCheck %s --check-prefix=NEW-PTX
+// RUN: not vllm-opt %s --convert-vllm-to-gpu="chip=sm_90a features=+avx" 2>&1 | FileCheck %s --check-prefix=FEATURE
+// RUN: not vllm-opt %s --convert-vllm-to-gpu="chip=sm_90a features=+ptx86,+ptx87" 2>&1 | FileCheck %s --check-prefix=TWO
+// RUN: not vllm-opt %s --convert-vllm-to-gpu="opt-level=4" 2>&1 | FileCheck %s --check-prefix=OPT
+// The same through the pipeline, which must not reach the NVPTX backend:
+// RUN: not vllm-opt %s --vllm-gpu-pipeline=chip=sm_80 2>&1 | FileCheck %s --check-prefix=CHIP
+// RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_100a features=+ptx80" 2>&1 | FileCheck %s --check-prefix=OLD-PTX
+// RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a format=sass" 2>&1 | FileCheck %s --check-prefix=FORMAT
+
+// CHIP: error: unsupported target chip 'sm_80': supported chips are sm_90a, sm_100a
+// CHIP90: error: unsupported target chip 'sm_90': supported chips are sm_90a, sm_100a
+// OLD-PTX: error: sm_100a requires PTX ISA >= 8.6 (+ptx86), got +ptx80
+// NEW-PTX: error: PTX ISA version 9.5 (+ptx95) is not supported: use +ptx78 .. +ptx88 or +ptx90
+// FEATURE: error: unsupported NVPTX feature '+avx': expected one PTX version such as +ptx86
+// TWO: error: more than one PTX version in features '+ptx86,+ptx87'
+// OPT: error: optimization level must be 0 to 3, got 4
+// FORMAT: error: unknown kernel binary format 'sass': expected cubin, ptx or fatbin
+
+func.func @norm(%x: tensor<?x64xbf16>, %w: tensor<64xbf16>) -> tensor<?x64xbf16> {
+  %y = vllm.rms_norm %x, %w {epsilon = 1.0e-06 : f32} : (tensor<?x64xbf16>, tensor<64xbf16>) -> tensor<?x64xbf16>
+  return %y : tensor<?x64xbf16>
+}

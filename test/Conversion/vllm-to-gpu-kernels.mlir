@@ -1,0 +1,105 @@
+// The shape of the generated kernels: a block size chosen from H (at most
+// 512 threads, vectors per thread beyond that), 16-byte vector accesses when
+// H allows and narrower aligned ones when it does not (odd H), a
+// shuffle-then-shared-memory block reduction, sqrt.rn, and rows longer than
+// the registers hold streamed in passes.
+// RUN: vllm-opt %s --convert-vllm-to-gpu --canonicalize --cse | FileCheck %s
+
+// H = 7168 bf16: 896 vectors of 8 -> 448 threads with 2 vectors each.
+// CHECK-LABEL: gpu.func @rms_norm_bf16_h7168_eps358637BD_y(
+// CHECK-SAME: workgroup(%{{.*}} : memref<14xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+// CHECK-SAME: known_block_size = array<i32: 448, 1, 1>
+// CHECK-COUNT-2: vector.load %{{.*}} {alignment = 16 : i64} : memref<?x7168xbf16>, vector<8xbf16>
+// CHECK-COUNT-2: vector.load %{{.*}} {alignment = 16 : i64} : memref<7168xbf16>, vector<8xbf16>
+// CHECK: gpu.shuffle xor %{{.*}}, %c16_i32, %c32_i32 : f32
+// CHECK: gpu.barrier
+// CHECK: llvm.inline_asm "sqrt.rn.f32 $0, $1;", "=f,f"
+// CHECK-COUNT-2: vector.store %{{.*}} {alignment = 16 : i64} : memref<?x7168xbf16>, vector<8xbf16>
+// CHECK: gpu.return
+
+// H = 1001 (odd): rows are only 2-byte aligned, so scalar (1-element)
+// accesses; 1001 elements -> 512 threads, the second vector guarded.
+// CHECK-LABEL: gpu.func @rms_norm_bf16_h1001_eps358637BD_y(
+// CHECK-SAME: known_block_size = array<i32: 512, 1, 1>
+// CHECK: vector.load %{{.*}} {alignment = 2 : i64} : memref<?x1001xbf16>, vector<1xbf16>
+// CHECK: scf.if
+// CHECK: vector.load %{{.*}} {alignment = 2 : i64} : memref<?x1001xbf16>, vector<1xbf16>
+// CHECK: vector.store %{{.*}} {alignment = 2 : i64} : memref<?x1001xbf16>, vector<1xbf16>
+
+// H = 4100: 8-byte vectors (4100 is a multiple of 4, not of 8).
+// CHECK-LABEL: gpu.func @rms_norm_bf16_h4100_eps358637BD_y(
+// CHECK-SAME: known_block_size = array<i32: 352, 1, 1>
+// CHECK: vector.load %{{.*}} {alignment = 8 : i64} : memref<?x4100xbf16>, vector<4xbf16>
+
+// f32: 4 elements per 16 bytes; 64 vectors -> 64 threads, two warps.
+// CHECK-LABEL: gpu.func @rms_norm_f32_h256_eps358637BD_y(
+// CHECK-SAME: workgroup(%{{.*}} : memref<2xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+// CHECK-SAME: known_block_size = array<i32: 64, 1, 1>
+// CHECK: vector.load %{{.*}} {alignment = 16 : i64} : memref<?x256xf32>, vector<4xf32>
+
+// H = 65536 does not fit in registers: pass 1 sums squares, pass 2 computes
+// y and its amax, the scale is stored, pass 3 recomputes y and quantizes.
+// CHECK-LABEL: gpu.func @rms_norm_bf16_h65536_eps358637BD_q_token(
+// CHECK-SAME: known_block_size = array<i32: 512, 1, 1>
+// CHECK: %[[SUM:.*]] = scf.for %{{.*}} = %c0 to %c6 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (f32) {
+// CHECK-COUNT-3: vector.load %{{.*}} : memref<?x65536xbf16>, vector<8xbf16>
+// CHECK-NOT: vector.store
+// CHECK: }
+// CHECK: gpu.shuffle xor %[[SUM]], %c16_i32, %c32_i32 : f32
+// CHECK: llvm.inline_asm "sqrt.rn.f32 $0, $1;"
+// CHECK: %[[AMAX:.*]] = scf.for %{{.*}} = %c0 to %c6 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (f32) {
+// CHECK-COUNT-3: vector.load %{{.*}} : memref<65536xbf16>, vector<8xbf16>
+// CHECK-NOT: vector.store
+// CHECK: }
+// CHECK: gpu.shuffle xor %[[AMAX]], %c16_i32, %c32_i32 : f32
+// CHECK: memref.store %{{.*}}, %{{.*}}[%block_id_x] : memref<?xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c6 step %c1 {
+// CHECK-COUNT-3: vector.store %{{.*}} {alignment = 8 : i64} : memref<?x65536xf8E4M3FN>, vector<8xf8E4M3FN>
+// CHECK: }
+// CHECK: gpu.return
+
+// A 1x32 group of bf16 is 4 vectors: its amax is a butterfly over 4 lanes.
+// CHECK-LABEL: gpu.func @quantize_bf16_h256_q_group32_f32_row_major(
+// CHECK-NOT: gpu.shuffle xor %{{.*}}, %c4_i32
+// CHECK: gpu.shuffle xor %{{.*}}, %c2_i32, %c32_i32 : f32
+// CHECK-NEXT: arith.maxnumf
+// CHECK-NEXT: gpu.shuffle xor %{{.*}}, %c1_i32, %c32_i32 : f32
+// CHECK: vector.store %{{.*}} {alignment = 8 : i64} : memref<?x256xf8E4M3FN>, vector<8xf8E4M3FN>
+// A streamed residual norm: pass 1 reads x and the residual and writes
+// residual_out; pass 2 reads residual_out back (also right when the caller
+// updates the residual in place) and w, and writes y.
+// CHECK-LABEL: gpu.func @add_rms_norm_bf16_h32768_eps358637BD_r_y(
+// CHECK-SAME: %[[X:[^:]*]]: memref<?x32768xbf16>, %[[RES:[^:]*]]: memref<?x32768xbf16>, %[[W:[^:]*]]: memref<32768xbf16>, %[[RO:[^:]*]]: memref<?x32768xbf16>, %[[Y:[^:]*]]: memref<?x32768xbf16>)
+// CHECK: scf.for
+// CHECK: vector.load %[[X]]
+// CHECK: vector.load %[[RES]]
+// CHECK: vector.store %{{.*}}, %[[RO]]
+// CHECK: gpu.barrier
+// CHECK: scf.for
+// CHECK-NOT: vector.load %[[X]]
+// CHECK-NOT: vector.load %[[RES]]
+// CHECK: vector.load %[[RO]]
+// CHECK: vector.load %[[W]]
+// CHECK: vector.store %{{.*}}, %[[Y]]
+// CHECK: gpu.return
+
+func.func @shapes(%a: tensor<?x7168xbf16>, %wa: tensor<7168xbf16>, %b: tensor<?x1001xbf16>, %wb: tensor<1001xbf16>, %c: tensor<?x4100xbf16>, %wc: tensor<4100xbf16>, %d: tensor<?x256xf32>, %wd: tensor<256xf32>) -> (tensor<?x7168xbf16>, tensor<?x1001xbf16>, tensor<?x4100xbf16>, tensor<?x256xf32>) {
+  %ya = vllm.rms_norm %a, %wa {epsilon = 1.0e-06 : f32} : (tensor<?x7168xbf16>, tensor<7168xbf16>) -> tensor<?x7168xbf16>
+  %yb = vllm.rms_norm %b, %wb {epsilon = 1.0e-06 : f32} : (tensor<?x1001xbf16>, tensor<1001xbf16>) -> tensor<?x1001xbf16>
+  %yc = vllm.rms_norm %c, %wc {epsilon = 1.0e-06 : f32} : (tensor<?x4100xbf16>, tensor<4100xbf16>) -> tensor<?x4100xbf16>
+  %yd = vllm.rms_norm %d, %wd {epsilon = 1.0e-06 : f32} : (tensor<?x256xf32>, tensor<256xf32>) -> tensor<?x256xf32>
+  return %ya, %yb, %yc, %yd : tensor<?x7168xbf16>, tensor<?x1001xbf16>, tensor<?x4100xbf16>, tensor<?x256xf32>
+}
+func.func @streamed(%x: tensor<?x65536xbf16>, %w: tensor<65536xbf16>) -> (tensor<?x65536xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>) {
+  %q, %s = vllm.rms_norm_quant %x, %w as <per_token> {epsilon = 1.0e-06 : f32} : (tensor<?x65536xbf16>, tensor<65536xbf16>) -> (tensor<?x65536xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>)
+  return %q, %s : tensor<?x65536xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>
+}
+func.func @groups(%y: tensor<?x256xbf16>) -> (tensor<?x256xf8E4M3FN>, tensor<?x8xf32, #vllm.scales<group 32, f32, row_major>>) {
+  %q, %s = vllm.quantize %y as <per_group 32, f32, row_major> : tensor<?x256xbf16> -> tensor<?x256xf8E4M3FN>, tensor<?x8xf32, #vllm.scales<group 32, f32, row_major>>
+  return %q, %s : tensor<?x256xf8E4M3FN>, tensor<?x8xf32, #vllm.scales<group 32, f32, row_major>>
+}
+
+func.func @streamed_residual(%x: tensor<?x32768xbf16>, %r: tensor<?x32768xbf16>, %w: tensor<32768xbf16>) -> (tensor<?x32768xbf16>, tensor<?x32768xbf16>) {
+  %y, %ro = vllm.fused_add_rms_norm %x, %r, %w {epsilon = 1.0e-06 : f32} : (tensor<?x32768xbf16>, tensor<?x32768xbf16>, tensor<32768xbf16>) -> (tensor<?x32768xbf16>, tensor<?x32768xbf16>)
+  return %y, %ro : tensor<?x32768xbf16>, tensor<?x32768xbf16>
+}

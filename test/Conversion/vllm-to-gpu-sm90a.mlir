@@ -1,0 +1,68 @@
+// sm_90a (Hopper): the chip is recorded in the IR; UE8M0 scales come from
+// the bit rule of SPEC.md section 2 (there is no ue8m0x2 conversion on this
+// chip, and the NVPTX backend would abort on it); FP8 uses the packed
+// e4m3x2 conversions; the GEMM decodes fp8 with cvt.rn.f16x2.e4m3x2.
+// RUN: vllm-opt %s --convert-vllm-to-gpu=chip=sm_90a | FileCheck %s --check-prefix=IR
+// RUN: vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a format=ptx" | vllm-opt --vllm-dump-gpu-binary -o /dev/null | FileCheck %s --check-prefix=PTX
+// A newer PTX ISA and another optimization level are recorded as given:
+// RUN: vllm-opt %s --convert-vllm-to-gpu="chip=sm_90a features=+ptx88 opt-level=1" | FileCheck %s --check-prefix=OPTS
+// RUN: vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a features=+ptx88 format=ptx" | vllm-opt --vllm-dump-gpu-binary -o /dev/null | FileCheck %s --check-prefix=PTX88
+
+// IR: gpu.module @vllm_kernels [#nvvm.target<O = 3, chip = "sm_90a", features = "+ptx86">]
+// IR-NOT: f8E8M0FNU
+// IR-LABEL: gpu.func @rms_norm_bf16_h7168_eps358637BD_q_group128_ue8m0_f32_mn_major4(
+// s = max(amax, 1e-10) / 448; e = exponent field + (mantissa field != 0)
+// on the bits of s' = max(s, 1e-10); the scale is the f32 with bits e << 23.
+// IR: %[[C448:.*]] = arith.constant 4.480000e+02 : f32
+// IR-NEXT: %[[RAW:.*]] = arith.divf %{{.*}}, %[[C448]] : f32
+// IR-NEXT: %[[FLOOR:.*]] = arith.constant 1.000000e-10 : f32
+// IR-NEXT: %[[S:.*]] = arith.maxnumf %[[RAW]], %[[FLOOR]] : f32
+// IR-NEXT: %[[BITS:.*]] = arith.bitcast %[[S]] : f32 to i32
+// IR-NEXT: %[[C23:.*]] = arith.constant 23 : i32
+// IR-NEXT: %[[EXP:.*]] = arith.shrui %[[BITS]], %[[C23]] : i32
+// IR-NEXT: %[[MASK:.*]] = arith.constant 8388607 : i32
+// IR-NEXT: %[[MANT:.*]] = arith.andi %[[BITS]], %[[MASK]] : i32
+// IR-NEXT: %[[ZERO:.*]] = arith.constant 0 : i32
+// IR-NEXT: %[[INEXACT:.*]] = arith.cmpi ne, %[[MANT]], %[[ZERO]] : i32
+// IR-NEXT: %[[UP:.*]] = arith.extui %[[INEXACT]] : i1 to i32
+// IR-NEXT: %[[E:.*]] = arith.addi %[[EXP]], %[[UP]] : i32
+// IR-NEXT: %[[C23B:.*]] = arith.constant 23 : i32
+// IR-NEXT: %[[POW2:.*]] = arith.shli %[[E]], %[[C23B]] : i32
+// IR-NEXT: %[[SCALE:.*]] = arith.bitcast %[[POW2]] : i32 to f32
+// IR: arith.divf %{{.*}}, %[[SCALE]] : f32
+// IR: nvvm.convert.f32x2.to.f8x2 {{.*}} {rnd = #nvvm.fp_rnd_mode<rn>, sat = #nvvm.sat_mode<satfinite>} : i16(f8E4M3FN)
+// IR-NOT: f8E8M0FNU
+
+// PTX: .version 8.6
+// PTX: .target sm_90a
+// PTX-NOT: ue8m0x2
+// PTX-LABEL: .entry rms_norm_bf16_h7168_eps358637BD_q_group128_ue8m0_f32_mn_major4(
+// PTX: ld.global.v4.b32
+// PTX: sqrt.rn.f32
+// PTX: shfl.sync.bfly.b32 {{.*}}, 8, 31, -1;
+// The bit rule after LLVM's folding: (bits + 0x7FFFFF) & 0xFF800000.
+// PTX: add.s32 [[UP:%r[0-9]+]], {{%r[0-9]+}}, 8388607;
+// PTX: and.b32 [[POW2:%r[0-9]+]], [[UP]], -8388608;
+// PTX: div.rn.f32 {{%r[0-9]+}}, {{%r[0-9]+}}, [[POW2]];
+// PTX: cvt.rn.satfinite.e4m3x2.f32
+// PTX: st.global.v4.b16
+// PTX-LABEL: .entry scaled_matmul_n256_k512_bf16_a_group128_f32_mn_major4_b_block128x128_f32(
+// PTX: ld.global.v4.b32
+// PTX: cvt.rn.f16x2.e4m3x2
+// PTX: bar.sync 0;
+// PTX: fma.rn.f32
+// PTX-NOT: ue8m0x2
+
+// OPTS: gpu.module @vllm_kernels [#nvvm.target<O = 1, chip = "sm_90a", features = "+ptx88">]
+// PTX88: .version 8.8
+// PTX88: .target sm_90a
+
+func.func @fused_ue8m0_f32(%x: tensor<?x7168xbf16>, %w: tensor<7168xbf16>) -> (tensor<?x7168xf8E4M3FN>, tensor<56x?xf32, #vllm.scales<group 128, ue8m0_f32, mn_major, align 4>>) {
+  %q, %s = vllm.rms_norm_quant %x, %w as <per_group 128, ue8m0_f32, mn_major, align 4> {epsilon = 1.0e-06 : f32} : (tensor<?x7168xbf16>, tensor<7168xbf16>) -> (tensor<?x7168xf8E4M3FN>, tensor<56x?xf32, #vllm.scales<group 128, ue8m0_f32, mn_major, align 4>>)
+  return %q, %s : tensor<?x7168xf8E4M3FN>, tensor<56x?xf32, #vllm.scales<group 128, ue8m0_f32, mn_major, align 4>>
+}
+
+func.func @gemm(%a: tensor<?x512xf8E4M3FN>, %b: tensor<256x512xf8E4M3FN>, %sa: tensor<4x?xf32, #vllm.scales<group 128, f32, mn_major, align 4>>, %sb: tensor<2x4xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x256xbf16> {
+  %d = vllm.scaled_matmul %a, %b scales(%sa, %sb) chip <sm_90a> : (tensor<?x512xf8E4M3FN>, tensor<256x512xf8E4M3FN>, tensor<4x?xf32, #vllm.scales<group 128, f32, mn_major, align 4>>, tensor<2x4xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x256xbf16>
+  return %d : tensor<?x256xbf16>
+}
