@@ -439,10 +439,16 @@ def spot_check(torch, rt, impls, peer, inp, residual, is_packed):
     ref = peer(*inp.peer_args())
     torch.cuda.synchronize()
     ours = outs[keys[0]]
-    q_diff = (ours[0] != ref[0].view(torch.uint8)).float().mean().item()
+    # A y one ulp away from eager's (summation order) can move q to the
+    # neighbouring fp8 code: count only codes further apart than that.
+    qa = ours[0].view(torch.uint8).int()
+    qb = ref[0].view(torch.uint8).int()
+    far = ((qa & 0x80) != (qb & 0x80)) & (((qa | qb) & 0x7F) != 0)
+    far |= ((qa & 0x7F) - (qb & 0x7F)).abs() > 1
+    q_diff = far.float().mean().item()
     if q_diff > 1e-3:
-        problems.append("q differs from eager at %.3f%% of elements"
-                        % (100 * q_diff))
+        problems.append("q differs from eager by more than one fp8 step at "
+                        "%.3f%% of elements" % (100 * q_diff))
     # y may differ from eager's by an ulp (summation order), which can move
     # a scale (a power of two, for UE8M0) now and then: allow a few.
     if is_packed:
@@ -467,6 +473,13 @@ def run(args):
     if not torch.cuda.is_available():
         print("no GPU: skipped")
         return 0
+    # Every (variant, residual, H) peer is a closure of the same code object;
+    # past dynamo's default recompile limit (8) torch.compile silently falls
+    # back to eager, which would make the "compile" column measure eager.
+    import torch._dynamo  # noqa: PLC0415
+    for limit in ("recompile_limit", "cache_size_limit"):
+        if hasattr(torch._dynamo.config, limit):
+            setattr(torch._dynamo.config, limit, 4096)
     props = torch.cuda.get_device_properties(0)
     l2 = getattr(props, "L2_cache_size", 60 * 1024 * 1024) or 60 * 1024 * 1024
     print("device: %s, %d SMs, L2 %d MiB; torch %s"
