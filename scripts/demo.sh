@@ -41,3 +41,22 @@ for chip in sm_100a sm_90a; do
     grep -oE 'chip <[a-z0-9_]+>' | sed 's/^/    matmuls: /'
   echo "  wrote $OUT/model.fused.$chip.mlir"
 done
+
+banner "3. Compile to cubin for sm_100a and sm_90a, fused and unfused"
+echo "  vllm-compile $MODEL --chip sm_100a,sm_90a --fusion both --report"
+"$BUILD_DIR/bin/vllm-compile" "$MODEL" --chip sm_100a,sm_90a --fusion both \
+  --output-dir "$OUT/gpu" --report >"$OUT/compile.log" 2>&1 ||
+  { cat "$OUT/compile.log"; exit 1; }
+# The ptxas report: one line per kernel (registers, spill stores/loads,
+# shared memory); show the fused sm_100a kernels and a summary of all four.
+sed -n '1,/^$/p' "$OUT/compile.log" | head -n 30 | sed 's/^/  /'
+echo "  ..."
+for lib in "$OUT"/gpu/*.so; do
+  name=$(basename "$lib")
+  kernels=$(grep -c '' <(nm -D --defined-only "$lib" | grep ' _mlir_ciface_') || true)
+  printf '  %-40s %8d bytes, %s C entry points\n' "$name" "$(stat -c %s "$lib")" "$kernels"
+done
+spills=$(grep -E '^ +[0-9]+ +[0-9]+/[0-9]+' "$OUT/compile.log" | awk '{split($2,a,"/"); s+=a[1]+a[2]} END {print s+0}')
+echo "  spill bytes over every kernel of the four builds: $spills"
+echo
+echo "Done. Everything the demo wrote is under $OUT."

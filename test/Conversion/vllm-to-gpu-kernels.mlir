@@ -7,20 +7,20 @@
 
 // H = 7168 bf16: 896 vectors of 8 -> 448 threads with 2 vectors each.
 // CHECK-LABEL: gpu.func @rms_norm_bf16_h7168_eps358637BD_y(
-// CHECK-SAME: workgroup(%{{.*}} : memref<7xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
-// CHECK-SAME: known_block_size = array<i32: 224, 1, 1>
-// CHECK-COUNT-4: vector.load %{{.*}} {alignment = 16 : i64} : memref<?x7168xbf16>, vector<8xbf16>
-// CHECK-COUNT-4: vector.load %{{.*}} {alignment = 16 : i64} : memref<7168xbf16>, vector<8xbf16>
+// CHECK-SAME: workgroup(%{{.*}} : memref<14xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+// CHECK-SAME: known_block_size = array<i32: 448, 1, 1>
+// CHECK-COUNT-2: vector.load %{{.*}} {alignment = 16 : i64} : memref<?x7168xbf16>, vector<8xbf16>
+// CHECK-COUNT-2: vector.load %{{.*}} {alignment = 16 : i64} : memref<7168xbf16>, vector<8xbf16>
 // CHECK: gpu.shuffle xor %{{.*}}, %c16_i32, %c32_i32 : f32
 // CHECK: gpu.barrier
 // CHECK: llvm.inline_asm "sqrt.rn.f32 $0, $1;", "=f,f"
-// CHECK-COUNT-4: vector.store %{{.*}} {alignment = 16 : i64} : memref<?x7168xbf16>, vector<8xbf16>
+// CHECK-COUNT-2: vector.store %{{.*}} {alignment = 16 : i64} : memref<?x7168xbf16>, vector<8xbf16>
 // CHECK: gpu.return
 
 // H = 1001 (odd): rows are only 2-byte aligned, so scalar (1-element)
 // accesses; 1001 elements -> 512 threads, the second vector guarded.
 // CHECK-LABEL: gpu.func @rms_norm_bf16_h1001_eps358637BD_y(
-// CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
+// CHECK-SAME: known_block_size = array<i32: 512, 1, 1>
 // CHECK: vector.load %{{.*}} {alignment = 2 : i64} : memref<?x1001xbf16>, vector<1xbf16>
 // CHECK: scf.if
 // CHECK: vector.load %{{.*}} {alignment = 2 : i64} : memref<?x1001xbf16>, vector<1xbf16>
@@ -28,7 +28,7 @@
 
 // H = 4100: 8-byte vectors (4100 is a multiple of 4, not of 8).
 // CHECK-LABEL: gpu.func @rms_norm_bf16_h4100_eps358637BD_y(
-// CHECK-SAME: known_block_size = array<i32: 224, 1, 1>
+// CHECK-SAME: known_block_size = array<i32: 352, 1, 1>
 // CHECK: vector.load %{{.*}} {alignment = 8 : i64} : memref<?x4100xbf16>, vector<4xbf16>
 
 // f32: 4 elements per 16 bytes; 64 vectors -> 64 threads, two warps.
@@ -40,20 +40,20 @@
 // H = 65536 does not fit in registers: pass 1 sums squares, pass 2 computes
 // y and its amax, the scale is stored, pass 3 recomputes y and quantizes.
 // CHECK-LABEL: gpu.func @rms_norm_bf16_h65536_eps358637BD_q_token(
-// CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
-// CHECK: %[[SUM:.*]] = scf.for %{{.*}} = %c0 to %c11 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (f32) {
+// CHECK-SAME: known_block_size = array<i32: 512, 1, 1>
+// CHECK: %[[SUM:.*]] = scf.for %{{.*}} = %c0 to %c6 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (f32) {
 // CHECK-COUNT-3: vector.load %{{.*}} : memref<?x65536xbf16>, vector<8xbf16>
 // CHECK-NOT: vector.store
 // CHECK: }
 // CHECK: gpu.shuffle xor %[[SUM]], %c16_i32, %c32_i32 : f32
 // CHECK: llvm.inline_asm "sqrt.rn.f32 $0, $1;"
-// CHECK: %[[AMAX:.*]] = scf.for %{{.*}} = %c0 to %c11 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (f32) {
+// CHECK: %[[AMAX:.*]] = scf.for %{{.*}} = %c0 to %c6 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (f32) {
 // CHECK-COUNT-3: vector.load %{{.*}} : memref<65536xbf16>, vector<8xbf16>
 // CHECK-NOT: vector.store
 // CHECK: }
 // CHECK: gpu.shuffle xor %[[AMAX]], %c16_i32, %c32_i32 : f32
 // CHECK: memref.store %{{.*}}, %{{.*}}[%block_id_x] : memref<?xf32>
-// CHECK: scf.for %{{.*}} = %c0 to %c11 step %c1 {
+// CHECK: scf.for %{{.*}} = %c0 to %c6 step %c1 {
 // CHECK-COUNT-3: vector.store %{{.*}} {alignment = 8 : i64} : memref<?x65536xf8E4M3FN>, vector<8xf8E4M3FN>
 // CHECK: }
 // CHECK: gpu.return

@@ -8,7 +8,7 @@
 
 // IR: gpu.module @vllm_kernels [#nvvm.target<O = 3, chip = "sm_100a", features = "+ptx86">]
 // IR-LABEL: gpu.func @add_rms_norm_bf16_h7168_eps358637BD_r_q_group128_ue8m0_packed_mn_major4(
-// IR-SAME: known_block_size = array<i32: 224, 1, 1>
+// IR-SAME: known_block_size = array<i32: 448, 1, 1>
 // IR: vector.load {{.*}} {alignment = 16 : i64} : memref<?x7168xbf16>, vector<8xbf16>
 // U(s) of the clamped scale in one instruction; +Inf selected to 255:
 // IR: %[[RAW:.*]] = nvvm.convert.f32x2.to.f8x2 %[[S:[^,]*]], %[[S]] {rnd = #nvvm.fp_rnd_mode<rp>, sat = #nvvm.sat_mode<satfinite>} : i16(f8E8M0FNU)
@@ -29,7 +29,7 @@
 // per 128-group: amax over 16 lanes, the UE8M0 scale, FP8 codes, and the
 // group bytes assembled into packed words in shared memory.
 // PTX-LABEL: .entry add_rms_norm_bf16_h7168_eps358637BD_r_q_group128_ue8m0_packed_mn_major4(
-// PTX: .maxntid 224, 1, 1
+// PTX: .maxntid 448, 1, 1
 // PTX-COUNT-2: ld.global.v4.b32
 // PTX: st.global.v4.b32
 // PTX-COUNT-2: ld.global.v4.b32
@@ -55,7 +55,7 @@
 
 // Odd H (1001): 2-byte scalar loads, 1-byte FP8 stores.
 // PTX-LABEL: .entry rms_norm_bf16_h1001_eps358637BD_q_token(
-// PTX: .maxntid 256, 1, 1
+// PTX: .maxntid 512, 1, 1
 // PTX-NOT: ld.global.v
 // PTX: ld.global.b16
 // PTX: cvt.rn.satfinite.e4m3x2.f32

@@ -42,13 +42,11 @@ constexpr int64_t kWarpSize = 32;
 /// Hardware limit of threads per CTA.
 constexpr int64_t kMaxThreads = 1024;
 /// Row kernels use at most this many threads and give each thread more
-/// vectors beyond it. Fewer, fuller threads need fewer registers per row
-/// (less per-thread overhead), so more rows fit on an SM at once: measured
-/// on the H200 (docs/benchmarks.md), 256 beats 512.
-constexpr int64_t kRowThreads = 256;
+/// vectors beyond it: with 512 threads a thread may use 128 registers.
+constexpr int64_t kRowThreads = 512;
 /// Bytes of a row (in its element type) one thread keeps in registers: x
-/// and w within the registers a thread of a kRowThreads-thread CTA may use
-/// at one CTA per SM. Longer rows are streamed.
+/// and w within the 128 registers a thread of a 512-thread CTA may use.
+/// Longer rows are streamed.
 constexpr int64_t kMaxRowBytesPerThread = 96;
 /// Bytes per thread and pass of a streamed row: less than kept rows, since
 /// a pass holds x, the residual and w of its chunk at once.
