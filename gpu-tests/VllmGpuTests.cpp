@@ -464,6 +464,13 @@ private:
   void checkSame(Case &c, const std::string &check,
                  const std::vector<uint8_t> &a, const std::vector<uint8_t> &b,
                  size_t elementBytes);
+  /// Runs `spec` from the fused build, whose outputs must equal `run`'s
+  /// (from the unfused build) byte for byte: `other` gets them. Returns
+  /// false, after recording a skip or a failure, when there is nothing more
+  /// to compare.
+  bool checkBuildsAgree(Case &c, const char *check, const KernelSpec &spec,
+                        int64_t M, const std::vector<void *> &inputs,
+                        const RunOutput &run, RunOutput &other);
   void checkExact(Case &c, const char *check, const ref::Matrix &got,
                   const ref::Matrix &want);
   void checkNorm(Case &c, const char *check, const ref::Matrix &x,
@@ -1054,6 +1061,29 @@ void Suite::testFunction(Context &ctx, const KernelSpec &spec) {
 /// --single-lib mode).
 #define PRIMARY (unfusedLib ? *unfusedLib : *fusedLib)
 
+bool Suite::checkBuildsAgree(Case &c, const char *check, const KernelSpec &spec,
+                             int64_t M, const std::vector<void *> &inputs,
+                             const RunOutput &run, RunOutput &other) {
+  if (!unfusedLib) {
+    ++c.skippedChecks;
+    return false;
+  }
+  other = runTwice(*fusedLib, spec, M, inputs);
+  if (!other.ok) {
+    c.fail("run (fused build)", other.error);
+    return false;
+  }
+  for (size_t i = 0; i < run.outs.size(); ++i) {
+    Role role = run.outSpecs[i].role;
+    size_t elementBytes = role == Role::Q        ? 1
+                          : role == Role::Scales ? 4
+                                                 : ref::dtypeSize(spec.dtype);
+    checkSame(c, std::string(check) + " (" + roleName(role) + ")",
+              other.outs[i], run.outs[i], elementBytes);
+  }
+  return true;
+}
+
 void Suite::testNormKinds(Context &ctx, const KernelSpec &spec, Case &c) {
   const DType t = spec.dtype;
   const bool add = spec.kind == Kind::AddNorm;
@@ -1076,20 +1106,9 @@ void Suite::testNormKinds(Context &ctx, const KernelSpec &spec, Case &c) {
     checkNorm(c, "y within 1 ulp", xOf(ctx, t), wOf(ctx, t), r.r, r.y, y);
     ctx.gpuNormY[t] = y;
   }
-  if (!unfusedLib) {
-    ++c.skippedChecks;
-    return;
-  }
-  RunOutput other = runTwice(*fusedLib, spec, ctx.M, inputs);
-  if (!other.ok) {
-    c.fail("run (fused build)", other.error);
-    return;
-  }
-  for (size_t i = 0; i < run.outs.size(); ++i)
-    checkSame(c,
-              std::string("fused build == unfused build (") +
-                  roleName(run.outSpecs[i].role) + ")",
-              other.outs[i], run.outs[i], ref::dtypeSize(t));
+  RunOutput other;
+  checkBuildsAgree(c, "fused build == unfused build", spec, ctx.M, inputs, run,
+                   other);
 }
 
 void Suite::testQuant(Context &ctx, const KernelSpec &spec, Case &c) {
@@ -1103,19 +1122,9 @@ void Suite::testQuant(Context &ctx, const KernelSpec &spec, Case &c) {
   checkQ(c, "q bit-exact", run.outs[0], want.q, ctx.H);
   checkScales(c, "scales bit-exact", run.outs[1], want.scales, spec.scheme,
               ctx.M, ctx.H);
-  if (!unfusedLib) {
-    ++c.skippedChecks;
-    return;
-  }
-  RunOutput other = runTwice(*fusedLib, spec, ctx.M, inputs);
-  if (!other.ok) {
-    c.fail("run (fused build)", other.error);
-    return;
-  }
-  checkSame(c, "fused build == unfused build (q)", other.outs[0], run.outs[0],
-            1);
-  checkSame(c, "fused build == unfused build (scales)", other.outs[1],
-            run.outs[1], 4);
+  RunOutput other;
+  checkBuildsAgree(c, "fused build == unfused build", spec, ctx.M, inputs, run,
+                   other);
 }
 
 void Suite::testFused(Context &ctx, const KernelSpec &spec, Case &c) {
@@ -1198,23 +1207,10 @@ void Suite::testSeq(Context &ctx, const KernelSpec &spec, Case &c) {
   std::map<std::string, Context::QuantBytes> &fused =
       res ? ctx.fusedResOut : ctx.fusedOut;
   auto fo = fused.find(spec.scheme.str());
-  if (!unfusedLib) {
-    ++c.skippedChecks;
+  RunOutput other;
+  if (!checkBuildsAgree(c, "C9 fused build == unfused build", spec, ctx.M,
+                        inputs, run, other))
     return;
-  }
-  RunOutput other = runTwice(*fusedLib, spec, ctx.M, inputs);
-  if (!other.ok) {
-    c.fail("run (fused build)", other.error);
-    return;
-  }
-  for (size_t i = 0; i < run.outs.size(); ++i)
-    checkSame(c,
-              std::string("C9 fused build == unfused build (") +
-                  roleName(run.outSpecs[i].role) + ")",
-              other.outs[i], run.outs[i],
-              run.outSpecs[i].role == Role::Q        ? 1
-              : run.outSpecs[i].role == Role::Scales ? 4
-                                                     : ref::dtypeSize(t));
   if (fo == fused.end()) {
     c.fail("fused build == rms_norm_quant with normalized result",
            "no fused_/fusedres_ result to compare with");
