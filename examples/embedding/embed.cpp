@@ -39,8 +39,7 @@ int main() {
   auto scheme = vllm::QuantSchemeAttr::getPerGroup(
       &context, 128, vllm::ScaleEncoding::UE8M0Packed,
       vllm::ScaleLayout::MNMajor, 4);
-  vllm::QuantizeOp::create(builder, loc, func.getArgument(0), Value(),
-                           scheme);
+  vllm::QuantizeOp::create(builder, loc, func.getArgument(0), Value(), scheme);
   func::ReturnOp::create(builder, loc);
   if (failed(verify(module))) {
     llvm::errs() << "verification failed\n";

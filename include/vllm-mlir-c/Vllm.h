@@ -1,4 +1,5 @@
-/*===- Vllm.h - C API of vllm-mlir ---------------------------------*- C -*-===*\
+/*===- Vllm.h - C API of vllm-mlir ---------------------------------*- C
+-*-===*\
 |*                                                                            *|
 |* Part of the vllm-mlir project.                                             *|
 |*                                                                            *|
@@ -46,8 +47,8 @@ MLIR_CAPI_EXPORTED MlirAttribute vllmQuantSchemeAttrGetPerGroup(
     VllmScaleLayout layout, int64_t align);
 
 /// `#vllm.quant<per_token[, upper_bound = ub]>`; ub <= 0 means none.
-MLIR_CAPI_EXPORTED MlirAttribute vllmQuantSchemeAttrGetPerToken(
-    MlirContext ctx, float upperBound);
+MLIR_CAPI_EXPORTED MlirAttribute
+vllmQuantSchemeAttrGetPerToken(MlirContext ctx, float upperBound);
 
 MLIR_CAPI_EXPORTED bool vllmAttributeIsAQuantScheme(MlirAttribute attr);
 MLIR_CAPI_EXPORTED bool vllmAttributeIsAScaleFormat(MlirAttribute attr);

@@ -19,8 +19,7 @@ MLIR_DEFINE_CAPI_DIALECT_REGISTRATION(Vllm, vllm, mlir::vllm::VllmDialect)
 /// Verifies the parameters (diagnostics go to the context's handlers) and
 /// returns the attribute, or null when they are invalid.
 static MlirAttribute getCheckedScheme(MLIRContext *context, QuantKind kind,
-                                      int64_t groupSize,
-                                      ScaleEncoding encoding,
+                                      int64_t groupSize, ScaleEncoding encoding,
                                       ScaleLayout layout, int64_t align,
                                       FloatAttr upperBound) {
   auto emitDiag = [&] { return emitError(UnknownLoc::get(context)); };
@@ -37,15 +36,13 @@ void vllmRegisterAllDialects(MlirDialectRegistry registry) {
 
 void vllmRegisterAllPasses(void) { vllm::registerAllPasses(); }
 
-MlirAttribute vllmQuantSchemeAttrGetPerGroup(MlirContext ctx,
-                                             int64_t groupSize,
+MlirAttribute vllmQuantSchemeAttrGetPerGroup(MlirContext ctx, int64_t groupSize,
                                              VllmScaleEncoding encoding,
                                              VllmScaleLayout layout,
                                              int64_t align) {
   return getCheckedScheme(unwrap(ctx), QuantKind::PerGroup, groupSize,
                           static_cast<ScaleEncoding>(encoding),
-                          static_cast<ScaleLayout>(layout), align,
-                          FloatAttr());
+                          static_cast<ScaleLayout>(layout), align, FloatAttr());
 }
 
 MlirAttribute vllmQuantSchemeAttrGetPerToken(MlirContext ctx,
@@ -72,7 +69,7 @@ MlirAttribute vllmQuantSchemeAttrGetScaleFormat(MlirAttribute scheme) {
 
 MlirType vllmQuantSchemeAttrGetScaleType(MlirAttribute scheme, int64_t rows,
                                          int64_t cols) {
-  return wrap(
-      cast<QuantSchemeAttr>(unwrap(scheme)).getScaleFormat().getScaleType(
-          rows, cols));
+  return wrap(cast<QuantSchemeAttr>(unwrap(scheme))
+                  .getScaleFormat()
+                  .getScaleType(rows, cols));
 }

@@ -26,6 +26,6 @@ int main(int argc, char **argv) {
   llvm::cl::AddExtraVersionPrinter([](llvm::raw_ostream &os) {
     os << "vllm-mlir version " << mlir::vllm::getVersionString() << "\n";
   });
-  return mlir::asMainReturnCode(mlir::MlirOptMain(
-      argc, argv, "vllm-mlir optimizer driver\n", registry));
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "vllm-mlir optimizer driver\n", registry));
 }

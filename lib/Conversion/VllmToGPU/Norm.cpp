@@ -410,12 +410,12 @@ static void emitStreamedRow(ImplicitLocOpBuilder &b, RowEmitter &row,
     row.computeY(state, values, row.loadWeights(state), r, storeY);
   };
   if (quant && quant->needsRowAmax()) {
-    Value amax = row.forChunks(quant->emitAmaxIdentity(), [&](Value base,
-                                                         Value acc) {
-      RowState state = row.chunkState(base, /*constantBase=*/false);
-      produceY(state, /*storeY=*/true);
-      return quant->emitAccumulateAmax(state, acc);
-    });
+    Value amax =
+        row.forChunks(quant->emitAmaxIdentity(), [&](Value base, Value acc) {
+          RowState state = row.chunkState(base, /*constantBase=*/false);
+          produceY(state, /*storeY=*/true);
+          return quant->emitAccumulateAmax(state, acc);
+        });
     quant->emitRowAmax(amax);
     if (quant->quantizesChunks())
       row.forChunks([&](Value base) {

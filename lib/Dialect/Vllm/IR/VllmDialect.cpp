@@ -345,8 +345,7 @@ Attribute QuantSchemeAttr::parse(AsmParser &parser, Type) {
       return {};
   }
   FloatAttr upperBound;
-  if (parseTrailingOptions(parser, align, &upperBound) ||
-      parser.parseGreater())
+  if (parseTrailingOptions(parser, align, &upperBound) || parser.parseGreater())
     return {};
   return getChecked([&] { return parser.emitError(loc); }, ctx, *kind,
                     groupSize, encoding, layout, align, upperBound);

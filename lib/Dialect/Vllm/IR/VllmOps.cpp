@@ -63,8 +63,7 @@ static LogicalResult verifyNormOperands(Operation *op, RankedTensorType input,
            << hidden;
   if (weight.getElementType() != input.getElementType())
     return op->emitOpError("(C1) weight element type ")
-           << weight.getElementType()
-           << " differs from the input element type "
+           << weight.getElementType() << " differs from the input element type "
            << input.getElementType();
   if (epsilon.isNaN() || epsilon.isNegative() || epsilon.isZero() ||
       epsilon.isInfinity())
@@ -82,8 +81,7 @@ static LogicalResult verifyQuantization(Operation *op, RankedTensorType input,
   int64_t hidden = input.getDimSize(1);
   if (output.getShape() != input.getShape())
     return op->emitOpError("quantized output shape ")
-           << shapeString(output.getShape())
-           << " differs from the input shape "
+           << shapeString(output.getShape()) << " differs from the input shape "
            << shapeString(input.getShape());
   if (scheme.isPerGroup() && hidden % scheme.getGroupSize() != 0)
     return op->emitOpError("(C5) hidden size ")
@@ -138,8 +136,7 @@ LogicalResult RMSNormOp::verify() {
     return failure();
   if (getResult().getType() != input)
     return emitOpError("(C3) result type ")
-           << getResult().getType() << " differs from the input type "
-           << input;
+           << getResult().getType() << " differs from the input type " << input;
   return success();
 }
 
@@ -158,8 +155,7 @@ LogicalResult FusedAddRMSNormOp::verify() {
            << getResidual().getType() << " differs from the input type "
            << input;
   if (getResult().getType() != input || getResidualOut().getType() != input)
-    return emitOpError("(C3) result types must equal the input type ")
-           << input;
+    return emitOpError("(C3) result types must equal the input type ") << input;
   return success();
 }
 
@@ -205,8 +201,7 @@ LogicalResult QuantizeOp::verify() {
 namespace {
 /// The scales result of a static quantization is its scale operand: forward
 /// it so consumers read the operand and the result becomes dead.
-template <typename OpTy>
-struct ForwardStaticScale : OpRewritePattern<OpTy> {
+template <typename OpTy> struct ForwardStaticScale : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
   LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
@@ -322,9 +317,9 @@ void RMSNormQuantOp::print(OpAsmPrinter &printer) {
     printer << " scale(" << getScale() << ")";
   printer << " as ";
   printer.printStrippedAttrOrType(getScheme());
-  printer.printOptionalAttrDict((*this)->getAttrs(),
-                                {getSchemeAttrName(), "operandSegmentSizes",
-                                 "resultSegmentSizes"});
+  printer.printOptionalAttrDict(
+      (*this)->getAttrs(),
+      {getSchemeAttrName(), "operandSegmentSizes", "resultSegmentSizes"});
   printer << " : ";
   printer.printFunctionalType(*this);
 }
@@ -415,8 +410,8 @@ LogicalResult ScaledMatmulOp::verify() {
            << depth << " but B [N, K] has K = " << bType.getDimSize(1);
   if (dType.getDimSize(0) != rows || dType.getDimSize(1) != cols)
     return emitOpError("result shape ")
-           << shapeString(dType.getShape()) << " does not match [M, N] = "
-           << shapeString({rows, cols});
+           << shapeString(dType.getShape())
+           << " does not match [M, N] = " << shapeString({rows, cols});
 
   ScaleFormatAttr aFormat = getScaleFormat(getAScales().getType());
   ScaleFormatAttr bFormat = getScaleFormat(getBScales().getType());
@@ -463,9 +458,8 @@ LogicalResult ScaledMatmulOp::verify() {
     if (!chipConsumes(*chip, aFormat))
       return emitOpError("(C10) the GEMM on ")
              << stringifyChip(*chip) << " consumes activation scales as "
-             << (*chip == Chip::SM100a
-                     ? "ue8m0_packed, mn_major, align 4"
-                     : "f32 or ue8m0_f32, mn_major, align 4")
+             << (*chip == Chip::SM100a ? "ue8m0_packed, mn_major, align 4"
+                                       : "f32 or ue8m0_f32, mn_major, align 4")
              << ", got " << aFormat;
   }
   return success();
