@@ -43,6 +43,22 @@ if [[ -f "$BUILD_DIR/CTestTestfile.cmake" ]] && grep -q add_test -r "$BUILD_DIR"
   rm -f "$ctest_log"
 fi
 
+echo "==> C/C++ sources are clang-formatted (LLVM style, .clang-format)"
+if command -v clang-format >/dev/null 2>&1; then
+  unformatted=$(git ls-files '*.cpp' '*.h' '*.c' 2>/dev/null |
+    while read -r f; do
+      clang-format --dry-run "$f" 2>&1 | grep -q warning && echo "$f"
+    done)
+  if [[ -z "$unformatted" ]]; then
+    passed=$((passed + 1)); echo "PASS: every source is formatted"
+  else
+    failed=$((failed + 1))
+    echo "FAIL: run clang-format -i on:"; echo "$unformatted" | sed 's/^/  /'
+  fi
+else
+  skipped=$((skipped + 1)); echo "SKIP: clang-format not installed"
+fi
+
 echo "==> generated docs are current"
 if ninja -C "$BUILD_DIR" check-docs >/dev/null 2>&1; then
   passed=$((passed + 1)); echo "PASS: docs/ matches mlir-tblgen output"
