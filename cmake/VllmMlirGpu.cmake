@@ -86,3 +86,18 @@ function(vllm_mlir_add_gpu_library target)
     target_link_options(${target} PRIVATE "LINKER:-z,undefs")
   endif()
 endfunction()
+
+# vllm_mlir_add_gpu_library_pair(<target> SOURCES <a.mlir>... CHIP <chip>)
+# The same sources twice: <target> through the fusion pipeline and
+# <target>_unfused with NO_FUSION, both in ${CMAKE_BINARY_DIR}/lib next to
+# libvllm_runtime.so (where the GPU test and benchmark drivers look), so
+# that fused and unfused kernels can be compared bit for bit and timed.
+function(vllm_mlir_add_gpu_library_pair target)
+  cmake_parse_arguments(ARG "" "CHIP" "SOURCES" ${ARGN})
+  vllm_mlir_add_gpu_library(${target} SOURCES ${ARG_SOURCES} CHIP ${ARG_CHIP})
+  vllm_mlir_add_gpu_library(${target}_unfused
+    SOURCES ${ARG_SOURCES} CHIP ${ARG_CHIP} NO_FUSION)
+  set_target_properties(${target} ${target}_unfused
+    PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/lib
+    BUILD_RPATH "\$ORIGIN" INSTALL_RPATH "\$ORIGIN")
+endfunction()

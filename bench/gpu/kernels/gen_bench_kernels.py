@@ -97,13 +97,7 @@ def main():
     if args.list_outputs:
         print(";".join(sorted(files)))
         return 0
-    os.makedirs(args.out_dir, exist_ok=True)
-    for name, text in files.items():
-        path = os.path.join(args.out_dir, name)
-        old = open(path).read() if os.path.exists(path) else None
-        if old != text:
-            with open(path, "w") as f:
-                f.write(text)
+    g.write_if_changed(args.out_dir, files)
     return 0
 
 
