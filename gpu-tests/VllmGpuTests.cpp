@@ -68,8 +68,12 @@ struct Options {
   bool singleLib = false;
   uint64_t seed = 0;
   bool seedGiven = false;
+  // Persistent row kernels loop over rows when M exceeds their grid
+  // (ctasPerSM x 132 SMs on sm_90a: 264 for H = 7168, 396 for H = 4096 and
+  // more for small H): the largest M make every CTA take many rows, of
+  // both parities of its shared buffers.
   std::vector<int64_t> ms = {1, 3, 4, 5, 257, 4096, 16384};
-  std::vector<int64_t> edgeMs = {1, 13, 257};
+  std::vector<int64_t> edgeMs = {1, 13, 257, 1000};
   std::vector<int64_t> mmMs = {1, 128, 4096};
   std::vector<int64_t> hs; // empty: every H of the manifest
   std::vector<std::string> filters;
@@ -90,12 +94,12 @@ const char *kUsage =
     "  --single-lib          run with only --fused-lib (C9 checks skipped)\n"
     "  --seed N              input seed (default: random, printed)\n"
     "  --m LIST              M of the random inputs (1,3,4,5,257,4096,16384)\n"
-    "  --edge-m LIST         M of the edge-case inputs (1,13,257)\n"
+    "  --edge-m LIST         M of the edge-case inputs (1,13,257,1000)\n"
     "  --mm-m LIST           M of the GEMM checks (1,128,4096)\n"
     "  --h LIST              only these H (default: all)\n"
     "  --filter TEXT         only functions whose name contains TEXT\n"
     "                        (repeatable)\n"
-    "  --quick               --m 1,5,257 --edge-m 13 --mm-m 1,128\n"
+    "  --quick               --m 1,5,700 --edge-m 13,700 --mm-m 1,128\n"
     "                        (for compute-sanitizer)\n"
     "  --no-matmul / --only-matmul\n"
     "  --no-nan-rows         no NaN rows in the edge inputs\n"
@@ -145,8 +149,8 @@ bool parseOptions(int argc, char **argv, Options &o) {
     else if (a == "--filter")
       o.filters.push_back(value());
     else if (a == "--quick") {
-      o.ms = {1, 5, 257};
-      o.edgeMs = {13};
+      o.ms = {1, 5, 700};
+      o.edgeMs = {13, 700};
       o.mmMs = {1, 128};
     } else if (a == "--no-matmul")
       o.noMatmul = true;

@@ -5,21 +5,26 @@
 #
 # usage: scripts/gpu-run.sh [ARTIFACTS] [PHASES]
 #   ARTIFACTS  folder made by scripts/make-carry.sh (default .carry)
-#   PHASES     comma-separated, in order (default runtime,numerics,memcheck,bench):
+#   PHASES     comma-separated, in order
+#              (default runtime,numerics,memcheck,racecheck,bench):
 #              runtime   the runtime's own GPU tests (vllm-runtime-tests)
 #              numerics  the full numerics suite (vllm-gpu-tests)
 #              memcheck  the suite under compute-sanitizer memcheck, reduced
 #                        shapes (--quick)
+#              racecheck the row kernels with several warps under
+#                        compute-sanitizer racecheck (shared-memory hazards
+#                        between the rows a persistent CTA loops over)
 #              bench     bench/gpu/bench.py: ours vs torch eager / compile
 # Environment: SEED (suite seed; default: time), NUMERICS_ARGS, MEMCHECK_ARGS,
+# RACECHECK_ARGS,
 # BENCH_ARGS (extra arguments), *_TIMEOUT (seconds per phase).
 #
 # Files under $OUT (at most 8 come back): summary.txt, runtime.log,
-# numerics.log, memcheck.log, bench.log, bench.md, bench.json.
+# numerics.log, memcheck.log, racecheck.log, bench.log, bench.md, bench.json.
 set -u
 
 art=${1:-.carry}
-phases=${2:-${PHASES:-runtime,numerics,memcheck,bench}}
+phases=${2:-${PHASES:-runtime,numerics,memcheck,racecheck,bench}}
 out=${OUT:-$PWD/gpu-out}
 mkdir -p "$out"
 art=$(cd "$art" && pwd) || { echo "no artifacts folder $1"; exit 2; }
@@ -45,7 +50,7 @@ run_phase() {
   timeout --signal=TERM --kill-after=20 "$limit" "$@" 2>&1 | tee -a "$log"
   rc=${PIPESTATUS[0]}
   local last
-  last=$(grep -E "^[0-9]+ passed, [0-9]+ failed|ERROR SUMMARY|^no GPU|^no torch|^bench:|^error" \
+  last=$(grep -E "^[0-9]+ passed, [0-9]+ failed|ERROR SUMMARY|RACECHECK SUMMARY|^no GPU|^no torch|^bench:|^error" \
            "$log" | tail -n 2 | tr '\n' ' ')
   [[ $rc == 124 ]] && last="$last (timed out after ${limit}s)"
   printf '%-9s rc=%-3s %4ds  %s\n' "$name" "$rc" $((SECONDS - start)) \
@@ -77,6 +82,17 @@ for phase in "${list[@]}"; do
         --fused-lib "$art/lib/libvllm_gpu_test_kernels.so" \
         --unfused-lib "$art/lib/libvllm_gpu_test_kernels_unfused.so" \
         ${MEMCHECK_ARGS:-} ;;
+    racecheck)
+      sanitizer=$(command -v compute-sanitizer ||
+                  echo /usr/local/cuda/bin/compute-sanitizer)
+      # shellcheck disable=SC2086
+      run_phase racecheck "$out/racecheck.log" "${RACECHECK_TIMEOUT:-300}" \
+        "$sanitizer" --tool racecheck --print-limit 50 --error-exitcode 3 \
+        "$art/bin/vllm-gpu-tests" --seed "$seed" --quick --no-matmul \
+        --h 2048,4096,7168 \
+        --fused-lib "$art/lib/libvllm_gpu_test_kernels.so" \
+        --unfused-lib "$art/lib/libvllm_gpu_test_kernels_unfused.so" \
+        ${RACECHECK_ARGS:-} ;;
     bench)
       # shellcheck disable=SC2086
       run_phase bench "$out/bench.log" "${BENCH_TIMEOUT:-560}" \

@@ -7,7 +7,9 @@
 
 // rms_norm -> quantize (packed UE8M0): y is a temporary, q and the scales
 // are written straight into the result buffers; the quantize grid covers
-// the padding rows of the scales (Mpad = roundup(M, 4)).
+// the padding rows of the scales (Mpad = roundup(M, 4)). Both kernels are
+// persistent: at most 32 CTAs of 32 threads per SM x 132 SMs = 4224 CTAs,
+// looping over the rows.
 // CHECK-LABEL: func.func @seq(
 // CHECK-SAME: %[[STREAM:[^:]*]]: !llvm.ptr, %[[X:[^:]*]]: memref<?x256xbf16>, %[[W:[^:]*]]: memref<256xbf16>, %[[Q:[^:]*]]: memref<?x256xf8E4M3FN>, %[[S:[^:]*]]: memref<1x?xi32>)
 // CHECK-SAME: attributes {llvm.emit_c_interface}
@@ -15,19 +17,22 @@
 // CHECK-DAG: %[[C3:.*]] = arith.constant 3 : index
 // CHECK-DAG: %[[C4:.*]] = arith.constant 4 : index
 // CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
+// CHECK-DAG: %[[CAP:.*]] = arith.constant 4224 : index
 // CHECK: %[[TOK:.*]] = builtin.unrealized_conversion_cast %[[STREAM]] : !llvm.ptr to !gpu.async.token
 // CHECK: %[[M:.*]] = memref.dim %[[X]], %[[C0]]
 // CHECK: %[[Y:.*]], %{{.*}} = gpu.alloc async [%[[TOK]]] (%[[M]]) : memref<?x256xbf16>
-// CHECK: %[[HAS_ROWS:.*]] = arith.cmpi ugt, %[[M]], %[[C0]]
+// CHECK: %[[GRID:.*]] = arith.minui %[[M]], %[[CAP]]
+// CHECK: %[[HAS_ROWS:.*]] = arith.cmpi ugt, %[[GRID]], %[[C0]]
 // CHECK: scf.if %[[HAS_ROWS]] {
-// CHECK:   gpu.launch_func async [%[[TOK]]] @vllm_kernels::@rms_norm_bf16_h256_eps358637BD_y blocks in (%[[M]], %{{.*}}, %{{.*}}) threads in (%[[C32]], %{{.*}}, %{{.*}}) args(%[[X]] : memref<?x256xbf16>, %[[W]] : memref<256xbf16>, %[[Y]] : memref<?x256xbf16>)
+// CHECK:   gpu.launch_func async [%[[TOK]]] @vllm_kernels::@rms_norm_bf16_h256_eps358637BD_y blocks in (%[[GRID]], %{{.*}}, %{{.*}}) threads in (%[[C32]], %{{.*}}, %{{.*}}) args(%[[X]] : memref<?x256xbf16>, %[[W]] : memref<256xbf16>, %[[Y]] : memref<?x256xbf16>)
 // CHECK: }
 // CHECK: %[[BUMP:.*]] = arith.addi %[[M]], %[[C3]]
 // CHECK: %[[DIV:.*]] = arith.divui %[[BUMP]], %[[C4]]
 // CHECK: %[[MPAD:.*]] = arith.muli %[[DIV]], %[[C4]]
-// CHECK: %[[HAS_PAD_ROWS:.*]] = arith.cmpi ugt, %[[MPAD]], %[[C0]]
+// CHECK: %[[PAD_GRID:.*]] = arith.minui %[[MPAD]], %[[CAP]]
+// CHECK: %[[HAS_PAD_ROWS:.*]] = arith.cmpi ugt, %[[PAD_GRID]], %[[C0]]
 // CHECK: scf.if %[[HAS_PAD_ROWS]] {
-// CHECK:   gpu.launch_func async [%[[TOK]]] @vllm_kernels::@quantize_bf16_h256_q_group128_ue8m0_packed_mn_major4 blocks in (%[[MPAD]], %{{.*}}, %{{.*}}) threads in (%[[C32]], %{{.*}}, %{{.*}}) args(%[[Y]] : memref<?x256xbf16>, %[[Q]] : memref<?x256xf8E4M3FN>, %[[S]] : memref<1x?xi32>)
+// CHECK:   gpu.launch_func async [%[[TOK]]] @vllm_kernels::@quantize_bf16_h256_q_group128_ue8m0_packed_mn_major4 blocks in (%[[PAD_GRID]], %{{.*}}, %{{.*}}) threads in (%[[C32]], %{{.*}}, %{{.*}}) args(%[[Y]] : memref<?x256xbf16>, %[[Q]] : memref<?x256xf8E4M3FN>, %[[S]] : memref<1x?xi32>)
 // CHECK: }
 // CHECK: gpu.dealloc async [%[[TOK]]] %[[Y]] : memref<?x256xbf16>
 // CHECK-NEXT: return
@@ -78,13 +83,16 @@ func.func @static(%y: tensor<?x4096xbf16>, %s: tensor<1xf32, #vllm.scales<tensor
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
 // CHECK-DAG: %[[ZERO:.*]] = arith.constant 0 : i32
+// CHECK-DAG: %[[CAP:.*]] = arith.constant 396 : index
 // CHECK: %[[TOK:.*]] = builtin.unrealized_conversion_cast
 // CHECK: %[[M:.*]] = memref.dim %[[X]], %[[C0]]
 // CHECK: %[[Y:.*]], %{{.*}} = gpu.alloc async [%[[TOK]]] (%[[M]]) : memref<?x4096xbf16>
 // CHECK: %[[AMAX:.*]], %{{.*}} = gpu.alloc async [%[[TOK]]] () : memref<1xi32>
 // CHECK: gpu.memset async [%[[TOK]]] %[[AMAX]], %[[ZERO]] : memref<1xi32>, i32
-// CHECK: gpu.launch_func async [%[[TOK]]] @vllm_kernels::@rms_norm_bf16_h4096_eps358637BD_y_amax blocks in (%[[M]], {{.*}} args(%[[X]] : memref<?x4096xbf16>, %[[W]] : memref<4096xbf16>, %[[AMAX]] : memref<1xi32>, %[[Y]] : memref<?x4096xbf16>)
-// CHECK: %[[GRID:.*]] = arith.maxui %[[M]], %[[C1]]
+// CHECK: %[[AMAX_GRID:.*]] = arith.minui %[[M]], %[[CAP]]
+// CHECK: gpu.launch_func async [%[[TOK]]] @vllm_kernels::@rms_norm_bf16_h4096_eps358637BD_y_amax blocks in (%[[AMAX_GRID]], {{.*}} args(%[[X]] : memref<?x4096xbf16>, %[[W]] : memref<4096xbf16>, %[[AMAX]] : memref<1xi32>, %[[Y]] : memref<?x4096xbf16>)
+// CHECK: %[[ROWS:.*]] = arith.maxui %[[M]], %[[C1]]
+// CHECK: %[[GRID:.*]] = arith.minui %[[ROWS]], %[[CAP]]
 // CHECK: gpu.launch_func async [%[[TOK]]] @vllm_kernels::@quantize_bf16_h4096_q_tensor blocks in (%[[GRID]], {{.*}} args(%[[Y]] : memref<?x4096xbf16>, %[[AMAX]] : memref<1xi32>, %[[Q]] : memref<?x4096xf8E4M3FN>, %[[S]] : memref<1xf32>)
 // CHECK-DAG: gpu.dealloc async [%[[TOK]]] %[[AMAX]]
 // CHECK-DAG: gpu.dealloc async [%[[TOK]]] %[[Y]]

@@ -1,20 +1,36 @@
 // The shape of the generated kernels: a block size chosen from H (at most
 // 512 threads, vectors per thread beyond that), 16-byte vector accesses when
 // H allows and narrower aligned ones when it does not (odd H), a
-// shuffle-then-shared-memory block reduction, sqrt.rn, and rows longer than
-// the registers hold streamed in passes.
+// shuffle-then-shared-memory block reduction, sqrt.rn, a persistent grid
+// whose CTAs loop over rows with the next rows' loads in flight, and rows
+// longer than the registers hold streamed in passes.
 // RUN: vllm-opt %s --convert-vllm-to-gpu --canonicalize --cse | FileCheck %s
 
-// H = 7168 bf16: 896 vectors of 8 -> 448 threads with 2 vectors each.
+// H = 7168 bf16: 896 vectors of 8 -> 448 threads with 2 vectors each; 2
+// resident CTAs per SM (nvvm.minctasm), each prefetching 2 rows. The sum
+// buffer has two halves (14 warps each), alternating from row to row.
 // CHECK-LABEL: gpu.func @rms_norm_bf16_h7168_eps358637BD_y(
-// CHECK-SAME: workgroup(%{{.*}} : memref<14xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+// CHECK-SAME: workgroup(%{{.*}} : memref<28xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
 // CHECK-SAME: known_block_size = array<i32: 448, 1, 1>
+// CHECK-SAME: nvvm.minctasm = 2 : i32
+// The first two rows of this CTA (blockIdx and blockIdx + gridDim) load
+// before the loop, each guarded by row < M.
+// CHECK: %[[ROW0:.*]]:2 = scf.if %{{.*}} -> (vector<8xbf16>, vector<8xbf16>) {
 // CHECK-COUNT-2: vector.load %{{.*}} {alignment = 16 : i64} : memref<?x7168xbf16>, vector<8xbf16>
-// CHECK-COUNT-2: vector.load %{{.*}} {alignment = 16 : i64} : memref<7168xbf16>, vector<8xbf16>
+// CHECK: %[[ROW1:.*]]:2 = scf.if %{{.*}} -> (vector<8xbf16>, vector<8xbf16>) {
+// CHECK-COUNT-2: vector.load %{{.*}} {alignment = 16 : i64} : memref<?x7168xbf16>, vector<8xbf16>
+// CHECK: %[[ITERS:.*]] = arith.divui %{{.*}}, %grid_dim_x : index
+// CHECK: scf.for %[[I:.*]] = %c0 to %[[ITERS]] step %c1 iter_args(%[[X0:.*]] = %[[ROW0]]#0, %[[X1:.*]] = %[[ROW0]]#1, %[[N0:.*]] = %[[ROW1]]#0, %[[N1:.*]] = %[[ROW1]]#1)
+// Row i + 2 is loaded before row i is reduced (before the barrier).
+// CHECK: %[[AHEAD:.*]]:2 = scf.if %{{.*}} -> (vector<8xbf16>, vector<8xbf16>) {
+// CHECK-COUNT-2: vector.load %{{.*}} {alignment = 16 : i64} : memref<?x7168xbf16>, vector<8xbf16>
+// CHECK: vector.load %{{.*}} {alignment = 16 : i64} : memref<7168xbf16>, vector<8xbf16>
+// CHECK: arith.extf %[[X0]]
 // CHECK: gpu.shuffle xor %{{.*}}, %c16_i32, %c32_i32 : f32
 // CHECK: gpu.barrier
 // CHECK: llvm.inline_asm "sqrt.rn.f32 $0, $1;", "=f,f"
 // CHECK-COUNT-2: vector.store %{{.*}} {alignment = 16 : i64} : memref<?x7168xbf16>, vector<8xbf16>
+// CHECK: scf.yield %[[N0]], %[[N1]], %[[AHEAD]]#0, %[[AHEAD]]#1
 // CHECK: gpu.return
 
 // H = 1001 (odd): rows are only 2-byte aligned, so scalar (1-element)
@@ -31,9 +47,10 @@
 // CHECK-SAME: known_block_size = array<i32: 352, 1, 1>
 // CHECK: vector.load %{{.*}} {alignment = 8 : i64} : memref<?x4100xbf16>, vector<4xbf16>
 
-// f32: 4 elements per 16 bytes; 64 vectors -> 64 threads, two warps.
+// f32: 4 elements per 16 bytes; 64 vectors -> 64 threads, two warps (a
+// 4-entry sum buffer: two halves).
 // CHECK-LABEL: gpu.func @rms_norm_f32_h256_eps358637BD_y(
-// CHECK-SAME: workgroup(%{{.*}} : memref<2xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+// CHECK-SAME: workgroup(%{{.*}} : memref<4xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
 // CHECK-SAME: known_block_size = array<i32: 64, 1, 1>
 // CHECK: vector.load %{{.*}} {alignment = 16 : i64} : memref<?x256xf32>, vector<4xf32>
 

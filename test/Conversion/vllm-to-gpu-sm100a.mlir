@@ -23,17 +23,19 @@
 // PTX: .version 8.6
 // PTX: .target sm_100a
 
-// The fused kernel: x and the residual read once (16-byte loads),
-// residual_out written, the sum of squares reduced by shuffles and one
-// shared-memory step across the 14 warps, r = 1/sqrt.rn(sum/H + eps), then
-// per 128-group: amax over 16 lanes, the UE8M0 scale, FP8 codes, and the
-// group bytes assembled into packed words in shared memory.
+// The fused kernel, persistent with 2 CTAs of 448 threads per SM: x and the
+// residual of the CTA's first row read before its row loop (16-byte loads);
+// in the loop the next row's x and residual are loaded first, then w, then
+// the row's residual_out is written, the sum of squares reduced by shuffles
+// and one shared-memory step across the 14 warps, r = 1/sqrt.rn(sum/H +
+// eps), then per 128-group: amax over 16 lanes, the UE8M0 scale, FP8 codes,
+// and the group bytes assembled into packed words in shared memory.
 // PTX-LABEL: .entry add_rms_norm_bf16_h7168_eps358637BD_r_q_group128_ue8m0_packed_mn_major4(
 // PTX: .maxntid 448, 1, 1
-// PTX-COUNT-2: ld.global.v4.b32
-// PTX: st.global.v4.b32
-// PTX-COUNT-2: ld.global.v4.b32
-// PTX: st.global.v4.b32
+// PTX: .minnctapersm 2
+// PTX-COUNT-4: ld.global.v4.b32
+// PTX-COUNT-6: ld.global.v4.b32
+// PTX-COUNT-2: st.global.v4.b32
 // PTX: shfl.sync.bfly.b32 {{.*}}, 16, 31, -1;
 // PTX: bar.sync 0;
 // PTX: div.rn.f32 {{.*}}, 0f45E00000;

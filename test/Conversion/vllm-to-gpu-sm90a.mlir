@@ -29,7 +29,16 @@
 // IR-NEXT: %[[C23B:.*]] = arith.constant 23 : i32
 // IR-NEXT: %[[POW2:.*]] = arith.shli %[[E]], %[[C23B]] : i32
 // IR-NEXT: %[[SCALE:.*]] = arith.bitcast %[[POW2]] : i32 to f32
-// IR: arith.divf %{{.*}}, %[[SCALE]] : f32
+// The quotients y / s are products y * 2^(127 - e): the reciprocal of a
+// power of two is exact, built from the bits (254 - e) << 23 (the subnormal
+// 2^-127 for e = 254, 0 for e = 255), so no division per element.
+// IR-NEXT: %[[C254:.*]] = arith.constant 254 : i32
+// IR-NEXT: %[[NEG_E:.*]] = arith.subi %[[C254]], %[[E]] : i32
+// IR-NEXT: %[[C23C:.*]] = arith.constant 23 : i32
+// IR-NEXT: %[[RBITS:.*]] = arith.shli %[[NEG_E]], %[[C23C]] : i32
+// IR: %[[R:.*]] = arith.bitcast %{{.*}} : i32 to f32
+// IR-NEXT: arith.mulf %{{.*}}, %[[R]] : f32
+// IR-NOT: arith.divf %{{.*}}, %[[SCALE]] : f32
 // IR: nvvm.convert.f32x2.to.f8x2 {{.*}} {rnd = #nvvm.fp_rnd_mode<rn>, sat = #nvvm.sat_mode<satfinite>} : i16(f8E4M3FN)
 // IR-NOT: f8E8M0FNU
 
@@ -43,7 +52,10 @@
 // The bit rule after LLVM's folding: (bits + 0x7FFFFF) & 0xFF800000.
 // PTX: add.s32 [[UP:%r[0-9]+]], {{%r[0-9]+}}, 8388607;
 // PTX: and.b32 [[POW2:%r[0-9]+]], [[UP]], -8388608;
-// PTX: div.rn.f32 {{%r[0-9]+}}, {{%r[0-9]+}}, [[POW2]];
+// The reciprocal 2^(127 - e): (254 - e) << 23 = 0x7F000000 - POW2.
+// PTX: sub.s32 [[RECIP:%r[0-9]+]], 2130706432, [[POW2]];
+// PTX: mul.rn.f32 {{%r[0-9]+}}, {{%r[0-9]+}}, {{%r[0-9]+}};
+// PTX-NOT: div.rn.f32 {{%r[0-9]+}}, {{%r[0-9]+}}, [[POW2]];
 // PTX: cvt.rn.satfinite.e4m3x2.f32
 // PTX: st.global.v4.b16
 // PTX-LABEL: .entry scaled_matmul_n256_k512_bf16_a_group128_f32_mn_major4_b_block128x128_f32(

@@ -263,7 +263,7 @@ Value codegen::emitWarpReduce(ImplicitLocOpBuilder &b, Value value,
 
 Value codegen::emitBlockReduce(ImplicitLocOpBuilder &b, Value value,
                                ReduceKind kind, int64_t threads, Value tid,
-                               Value smem) {
+                               Value smem, Value base) {
   value = emitWarpReduce(b, value, kind, kWarpSize);
   int64_t numWarps = threads / kWarpSize;
   if (numWarps == 1)
@@ -273,14 +273,19 @@ Value codegen::emitBlockReduce(ImplicitLocOpBuilder &b, Value value,
   Value lane = arith::RemUIOp::create(b, tid, warpSize);
   Value isFirstLane = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane,
                                             constIndex(b, 0));
-  emitIf(b, isFirstLane,
-         [&] { memref::StoreOp::create(b, value, smem, ValueRange{warp}); });
+  auto entry = [&](Value index) -> Value {
+    return base ? arith::AddIOp::create(b, base, index).getResult() : index;
+  };
+  emitIf(b, isFirstLane, [&] {
+    memref::StoreOp::create(b, value, smem, ValueRange{entry(warp)});
+  });
   gpu::BarrierOp::create(b);
   // Every thread combines the per-warp partials in the same (warp) order.
-  Value result = memref::LoadOp::create(b, smem, ValueRange{constIndex(b, 0)});
+  Value result =
+      memref::LoadOp::create(b, smem, ValueRange{entry(constIndex(b, 0))});
   for (int64_t w = 1; w < numWarps; ++w) {
     Value partial =
-        memref::LoadOp::create(b, smem, ValueRange{constIndex(b, w)});
+        memref::LoadOp::create(b, smem, ValueRange{entry(constIndex(b, w))});
     result = emitCombine(b, kind, result, partial);
   }
   return result;
@@ -356,5 +361,63 @@ RowConfig codegen::chooseRowConfig(Type elemType, int64_t hidden) {
   cfg.threads = kRowThreads;
   cfg.slots = slotsFor(kStreamedRowBytesPerThread);
   cfg.chunks = llvm::divideCeil(cfg.numVecs, cfg.vecsPerChunk());
+  return cfg;
+}
+
+RowConfig codegen::chooseRowConfig(const RowKernelSpec &spec) {
+  RowConfig cfg = chooseRowConfig(spec.elemType, spec.hidden);
+  // A streamed row's passes keep their own loads in flight: a CTA per row.
+  if (cfg.chunks > 1)
+    return cfg;
+  // Registers per thread, estimated from the thread's part of a row
+  // (rowBytes in T, rowBytes / 4 registers): the prefetched rows as loaded
+  // (x and the residual), the row being processed as f32 (twice the
+  // registers for bf16 / f16), w while it is used, and as much again for
+  // addresses and temporaries, plus kRowBaseRegisters. Calibrated on
+  // ptxas -v (test/Conversion/vllm-to-gpu-ptxas-*.mlir: no kernel spills);
+  // nvvm.minctasm holds ptxas to the estimate.
+  int64_t bytes = spec.elemType.getIntOrFloatBitWidth() / 8;
+  int64_t rowBytes = cfg.slots * cfg.vecWidth * bytes;
+  int64_t rowRegisters = rowBytes / 4;
+  int64_t inputs = spec.norm && spec.residual ? 2 : 1;
+  bool packedScales = spec.stage == RowKernelSpec::Stage::Quantize &&
+                      spec.scheme.isPerGroup() &&
+                      spec.scheme.getEncoding() == ScaleEncoding::UE8M0Packed;
+  // Resident CTAs per SM with `prefetch` rows in flight (0: does not fit).
+  auto residentCTAs = [&](int64_t prefetch) {
+    int64_t registers =
+        kRowBaseRegisters + rowRegisters + prefetch * inputs * rowRegisters +
+        rowRegisters * 4 / bytes + (spec.norm ? rowRegisters : 0) +
+        (packedScales ? kPackedScaleRegisters : 0);
+    // The registers ptxas grants each thread when `ctas` CTAs share an SM:
+    // the warps are spread over the 4 sub-partitions, each with a quarter
+    // of the register file, allocated in units of 8 per thread.
+    int64_t warps = cfg.threads / kWarpSize;
+    auto granted = [&](int64_t ctas) {
+      int64_t warpsPerPartition = llvm::divideCeil(ctas * warps, 4);
+      return kRegistersPerSM / 4 / kWarpSize / warpsPerPartition / 8 * 8;
+    };
+    int64_t ctas = std::min(kMaxThreadsPerSM / cfg.threads, kMaxCTAsPerSM);
+    while (ctas > 0 && granted(ctas) < registers)
+      --ctas;
+    return ctas;
+  };
+  // The most resident CTAs (independent rows hide each other's reduction
+  // and barrier latency), then the fewest prefetched rows that keep
+  // kTargetBytesInFlight per SM loading (or as close as the registers
+  // allow). A CTA per row when not even one row can be prefetched.
+  int64_t bestBytes = 0;
+  for (int64_t prefetch = 1; prefetch <= kMaxRowPrefetch; ++prefetch) {
+    int64_t ctas = residentCTAs(prefetch);
+    int64_t inFlight =
+        std::min(ctas * cfg.threads * prefetch * inputs * rowBytes,
+                 kTargetBytesInFlight);
+    if (ctas == 0 || ctas < cfg.ctasPerSM ||
+        (ctas == cfg.ctasPerSM && inFlight <= bestBytes))
+      continue;
+    bestBytes = inFlight;
+    cfg.prefetch = prefetch;
+    cfg.ctasPerSM = ctas;
+  }
   return cfg;
 }

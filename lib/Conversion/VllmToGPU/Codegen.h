@@ -48,6 +48,20 @@ constexpr int64_t kRowThreads = 512;
 /// and w within the 128 registers a thread of a 512-thread CTA may use.
 /// Longer rows are streamed.
 constexpr int64_t kMaxRowBytesPerThread = 96;
+/// At most this many rows are prefetched while a CTA processes one
+/// (RowConfig::prefetch), and no more than keep this many bytes per SM
+/// loading: about bandwidth x latency (32 B/ns per SM x ~1 us).
+constexpr int64_t kMaxRowPrefetch = 3;
+constexpr int64_t kTargetBytesInFlight = 32 * 1024;
+/// Register file, thread and CTA limits of an SM (sm_90 and sm_100 alike).
+constexpr int64_t kRegistersPerSM = 65536;
+constexpr int64_t kMaxThreadsPerSM = 2048;
+constexpr int64_t kMaxCTAsPerSM = 32;
+/// Registers a row-kernel thread needs besides the row data it holds
+/// (chooseRowConfig(const RowKernelSpec &)).
+constexpr int64_t kRowBaseRegisters = 20;
+/// ... and those that assembling packed UE8M0 words takes on top.
+constexpr int64_t kPackedScaleRegisters = 4;
 /// Bytes per thread and pass of a streamed row: less than kept rows, since
 /// a pass holds x, the residual and w of its chunk at once.
 constexpr int64_t kStreamedRowBytesPerThread = 48;
@@ -106,11 +120,15 @@ Value emitWarpReduce(ImplicitLocOpBuilder &b, Value value, ReduceKind kind,
 
 /// Reduction over a CTA of `threads` threads (a multiple of 32): shuffles
 /// within warps, then the per-warp results combined in warp order through
-/// `smem` (a workgroup memref<numWarps x f32> used by this reduction only).
-/// Every thread gets the same bits; the result depends only on `threads`
-/// and the per-thread partials.
+/// `smem` (a workgroup f32 memref used by this reduction only), at entries
+/// `base` .. `base` + numWarps - 1 (`base` null means 0). Every thread gets
+/// the same bits; the result depends only on `threads` and the per-thread
+/// partials. There is one barrier, between the writes and the reads: a
+/// caller that reduces again before another barrier must alternate `base`
+/// between two halves of the buffer.
 Value emitBlockReduce(ImplicitLocOpBuilder &b, Value value, ReduceKind kind,
-                      int64_t threads, Value tid, Value smem);
+                      int64_t threads, Value tid, Value smem,
+                      Value base = Value());
 
 /// SPEC E(v) for two values: `cvt.rn.satfinite.e4m3x2.f32`, returned as an
 /// i16 with E(lo) in the low byte (the lower address when stored).
@@ -123,8 +141,10 @@ Value emitFP8Vector(ImplicitLocOpBuilder &b, ArrayRef<Value> values);
 // Row kernels (Norm.cpp, Quantize.cpp)
 //===----------------------------------------------------------------------===//
 
-/// Launch shape of a row kernel: one CTA per row, `threads` threads, each
-/// holding `slots` vectors of `vecWidth` elements per chunk of the row.
+/// Launch shape of a row kernel: `threads` threads per CTA, each holding
+/// `slots` vectors of `vecWidth` elements per chunk of a row. When rows are
+/// prefetched the grid is persistent: a CTA loops over rows blockIdx,
+/// blockIdx + gridDim, ...
 /// Vector v of a chunk is in slot v / threads of thread v % threads (so a
 /// warp reads consecutive 16-byte pieces, and a quantization group occupies
 /// aligned consecutive lanes). When the row fits in registers it is one
@@ -139,12 +159,23 @@ struct RowConfig {
   int64_t threads = 0;
   int64_t slots = 0;
   int64_t chunks = 1;
+  /// Rows ahead of the current one whose inputs are being loaded while it
+  /// is reduced, quantized and stored (register double buffering; rows
+  /// kept in registers only, else 0).
+  int64_t prefetch = 0;
+  /// Resident CTAs per SM a persistent kernel is compiled for
+  /// (`nvvm.minctasm`, which caps the registers per thread) and launched
+  /// with: the grid is at most ctasPerSM x the chip's SMs CTAs, one wave.
+  int64_t ctasPerSM = 1;
   int64_t vecsPerChunk() const { return threads * slots; }
+  /// Whether CTAs loop over rows (with rows prefetched); otherwise the grid
+  /// has a CTA per row.
+  bool isPersistent() const { return prefetch > 0; }
 };
 
-/// The configuration for rows of `hidden` elements of `elemType`, chosen
-/// from T and H alone (so the fused and unfused kernels reduce in the same
-/// order).
+/// The layout of rows of `hidden` elements of `elemType` over the threads,
+/// chosen from T and H alone (so the fused and unfused kernels reduce in the
+/// same order). `prefetch` and `ctasPerSM` are left at their defaults.
 RowConfig chooseRowConfig(Type elemType, int64_t hidden);
 
 /// What a row kernel computes. The y it quantizes is either computed by the
@@ -189,6 +220,10 @@ enum class RowOperand {
 SmallVector<RowOperand> getRowKernelOperands(const RowKernelSpec &spec);
 MemRefType getRowOperandType(MLIRContext *ctx, const RowKernelSpec &spec,
                              RowOperand operand);
+/// chooseRowConfig(T, H) plus the residency of the kernel of `spec`: how many
+/// rows it prefetches and how many CTAs share an SM. These depend on the
+/// registers the kernel needs, not on the numerics.
+RowConfig chooseRowConfig(const RowKernelSpec &spec);
 /// A readable name that identifies the kernel (kernels are deduplicated by
 /// name).
 std::string getRowKernelName(const RowKernelSpec &spec);
@@ -219,15 +254,23 @@ struct QuantOperands {
   Value scales;
   Value staticScale;
   Value amax;
-  /// memref<numWarps x f32> for the per-token / per-tensor amax reduction.
+  /// memref<2 x numWarps x f32> (flat) for the per-token / per-tensor amax
+  /// reduction, one half per row parity.
   Value reduceBuffer;
-  /// memref<roundup(G, 4) x i8> for assembling packed UE8M0 words.
+  /// memref<2 x roundup(G, 4) x i8> (flat) for assembling packed UE8M0
+  /// words, one half per row parity.
   Value byteBuffer;
 };
 
 /// Adds the workgroup buffers the quantization phase of `spec` needs.
 void addQuantBuffers(gpu::GPUFuncOp func, const RowKernelSpec &spec,
                      const RowConfig &cfg, QuantOperands &operands);
+
+/// RN(1/s) of a scale s, and whether s is +Inf.
+struct ScaleReciprocal {
+  Value value;
+  Value isInf;
+};
 
 /// The quantization phase of a row kernel (Quantize.cpp), in the steps the
 /// kernel interleaves with its passes over the row. Every step must be
@@ -236,13 +279,16 @@ class RowQuantizer {
 public:
   RowQuantizer(ImplicitLocOpBuilder &b, const RowKernelSpec &spec,
                const RowConfig &cfg, const QuantOperands &operands,
-               const TargetChipInfo &chip, Value tid, Value lane, Value row)
+               const TargetChipInfo &chip, Value tid, Value lane)
       : b(b), spec(spec), cfg(cfg), operands(operands), chip(chip), tid(tid),
-        lane(lane), row(row) {}
+        lane(lane) {}
 
-  /// Scales known before the row is read: 1/s of the static scheme, s of the
-  /// dynamic per-tensor one.
+  /// Scales known before any row is read: 1/s of the static scheme, s of
+  /// the dynamic per-tensor one (emitted once, before the row loop).
   void emitPrologue();
+  /// Starts the code of one row; `parity` (0 or 1, alternating from row to
+  /// row of a CTA) selects the half of each shared buffer the row uses.
+  void beginRow(Value row, Value parity);
   /// Whether the scale depends on the amax of the whole row (per-token, and
   /// the amax kernel of dynamic per-tensor).
   bool needsRowAmax() const;
@@ -270,8 +316,12 @@ private:
   const QuantOperands &operands;
   const TargetChipInfo &chip;
   Value tid, lane, row;
+  /// First entries of this row's halves of the shared buffers.
+  Value reduceBase, byteBase;
   /// The scale (dynamic) or its reciprocal (static) once known.
   Value scale;
+  /// RN(1/s) of a dynamic scale (Quantize.cpp, emitQuotient).
+  ScaleReciprocal reciprocal;
 };
 
 /// Emits what a row kernel does outside the row guard: for the dynamic

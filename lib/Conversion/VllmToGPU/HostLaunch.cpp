@@ -337,7 +337,7 @@ LogicalResult
 FunctionLowering::launchRowKernel(Operation *op, const RowKernelSpec &spec,
                                   Value gridRows,
                                   ArrayRef<std::pair<RowOperand, Value>> args) {
-  RowConfig cfg = chooseRowConfig(spec.elemType, spec.hidden);
+  RowConfig cfg = chooseRowConfig(spec);
   gpu::GPUFuncOp kernel =
       kernels.getOrCreate(getRowKernelName(spec), [&](OpBuilder &builder) {
         return buildRowKernel(builder, op->getLoc(), spec, cfg, chip);
@@ -348,7 +348,12 @@ FunctionLowering::launchRowKernel(Operation *op, const RowKernelSpec &spec,
     assert(it != args.end() && it->second && "missing row kernel operand");
     operands.push_back(it->second);
   }
-  launch(kernel, gridRows, Value(), cfg.threads, operands);
+  // Persistent kernels: one wave of CTAs, each looping over rows (Norm.cpp).
+  Value grid = gridRows;
+  if (cfg.isPersistent())
+    grid = arith::MinUIOp::create(b, gridRows,
+                                  constIndex(b, cfg.ctasPerSM * chip.numSMs));
+  launch(kernel, grid, Value(), cfg.threads, operands);
   return success();
 }
 

@@ -5,12 +5,17 @@
 //===----------------------------------------------------------------------===//
 //
 // One generator builds every row kernel: rms_norm, fused_add_rms_norm,
-// rms_norm_quant and quantize. A CTA handles one row. When the row fits in
-// registers (RowConfig), each thread loads its vectors once (16 bytes when H
-// allows) and keeps them as f32 through the reduction, the normalization and
-// the quantization phase (Quantize.cpp), which consumes the same register
-// values whether they were computed here or read from memory. Longer rows
-// are streamed: the row is read again in each pass instead of spilling.
+// rms_norm_quant and quantize. The grid is persistent (one wave of CTAs,
+// RowConfig::ctasPerSM per SM) and a CTA loops over rows blockIdx,
+// blockIdx + gridDim, ... When the row fits in registers (RowConfig), each
+// thread loads its vectors once (16 bytes when H allows) and keeps them
+// through the reduction, the normalization and the quantization phase
+// (Quantize.cpp), which consumes the same register values whether they were
+// computed here or read from memory. The loads of the next row are issued
+// before the current row is reduced, so HBM always has requests in flight
+// (the latency of a row's reductions and barriers is hidden behind them),
+// and w is read once per CTA. Longer rows are streamed: the row is read
+// again in each pass instead of spilling.
 //
 // The norm numerics (SPEC.md 3.1, 3.2), identical in every kernel:
 //
@@ -173,17 +178,21 @@ static Value emitSqrtRN(ImplicitLocOpBuilder &b, Value value) {
 namespace {
 struct NormOperands {
   Value input, residual, weight, residualOut, normalized;
-  /// memref<numWarps x f32> for the sum (null with one warp).
+  /// memref<2 x numWarps x f32> (flat) for the sum, one half per row parity
+  /// (null with one warp).
   Value sumBuffer;
 };
 
 /// Emits the passes of a row kernel over one row (see the file header).
 class RowEmitter {
 public:
+  /// `row` is the row the emitted code works on; `sumBase` the first entry
+  /// of its half of the sum buffer.
   RowEmitter(ImplicitLocOpBuilder &b, const RowKernelSpec &spec,
              const RowConfig &cfg, const NormOperands &operands, Value tid,
-             Value row)
+             Value row, Value sumBase)
       : b(b), spec(spec), cfg(cfg), operands(operands), tid(tid), row(row),
+        sumBase(sumBase),
         vecType(VectorType::get({cfg.vecWidth}, spec.elemType)),
         alignBytes(cfg.vecWidth * (spec.elemType.getIntOrFloatBitWidth() / 8)) {
   }
@@ -191,10 +200,22 @@ public:
   /// The slots of the chunk starting at vector `base` (`constantBase` when
   /// it is the only chunk, starting at 0).
   RowState chunkState(Value base, bool constantBase);
+  /// How many vectors loadInputs returns: x (y for quantize kernels) and
+  /// the residual, per slot.
+  int64_t numInputVectors() const;
+  /// The input vectors of the single-chunk row `inputRow` as loaded from
+  /// memory (zeros where a slot does not exist), or zeros when `rowValid`
+  /// (may be null) is false.
+  SmallVector<Value> loadInputs(const RowState &state, Value inputRow,
+                                Value rowValid);
   /// x per slot as f32; with a residual, RN_T(x + residual), stored as
   /// residual_out when `storeResidual`.
   SmallVector<SmallVector<Value>> loadSource(const RowState &state,
                                              bool storeResidual);
+  /// The same from input vectors already loaded (loadInputs).
+  SmallVector<SmallVector<Value>> combineSource(const RowState &state,
+                                                ArrayRef<Value> inputs,
+                                                bool storeResidual);
   /// x per slot again in a later pass: residual_out as stored by the first
   /// pass when there is one (one read instead of two, and correct when the
   /// caller updates the residual in place), else recomputed.
@@ -209,6 +230,8 @@ public:
                 ArrayRef<SmallVector<Value>> weights, Value r, bool storeY);
   /// y read from the input (quantize kernels).
   void loadY(RowState &state);
+  /// y from input vectors already loaded (loadInputs).
+  void setY(RowState &state, ArrayRef<Value> inputs);
 
   /// scf.for over the chunks with one f32 accumulator.
   Value forChunks(Value init, function_ref<Value(Value base, Value acc)> body);
@@ -219,7 +242,7 @@ private:
   const RowKernelSpec &spec;
   const RowConfig &cfg;
   const NormOperands &operands;
-  Value tid, row;
+  Value tid, row, sumBase;
   VectorType vecType;
   int64_t alignBytes;
 };
@@ -246,17 +269,56 @@ RowState RowEmitter::chunkState(Value base, bool constantBase) {
   return state;
 }
 
+int64_t RowEmitter::numInputVectors() const {
+  return cfg.slots * (spec.norm && spec.residual ? 2 : 1);
+}
+
+SmallVector<Value> RowEmitter::loadInputs(const RowState &state, Value inputRow,
+                                          Value rowValid) {
+  auto load = [&] {
+    SmallVector<Value> vectors;
+    for (int64_t s = 0; s < cfg.slots; ++s) {
+      vectors.push_back(
+          emitGuardedLoad(b, state.valid[s], vecType, operands.input,
+                          {inputRow, state.column[s]}, alignBytes));
+      if (spec.norm && spec.residual)
+        vectors.push_back(
+            emitGuardedLoad(b, state.valid[s], vecType, operands.residual,
+                            {inputRow, state.column[s]}, alignBytes));
+    }
+    return vectors;
+  };
+  if (!rowValid)
+    return load();
+  SmallVector<Type> types(numInputVectors(), vecType);
+  auto ifOp = scf::IfOp::create(b, types, rowValid, /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  scf::YieldOp::create(b, load());
+  b.setInsertionPointToStart(ifOp.elseBlock());
+  Value zero = arith::ConstantOp::create(
+      b, vecType,
+      DenseElementsAttr::get(vecType, b.getZeroAttr(spec.elemType)));
+  scf::YieldOp::create(b, SmallVector<Value>(types.size(), zero));
+  return SmallVector<Value>(ifOp.getResults());
+}
+
 SmallVector<SmallVector<Value>> RowEmitter::loadSource(const RowState &state,
                                                        bool storeResidual) {
+  return combineSource(state, loadInputs(state, row, Value()), storeResidual);
+}
+
+SmallVector<SmallVector<Value>>
+RowEmitter::combineSource(const RowState &state, ArrayRef<Value> inputs,
+                          bool storeResidual) {
   SmallVector<SmallVector<Value>> values;
+  int64_t perSlot = spec.residual ? 2 : 1;
   for (int64_t s = 0; s < cfg.slots; ++s) {
     Value valid = state.valid[s];
     Value column = state.column[s];
-    Value x = emitGuardedLoad(b, valid, vecType, operands.input, {row, column},
-                              alignBytes);
+    Value x = inputs[s * perSlot];
     if (spec.residual) {
-      Value residual = emitGuardedLoad(b, valid, vecType, operands.residual,
-                                       {row, column}, alignBytes);
+      Value residual = inputs[s * perSlot + 1];
       SmallVector<Value> added;
       for (auto [xv, rv] :
            llvm::zip_equal(extractAsF32(b, x), extractAsF32(b, residual)))
@@ -306,7 +368,7 @@ Value RowEmitter::accumulateSumOfSquares(ArrayRef<SmallVector<Value>> values,
 
 Value RowEmitter::inverseRms(Value threadSum) {
   Value sum = emitBlockReduce(b, threadSum, ReduceKind::Sum, cfg.threads, tid,
-                              operands.sumBuffer);
+                              operands.sumBuffer, sumBase);
   Value mean = arith::DivFOp::create(
       b, sum, constF32(b, static_cast<float>(cfg.hidden)));
   Value shifted = arith::AddFOp::create(b, mean, constF32(b, spec.epsilon));
@@ -333,11 +395,13 @@ void RowEmitter::computeY(RowState &state, ArrayRef<SmallVector<Value>> values,
 }
 
 void RowEmitter::loadY(RowState &state) {
+  setY(state, loadInputs(state, row, Value()));
+}
+
+void RowEmitter::setY(RowState &state, ArrayRef<Value> inputs) {
   state.y.clear();
-  for (int64_t s = 0; s < cfg.slots; ++s)
-    state.y.push_back(extractAsF32(
-        b, emitGuardedLoad(b, state.valid[s], vecType, operands.input,
-                           {row, state.column[s]}, alignBytes)));
+  for (Value vector : inputs)
+    state.y.push_back(extractAsF32(b, vector));
 }
 
 Value RowEmitter::forChunks(Value init,
@@ -363,19 +427,26 @@ void RowEmitter::forChunks(function_ref<void(Value base)> body) {
                              constIndex(b, cfg.vecsPerChunk())));
 }
 
-/// The row when it fits in registers: every input is read once.
+/// The row when it fits in registers, from its input vectors (loaded ahead
+/// by the row loop). `prefetch` issues the loads of a later row, first:
+/// before this row's reductions and barriers.
 static void emitSingleChunkRow(ImplicitLocOpBuilder &b, RowEmitter &row,
-                               const RowKernelSpec &spec, RowQuantizer *quant) {
+                               const RowKernelSpec &spec, RowQuantizer *quant,
+                               ArrayRef<Value> inputs,
+                               function_ref<void()> prefetch) {
   RowState state = row.chunkState(constIndex(b, 0), /*constantBase=*/true);
+  prefetch();
   if (spec.norm) {
-    auto values = row.loadSource(state, /*storeResidual=*/true);
-    // w is loaded before the reduction waits, with the other loads.
+    // w is read for every row, from L1 after the first: holding it in
+    // registers across the loop would cost the registers that keep a second
+    // CTA resident.
     auto weights = row.loadWeights(state);
+    auto values = row.combineSource(state, inputs, /*storeResidual=*/true);
     Value r =
         row.inverseRms(row.accumulateSumOfSquares(values, constF32(b, 0.0f)));
     row.computeY(state, values, weights, r, /*storeY=*/true);
   } else {
-    row.loadY(state);
+    row.setY(state, inputs);
   }
   if (!quant)
     return;
@@ -456,6 +527,11 @@ gpu::GPUFuncOp codegen::buildRowKernel(OpBuilder &moduleBuilder, Location loc,
                 moduleBuilder.getUnitAttr());
   func.setKnownBlockSizeAttr(moduleBuilder.getDenseI32ArrayAttr(
       {static_cast<int32_t>(cfg.threads), 1, 1}));
+  // A persistent grid is one wave of ctasPerSM CTAs per SM: ptxas must keep
+  // the registers within what that many CTAs can hold.
+  if (cfg.isPersistent())
+    func->setAttr("nvvm.minctasm",
+                  moduleBuilder.getI32IntegerAttr(cfg.ctasPerSM));
 
   auto argFor = [&](RowOperand role) -> Value {
     for (auto [i, r] : llvm::enumerate(roles))
@@ -473,7 +549,7 @@ gpu::GPUFuncOp codegen::buildRowKernel(OpBuilder &moduleBuilder, Location loc,
   quantOperands.staticScale = argFor(RowOperand::StaticScale);
   quantOperands.amax = argFor(RowOperand::Amax);
   if (spec.norm && cfg.threads > kWarpSize)
-    norm.sumBuffer = addWorkgroupBuffer(func, {cfg.threads / kWarpSize},
+    norm.sumBuffer = addWorkgroupBuffer(func, {2 * (cfg.threads / kWarpSize)},
                                         moduleBuilder.getF32Type());
   if (spec.stage != Stage::None)
     addQuantBuffers(func, spec, cfg, quantOperands);
@@ -481,46 +557,121 @@ gpu::GPUFuncOp codegen::buildRowKernel(OpBuilder &moduleBuilder, Location loc,
   ImplicitLocOpBuilder b(loc, ctx);
   b.setInsertionPointToStart(&func.getBody().front());
   Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
-  Value row = gpu::BlockIdOp::create(b, gpu::Dimension::x);
+  Value lane = arith::RemUIOp::create(b, tid, constIndex(b, kWarpSize));
+  Value firstRow = gpu::BlockIdOp::create(b, gpu::Dimension::x);
+  Value gridSize = gpu::GridDimOp::create(b, gpu::Dimension::x);
   Value rows = memref::DimOp::create(b, norm.input, 0);
-
-  auto emitRow = [&] {
-    Value lane = arith::RemUIOp::create(b, tid, constIndex(b, kWarpSize));
-    RowEmitter emitter(b, spec, cfg, norm, tid, row);
-    std::optional<RowQuantizer> quant;
-    if (spec.stage != Stage::None) {
-      quant.emplace(b, spec, cfg, quantOperands, chip, tid, lane, row);
-      quant->emitPrologue();
-    }
-    RowQuantizer *quantizer = quant ? &*quant : nullptr;
-    if (cfg.chunks == 1)
-      emitSingleChunkRow(b, emitter, spec, quantizer);
-    else
-      emitStreamedRow(b, emitter, spec, quantizer);
+  auto rowAt = [&](Value iteration) -> Value {
+    return arith::AddIOp::create(b, firstRow,
+                                 arith::MulIOp::create(b, iteration, gridSize));
+  };
+  auto isRow = [&](Value row) -> Value {
+    return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, row, rows);
   };
 
-  // The grid has more CTAs than rows when padding rows of MN-major scales
-  // must be zeroed (Mpad rows), or for the dynamic per-tensor scale, which
-  // CTA 0 writes even when M = 0. The test is uniform per CTA, so the
-  // barriers inside stay convergent.
-  bool padded = rowKernelCoversPaddingRows(spec);
+  // The grid may have CTAs without rows (the padding rows of MN-major
+  // scales, or CTA 0 writing the dynamic per-tensor scale when M = 0):
+  // every loop bound is uniform per CTA, so the barriers inside stay
+  // convergent.
   if (spec.stage != Stage::None)
-    emitRowQuantizationPrologue(b, spec, quantOperands, tid, row);
-  if (padded || spec.stage == Stage::ApplyTensorScale) {
-    Value inRange =
-        arith::CmpIOp::create(b, arith::CmpIPredicate::ult, row, rows);
-    auto ifOp = scf::IfOp::create(b, inRange, /*withElseRegion=*/padded);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
-      emitRow();
-      if (padded) {
-        b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
-        emitPaddingRowScales(b, spec, cfg, tid, row, quantOperands.scales);
-      }
+    emitRowQuantizationPrologue(b, spec, quantOperands, tid, firstRow);
+  std::optional<RowQuantizer> quant;
+  if (spec.stage != Stage::None) {
+    quant.emplace(b, spec, cfg, quantOperands, chip, tid, lane);
+    quant->emitPrologue();
+  }
+  RowQuantizer *quantizer = quant ? &*quant : nullptr;
+
+  // Loop-invariant parts of a row kept in registers: the slots and the
+  // inputs of the first `prefetch` rows.
+  bool singleChunk = cfg.chunks == 1;
+  RowEmitter invariant(b, spec, cfg, norm, tid, firstRow, Value());
+  RowState slots;
+  SmallVector<Value> inFlight;
+  if (singleChunk) {
+    slots = invariant.chunkState(constIndex(b, 0), /*constantBase=*/true);
+    for (int64_t d = 0; d < cfg.prefetch; ++d) {
+      Value row = rowAt(constIndex(b, d));
+      llvm::append_range(inFlight,
+                         invariant.loadInputs(slots, row, isRow(row)));
     }
+  }
+  int64_t perRow = invariant.numInputVectors();
+
+  Value one = constIndex(b, 1);
+  // The code of one row: iteration i of this CTA works on row firstRow +
+  // i * gridSize; `carriedIn` are the inputs loaded ahead, the result the
+  // ones to carry to the next iteration.
+  auto emitRowIteration = [&](Value iteration,
+                              ValueRange carriedIn) -> SmallVector<Value> {
+    Value row = rowAt(iteration);
+    Value parity = arith::AndIOp::create(b, iteration, one);
+    Value sumBase = arith::MulIOp::create(
+        b, parity, constIndex(b, cfg.threads / kWarpSize));
+    RowEmitter emitter(b, spec, cfg, norm, tid, row, sumBase);
+    if (quant)
+      quant->beginRow(row, parity);
+    SmallVector<Value> carried;
+    if (!singleChunk) {
+      emitStreamedRow(b, emitter, spec, quantizer);
+      return carried;
+    }
+    SmallVector<Value> inputs;
+    if (cfg.prefetch == 0) {
+      inputs = emitter.loadInputs(slots, row, Value());
+    } else {
+      inputs.assign(carriedIn.begin(), carriedIn.begin() + perRow);
+      carried.assign(carriedIn.begin() + perRow, carriedIn.end());
+    }
+    emitSingleChunkRow(b, emitter, spec, quantizer, inputs, [&] {
+      if (cfg.prefetch == 0)
+        return;
+      Value ahead = rowAt(
+          arith::AddIOp::create(b, iteration, constIndex(b, cfg.prefetch)));
+      llvm::append_range(carried,
+                         emitter.loadInputs(slots, ahead, isRow(ahead)));
+    });
+    return carried;
+  };
+
+  if (!cfg.isPersistent()) {
+    // One row per CTA (the grid covers the rows).
+    emitIf(b, isRow(firstRow),
+           [&] { emitRowIteration(constIndex(b, 0), ValueRange()); });
   } else {
-    emitRow();
+    // Iterations i < ceil((rows - firstRow) / gridSize) (firstRow <
+    // gridSize, so the numerator never wraps).
+    Value iterations = arith::DivUIOp::create(
+        b,
+        arith::SubIOp::create(
+            b,
+            arith::AddIOp::create(b, rows,
+                                  arith::SubIOp::create(b, gridSize, one)),
+            firstRow),
+        gridSize);
+    auto loop = scf::ForOp::create(b, constIndex(b, 0), iterations, one,
+                                   ValueRange(inFlight));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    scf::YieldOp::create(
+        b, emitRowIteration(loop.getInductionVar(), loop.getRegionIterArgs()));
+  }
+
+  // Padding rows M <= row < Mpad of MN-major scales: zero scale entries.
+  if (rowKernelCoversPaddingRows(spec)) {
+    int64_t align = spec.scheme.getAlign();
+    Value paddedRows = arith::MulIOp::create(
+        b,
+        arith::DivUIOp::create(
+            b, arith::AddIOp::create(b, rows, constIndex(b, align - 1)),
+            constIndex(b, align)),
+        constIndex(b, align));
+    auto padLoop = scf::ForOp::create(
+        b, arith::AddIOp::create(b, rows, firstRow), paddedRows, gridSize);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(padLoop.getBody()->getTerminator());
+    emitPaddingRowScales(b, spec, cfg, tid, padLoop.getInductionVar(),
+                         quantOperands.scales);
   }
   gpu::ReturnOp::create(b);
   return func;

@@ -14,11 +14,15 @@
 //   group      a = max(amax(group), 1e-10), s = a/448 [s = U(s)], q = E(y/s)
 //
 // Every maximum and minimum is IEEE maxNum/minNum (arith.maxnumf/minnumf,
-// PTX max.f32/min.f32); divisions are div.rn.f32; E is the satfinite
-// e4m3x2 conversion. A group is held by aligned consecutive lanes of one
-// warp, so its amax is a butterfly over those lanes. Packed UE8M0 words
-// combine the bytes of four groups, which live in different warps: they are
-// assembled in shared memory.
+// PTX max.f32/min.f32); E is the satfinite e4m3x2 conversion. Scales are
+// div.rn.f32 quotients. The quotients y / s of the elements are not: one
+// div.rn.f32 per element (a MUFU reciprocal, a Newton step and a range check
+// each) bounded the kernels by instruction latency instead of HBM. The
+// reciprocal 1/s is computed once per scale and each E(y / s) gets the same
+// bits from multiplications (emitQuotient). A group is held by aligned
+// consecutive lanes of one warp, so its amax is a butterfly over those lanes.
+// Packed UE8M0 words combine the bytes of four groups, which live in different
+// warps: they are assembled in shared memory.
 //
 //===----------------------------------------------------------------------===//
 
@@ -56,12 +60,14 @@ static int64_t numGroups(const RowKernelSpec &spec) {
 void codegen::addQuantBuffers(gpu::GPUFuncOp func, const RowKernelSpec &spec,
                               const RowConfig &cfg, QuantOperands &operands) {
   Builder builder(func.getContext());
+  // Two halves each: consecutive rows of a CTA alternate between them, so a
+  // row's writes never race with the previous row's reads.
   if (needsRowReduction(spec) && cfg.threads > kWarpSize)
-    operands.reduceBuffer = addWorkgroupBuffer(func, {cfg.threads / kWarpSize},
-                                               builder.getF32Type());
+    operands.reduceBuffer = addWorkgroupBuffer(
+        func, {2 * (cfg.threads / kWarpSize)}, builder.getF32Type());
   if (isPackedGroup(spec))
     operands.byteBuffer = addWorkgroupBuffer(
-        func, {static_cast<int64_t>(llvm::alignTo(numGroups(spec), 4))},
+        func, {2 * static_cast<int64_t>(llvm::alignTo(numGroups(spec), 4))},
         builder.getI8Type());
 }
 
@@ -92,6 +98,84 @@ static Value emitDynamicScale(ImplicitLocOpBuilder &b, Value amax) {
       constF32(b, kMinScale));
 }
 
+/// 1/s rounded to nearest (div.rn.f32), once per scale.
+static Value emitReciprocal(ImplicitLocOpBuilder &b, Value scale) {
+  return arith::DivFOp::create(b, constF32(b, 1.0f), scale);
+}
+
+/// 1 / 2^(e - 127) = 2^(127 - e) for a UE8M0 exponent byte e in [0, 255]:
+/// the biased exponent 254 - e when that is a normal one, the subnormal
+/// 2^-127 for e = 254, and 0 = 1 / +Inf for e = 255. (e = 0 would be
+/// 1 / 2^-127 = 2^127; U(s) never gives it, s' >= 1e-10.)
+static Value emitPowerOfTwoReciprocal(ImplicitLocOpBuilder &b, Value exponent) {
+  Value normal = arith::ShLIOp::create(
+      b, arith::SubIOp::create(b, constI32(b, 254), exponent), constI32(b, 23));
+  Value bits =
+      arith::SelectOp::create(b,
+                              arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
+                                                    exponent, constI32(b, 254)),
+                              constI32(b, 0x00400000), normal);
+  bits =
+      arith::SelectOp::create(b,
+                              arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
+                                                    exponent, constI32(b, 255)),
+                              constI32(b, 0), bits);
+  return arith::BitcastOp::create(b, b.getF32Type(), bits);
+}
+
+/// How a quotient y / s is formed (emitQuotient).
+enum class QuotientKind {
+  /// s is a power of two: 1/s is exact.
+  ExactReciprocal,
+  /// |y| <= amax and s >= RN(amax / 448) for the amax of the elements
+  /// divided by s: |y / s| <= 448 (1 + 2^-24) unless s = +Inf.
+  Bounded,
+  /// Any y (per-token with an upper bound: s may be below amax / 448).
+  Unbounded,
+};
+
+static ScaleReciprocal emitQuotientReciprocal(ImplicitLocOpBuilder &b,
+                                              Value scale) {
+  Value inf = constF32(b, std::numeric_limits<float>::infinity());
+  return {emitReciprocal(b, scale),
+          arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, scale, inf)};
+}
+
+/// A value v with E(v) == E(RN(y / s)) for every f32 y and s > 0 (+Inf
+/// included), from r = RN(1/s) (no division per element).
+///
+/// ExactReciprocal: y * r is y / s as a real number, so RN gives the same
+/// bits. Otherwise Markstein's correction
+///   q0 = RN(y * r), e = RN(s * q0 - y) (exact), q1 = RN(q0 - e * r)
+/// gives RN(y / s) when r is within half an ulp of 1/s, q0 within one ulp
+/// of y / s, and nothing overflows; writing e as s * q0 - y (instead of
+/// y - s * q0) keeps the sign of a zero y. Underflow (|q0| < 2^-126) only
+/// happens where E gives a zero of y's sign anyway. It fails where q0 is
+/// infinite or NaN from an infinite y (e = NaN), which only an unbounded
+/// quotient or s = +Inf (r = 0, where q0 = y * 0 is E-exact) produce: there
+/// q0 is used (infinite q0: E saturates to 448 either way).
+static Value emitQuotient(ImplicitLocOpBuilder &b, Value y, Value scale,
+                          const ScaleReciprocal &reciprocal,
+                          QuotientKind kind) {
+  Value q0 = arith::MulFOp::create(b, y, reciprocal.value);
+  if (kind == QuotientKind::ExactReciprocal)
+    return q0;
+  Value error = emitFma(b, scale, q0, arith::NegFOp::create(b, y));
+  Value q1 = emitFma(b, arith::NegFOp::create(b, error), reciprocal.value, q0);
+  Value useQ0 = reciprocal.isInf;
+  if (kind == QuotientKind::Unbounded) {
+    // Exponent field 255: q0 infinite or NaN.
+    Value exponent = arith::AndIOp::create(
+        b, arith::BitcastOp::create(b, b.getI32Type(), q0),
+        constI32(b, 0x7F800000));
+    useQ0 = arith::OrIOp::create(
+        b, useQ0,
+        arith::CmpIOp::create(b, arith::CmpIPredicate::eq, exponent,
+                              constI32(b, 0x7F800000)));
+  }
+  return arith::SelectOp::create(b, useQ0, q0, q1);
+}
+
 /// The dynamic per-tensor scale from the accumulated amax bits.
 static Value emitTensorScale(ImplicitLocOpBuilder &b, Value amaxBuffer) {
   Value bits =
@@ -120,12 +204,23 @@ void codegen::emitRowQuantizationPrologue(ImplicitLocOpBuilder &b,
 void RowQuantizer::emitPrologue() {
   if (spec.stage == Stage::ApplyTensorScale) {
     scale = emitTensorScale(b, operands.amax);
+    reciprocal = emitQuotientReciprocal(b, scale);
   } else if (spec.stage == Stage::Quantize && spec.scheme.isStatic()) {
     // 1/s once; q = E(y * (1/s)) (SPEC.md 3.3).
     Value s = memref::LoadOp::create(b, operands.staticScale,
                                      ValueRange{constIndex(b, 0)});
     scale = arith::DivFOp::create(b, constF32(b, 1.0f), s);
   }
+}
+
+void RowQuantizer::beginRow(Value row, Value parity) {
+  this->row = row;
+  reduceBase =
+      arith::MulIOp::create(b, parity, constIndex(b, cfg.threads / kWarpSize));
+  if (isPackedGroup(spec))
+    byteBase = arith::MulIOp::create(
+        b, parity,
+        constIndex(b, static_cast<int64_t>(llvm::alignTo(numGroups(spec), 4))));
 }
 
 bool RowQuantizer::needsRowAmax() const { return needsRowReduction(spec); }
@@ -163,7 +258,7 @@ Value RowQuantizer::emitAccumulateAmax(const RowState &state, Value acc) {
 
 void RowQuantizer::emitRowAmax(Value threadAmax) {
   Value amax = emitBlockReduce(b, threadAmax, ReduceKind::Max, cfg.threads, tid,
-                               operands.reduceBuffer);
+                               operands.reduceBuffer, reduceBase);
   if (spec.stage == Stage::AmaxOnly) {
     // amax >= 0 and never NaN (maxNum from 0), so comparing the f32 bits as
     // signed integers orders them like the floats: one atomic max per CTA.
@@ -180,6 +275,7 @@ void RowQuantizer::emitRowAmax(Value threadAmax) {
         b, amax,
         constF32(b, static_cast<float>(upperBound.getValueAsDouble())));
   scale = emitDynamicScale(b, amax);
+  reciprocal = emitQuotientReciprocal(b, scale);
   emitIf(b, isZero(b, tid), [&] {
     memref::StoreOp::create(b, scale, operands.scales, ValueRange{row});
   });
@@ -203,9 +299,15 @@ void RowQuantizer::emitChunk(const RowState &state) {
   if (spec.scheme.isStatic())
     return emitStoreChunk(
         state, [&](Value y) { return arith::MulFOp::create(b, y, scale); });
-  // Dynamic per-tensor and per-token: q = E(y / s).
-  emitStoreChunk(state,
-                 [&](Value y) { return arith::DivFOp::create(b, y, scale); });
+  // Dynamic per-tensor and per-token: q = E(y / s). s >= amax / 448 bounds
+  // y / s unless an upper bound clamped the amax.
+  QuotientKind kind = spec.scheme.getKind() == QuantKind::PerToken &&
+                              spec.scheme.getUpperBound()
+                          ? QuotientKind::Unbounded
+                          : QuotientKind::Bounded;
+  emitStoreChunk(state, [&](Value y) {
+    return emitQuotient(b, y, scale, reciprocal, kind);
+  });
 }
 
 /// Per-group quantization of one chunk (SPEC.md 3.3 and the layouts below
@@ -239,9 +341,17 @@ void RowQuantizer::emitGroupChunk(const RowState &state) {
           b, b.getF32Type(),
           arith::ShLIOp::create(b, exponent, constI32(b, 23)));
     }
+    // A UE8M0 scale 2^(e - 127) is a power of two: its reciprocal
+    // 2^(127 - e) is exact, built from its bits. An f32 scale is
+    // RN(max(amax, 1e-10) / 448) >= RN(amax / 448): bounded quotients.
+    ScaleReciprocal groupReciprocal =
+        ue8m0 ? ScaleReciprocal{emitPowerOfTwoReciprocal(b, exponent), Value()}
+              : emitQuotientReciprocal(b, groupScale);
+    QuotientKind kind =
+        ue8m0 ? QuotientKind::ExactReciprocal : QuotientKind::Bounded;
     SmallVector<Value> scaled;
     for (Value y : state.y[s])
-      scaled.push_back(arith::DivFOp::create(b, y, groupScale));
+      scaled.push_back(emitQuotient(b, y, groupScale, groupReciprocal, kind));
     emitGuardedStore(b, state.valid[s], emitFP8Vector(b, scaled),
                      operands.output, {row, state.column[s]},
                      /*alignBytes=*/cfg.vecWidth);
@@ -253,8 +363,9 @@ void RowQuantizer::emitGroupChunk(const RowState &state) {
     emitIf(b, store, [&] {
       if (packed) {
         Value byte = arith::TruncIOp::create(b, b.getI8Type(), exponent);
-        memref::StoreOp::create(b, byte, operands.byteBuffer,
-                                ValueRange{group});
+        memref::StoreOp::create(
+            b, byte, operands.byteBuffer,
+            ValueRange{arith::AddIOp::create(b, byteBase, group)});
       } else if (rowMajor) {
         memref::StoreOp::create(b, groupScale, operands.scales,
                                 ValueRange{row, group});
@@ -278,24 +389,26 @@ void RowQuantizer::emitEpilogue() {
         arith::CmpIOp::create(b, arith::CmpIPredicate::ult, tid,
                               constIndex(b, paddedGroups - groups));
     emitIf(b, isPadWriter, [&] {
-      Value index = arith::AddIOp::create(b, tid, constIndex(b, groups));
+      Value index = arith::AddIOp::create(
+          b, byteBase, arith::AddIOp::create(b, tid, constIndex(b, groups)));
       memref::StoreOp::create(b, arith::ConstantIntOp::create(b, 0, 8),
                               operands.byteBuffer, ValueRange{index});
     });
   }
   gpu::BarrierOp::create(b);
   emitStridedLoop(b, tid, paddedGroups / 4, cfg.threads, [&](Value p) {
-    Value word = constI32(b, 0);
-    for (int64_t i = 0; i < 4; ++i) {
-      Value index = arith::AddIOp::create(
-          b, arith::MulIOp::create(b, p, constIndex(b, 4)), constIndex(b, i));
-      Value byte =
-          memref::LoadOp::create(b, operands.byteBuffer, ValueRange{index});
-      Value shifted = arith::ShLIOp::create(
-          b, arith::ExtUIOp::create(b, b.getI32Type(), byte),
-          constI32(b, 8 * i));
-      word = arith::OrIOp::create(b, word, shifted);
-    }
+    // The four bytes of word p as one 4-byte shared load: little-endian, so
+    // group 4p + i lands in bits 8i .. 8i + 7.
+    Value first = arith::AddIOp::create(
+        b, byteBase, arith::MulIOp::create(b, p, constIndex(b, 4)));
+    Value bytes = vector::LoadOp::create(
+        b, VectorType::get({4}, b.getI8Type()), operands.byteBuffer,
+        ValueRange{first}, /*nontemporal=*/false, llvm::MaybeAlign(4));
+    Value word = vector::ExtractOp::create(
+        b,
+        vector::BitCastOp::create(b, VectorType::get({1}, b.getI32Type()),
+                                  bytes),
+        0);
     memref::StoreOp::create(b, word, operands.scales, ValueRange{p, row});
   });
 }

@@ -40,6 +40,11 @@ struct TargetChipInfo {
   StringRef defaultFeatures;
   /// Whether `cvt.rp.satfinite.ue8m0x2.f32` exists (sm_100a and later).
   bool hasUE8M0Convert;
+  /// SMs of the data-center part (H100/H200 SXM: 132, B200: 148). Persistent
+  /// row kernels launch this many times their resident CTAs per SM; on a
+  /// part with another count they are just as correct, with a less even
+  /// split of the rows.
+  unsigned numSMs;
   /// Emits the UE8M0 exponent byte `e` of SPEC.md's U(s) as an i32 in
   /// [0, 255], given `clamped` = max(s, 1e-10) as f32 (so never NaN, never
   /// below 1e-10; +Inf gives 255). All chips return identical values.
