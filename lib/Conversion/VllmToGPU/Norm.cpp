@@ -569,6 +569,21 @@ gpu::GPUFuncOp codegen::buildRowKernel(OpBuilder &moduleBuilder, Location loc,
     return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, row, rows);
   };
 
+  // Loop-invariant parts of a row kept in registers: the slots and the
+  // inputs of the first `prefetch` rows, issued before the quantization
+  // prologue, whose scale load is used at once (1/s).
+  bool singleChunk = cfg.chunks == 1;
+  RowEmitter invariant(b, spec, cfg, norm, tid, firstRow, Value());
+  RowState slots;
+  SmallVector<Value> inFlight;
+  if (singleChunk) {
+    slots = invariant.chunkState(constIndex(b, 0), /*constantBase=*/true);
+    for (int64_t d = 0; d < cfg.prefetch; ++d) {
+      Value row = rowAt(constIndex(b, d));
+      llvm::append_range(inFlight,
+                         invariant.loadInputs(slots, row, isRow(row)));
+    }
+  }
   // The grid may have CTAs without rows (the padding rows of MN-major
   // scales, or CTA 0 writing the dynamic per-tensor scale when M = 0):
   // every loop bound is uniform per CTA, so the barriers inside stay
@@ -582,20 +597,6 @@ gpu::GPUFuncOp codegen::buildRowKernel(OpBuilder &moduleBuilder, Location loc,
   }
   RowQuantizer *quantizer = quant ? &*quant : nullptr;
 
-  // Loop-invariant parts of a row kept in registers: the slots and the
-  // inputs of the first `prefetch` rows.
-  bool singleChunk = cfg.chunks == 1;
-  RowEmitter invariant(b, spec, cfg, norm, tid, firstRow, Value());
-  RowState slots;
-  SmallVector<Value> inFlight;
-  if (singleChunk) {
-    slots = invariant.chunkState(constIndex(b, 0), /*constantBase=*/true);
-    for (int64_t d = 0; d < cfg.prefetch; ++d) {
-      Value row = rowAt(constIndex(b, d));
-      llvm::append_range(inFlight,
-                         invariant.loadInputs(slots, row, isRow(row)));
-    }
-  }
   int64_t perRow = invariant.numInputVectors();
 
   Value one = constIndex(b, 1);

@@ -1,0 +1,79 @@
+// How the quantization kernels form E(y / s) without a division per
+// element (Quantize.cpp, emitQuotient; SPEC.md section 6): r = RN(1/s) once
+// per scale, then for f32 scales Markstein's correction
+//   q0 = y * r, e = fma(s, q0, -y), q1 = fma(-e, r, q0),
+// with q0 kept where s = +Inf, and, where y / s is unbounded (per-token with
+// an upper bound), also where q0 is infinite or NaN (exponent field 255).
+// UE8M0 scales (powers of two) are tested in vllm-to-gpu-sm90a.mlir: y * r
+// alone, r built from the exponent bits.
+// RUN: vllm-opt %s -split-input-file --convert-vllm-to-gpu=chip=sm_90a --cse | FileCheck %s
+
+// Per-token without a bound: s >= amax / 448, so |y / s| <= 448 and only
+// s = +Inf needs q0.
+// CHECK-LABEL: gpu.func @quantize_bf16_h256_q_token(
+// s = max(amax / 448, min_scale):
+// CHECK: %[[C448:.*]] = arith.constant 4.480000e+02 : f32
+// CHECK-NEXT: %[[A:.*]] = arith.divf %{{.*}}, %[[C448]] : f32
+// CHECK-NEXT: %[[MIN:.*]] = arith.constant 4.35965421E-6 : f32
+// CHECK-NEXT: %[[S:.*]] = arith.maxnumf %[[A]], %[[MIN]] : f32
+// CHECK: %[[INF:.*]] = arith.constant 0x7F800000 : f32
+// CHECK: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK: %[[R:.*]] = arith.divf %[[ONE]], %[[S]] : f32
+// CHECK: %[[S_INF:.*]] = arith.cmpf oeq, %[[S]], %[[INF]] : f32
+// CHECK: memref.store %[[S]]
+// CHECK: %[[Q0:.*]] = arith.mulf %[[Y:.*]], %[[R]] : f32
+// CHECK-NEXT: %[[NEG_Y:.*]] = arith.negf %[[Y]] : f32
+// CHECK-NEXT: %[[E:.*]] = llvm.intr.fma(%[[S]], %[[Q0]], %[[NEG_Y]])
+// CHECK-NEXT: %[[NEG_E:.*]] = arith.negf %[[E]] : f32
+// CHECK-NEXT: %[[Q1:.*]] = llvm.intr.fma(%[[NEG_E]], %[[R]], %[[Q0]])
+// CHECK-NEXT: arith.select %[[S_INF]], %[[Q0]], %[[Q1]] : f32
+// No division of an element:
+// CHECK-NOT: arith.divf %{{.*}}, %[[S]] : f32
+// CHECK: gpu.return
+func.func @token(%y: tensor<?x256xbf16>) -> (tensor<?x256xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>) {
+  %q, %s = vllm.quantize %y as <per_token> : tensor<?x256xbf16> -> tensor<?x256xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>
+  return %q, %s : tensor<?x256xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>
+}
+
+// -----
+
+// Per-token with an upper bound: the amax is clamped, y / s may overflow
+// and y may be infinite, so q0 is also kept where its exponent field is 255.
+// CHECK-LABEL: gpu.func @quantize_bf16_h256_q_token_ub44960000(
+// CHECK: arith.minnumf
+// CHECK: %[[S:.*]] = arith.maxnumf %{{.*}}, %{{.*}} : f32
+// CHECK: %[[R:.*]] = arith.divf %{{.*}}, %[[S]] : f32
+// CHECK: %[[S_INF:.*]] = arith.cmpf oeq, %[[S]], %{{.*}} : f32
+// CHECK: %[[Q0:.*]] = arith.mulf %{{.*}}, %[[R]] : f32
+// CHECK: %[[Q1:.*]] = llvm.intr.fma(%{{.*}}, %[[R]], %[[Q0]])
+// CHECK-NEXT: %[[BITS:.*]] = arith.bitcast %[[Q0]] : f32 to i32
+// CHECK-NEXT: %[[EXP_MASK:.*]] = arith.constant 2139095040 : i32
+// CHECK-NEXT: %[[EXP:.*]] = arith.andi %[[BITS]], %[[EXP_MASK]] : i32
+// CHECK-NEXT: %[[NOT_FINITE:.*]] = arith.cmpi eq, %[[EXP]], %[[EXP_MASK]] : i32
+// CHECK-NEXT: %[[USE_Q0:.*]] = arith.ori %[[S_INF]], %[[NOT_FINITE]] : i1
+// CHECK-NEXT: arith.select %[[USE_Q0]], %[[Q0]], %[[Q1]] : f32
+// CHECK-NOT: arith.divf %{{.*}}, %[[S]] : f32
+// CHECK: gpu.return
+func.func @token_ub(%y: tensor<?x256xbf16>) -> (tensor<?x256xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>) {
+  %q, %s = vllm.quantize %y as <per_token, upper_bound = 1.2e+03> : tensor<?x256xbf16> -> tensor<?x256xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>
+  return %q, %s : tensor<?x256xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>
+}
+
+// -----
+
+// Per-group f32: s = RN(max(amax, 1e-10) / 448) >= RN(amax / 448) bounds the
+// group's quotients; r once per group.
+// CHECK-LABEL: gpu.func @quantize_bf16_h256_q_group128_f32_row_major(
+// CHECK: %[[C448:.*]] = arith.constant 4.480000e+02 : f32
+// CHECK-NEXT: %[[S:.*]] = arith.divf %{{.*}}, %[[C448]] : f32
+// CHECK: %[[R:.*]] = arith.divf %{{.*}}, %[[S]] : f32
+// CHECK: %[[S_INF:.*]] = arith.cmpf oeq, %[[S]], %{{.*}} : f32
+// CHECK: %[[Q0:.*]] = arith.mulf %{{.*}}, %[[R]] : f32
+// CHECK: %[[Q1:.*]] = llvm.intr.fma(%{{.*}}, %[[R]], %[[Q0]])
+// CHECK-NEXT: arith.select %[[S_INF]], %[[Q0]], %[[Q1]] : f32
+// CHECK-NOT: arith.divf %{{.*}}, %[[S]] : f32
+// CHECK: gpu.return
+func.func @group(%y: tensor<?x256xbf16>) -> (tensor<?x256xf8E4M3FN>, tensor<?x2xf32, #vllm.scales<group 128, f32, row_major>>) {
+  %q, %s = vllm.quantize %y as <per_group 128, f32, row_major> : tensor<?x256xbf16> -> tensor<?x256xf8E4M3FN>, tensor<?x2xf32, #vllm.scales<group 128, f32, row_major>>
+  return %q, %s : tensor<?x256xf8E4M3FN>, tensor<?x2xf32, #vllm.scales<group 128, f32, row_major>>
+}
