@@ -7,10 +7,13 @@
 // RUN: not vllm-opt %s --convert-vllm-to-gpu="chip=sm_90a features=+avx" 2>&1 | FileCheck %s --check-prefix=FEATURE
 // RUN: not vllm-opt %s --convert-vllm-to-gpu="chip=sm_90a features=+ptx86,+ptx87" 2>&1 | FileCheck %s --check-prefix=TWO
 // RUN: not vllm-opt %s --convert-vllm-to-gpu="opt-level=4" 2>&1 | FileCheck %s --check-prefix=OPT
+// RUN: not vllm-opt %s --convert-vllm-to-gpu="row-prefetch=4" 2>&1 | FileCheck %s --check-prefix=PREFETCH
+// RUN: not vllm-opt %s --convert-vllm-to-gpu="row-prefetch=-2" 2>&1 | FileCheck %s --check-prefix=PREFETCH-NEG
 // The same through the pipeline, which must not reach the NVPTX backend:
 // RUN: not vllm-opt %s --vllm-gpu-pipeline=chip=sm_80 2>&1 | FileCheck %s --check-prefix=CHIP
 // RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_100a features=+ptx80" 2>&1 | FileCheck %s --check-prefix=OLD-PTX
 // RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a format=sass" 2>&1 | FileCheck %s --check-prefix=FORMAT
+// RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a row-prefetch=7" 2>&1 | FileCheck %s --check-prefix=PREFETCH7
 
 // CHIP: error: unsupported target chip 'sm_80': supported chips are sm_90a, sm_100a
 // CHIP90: error: unsupported target chip 'sm_90': supported chips are sm_90a, sm_100a
@@ -19,6 +22,9 @@
 // FEATURE: error: unsupported NVPTX feature '+avx': expected one PTX version such as +ptx86
 // TWO: error: more than one PTX version in features '+ptx86,+ptx87'
 // OPT: error: optimization level must be 0 to 3, got 4
+// PREFETCH: error: row-prefetch must be -1 (automatic), 0 (a CTA per row) or 1 to 3, got 4
+// PREFETCH-NEG: error: row-prefetch must be -1 (automatic), 0 (a CTA per row) or 1 to 3, got -2
+// PREFETCH7: error: row-prefetch must be -1 (automatic), 0 (a CTA per row) or 1 to 3, got 7
 // FORMAT: error: unknown kernel binary format 'sass': expected cubin, ptx or fatbin
 
 func.func @norm(%x: tensor<?x64xbf16>, %w: tensor<64xbf16>) -> tensor<?x64xbf16> {

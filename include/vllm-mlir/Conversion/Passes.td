@@ -66,7 +66,13 @@ def ConvertVllmToGPUPass : Pass<"convert-vllm-to-gpu", "::mlir::ModuleOp"> {
     Option<"features", "features", "std::string", /*default=*/"\"\"",
            "NVPTX target features, e.g. +ptx86 (empty: the chip's default)">,
     Option<"optLevel", "opt-level", "unsigned", /*default=*/"3",
-           "optimization level (0-3) recorded in #nvvm.target">
+           "optimization level (0-3) recorded in #nvvm.target">,
+    Option<"rowPrefetch", "row-prefetch", "int", /*default=*/"-1",
+           "rows a row kernel loads ahead of the one it processes: -1 "
+           "chooses by kernel from a register estimate, 0 gives a CTA per "
+           "row, 1 to 3 a persistent grid with that many (a kernel whose "
+           "registers cannot hold them gets the automatic choice and a "
+           "warning)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

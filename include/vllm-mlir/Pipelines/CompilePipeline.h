@@ -41,6 +41,11 @@ struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
       *this, "opt-level",
       llvm::cl::desc("optimization level 0-3 of LLVM and ptxas"),
       llvm::cl::init(3)};
+  PassOptions::Option<int> rowPrefetch{
+      *this, "row-prefetch",
+      llvm::cl::desc("rows a row kernel loads ahead (convert-vllm-to-gpu): "
+                     "-1 automatic, 0 a CTA per row, 1 to 3"),
+      llvm::cl::init(-1)};
   PassOptions::Option<std::string> format{
       *this, "format",
       llvm::cl::desc("embedded kernel binary: cubin, ptx (JIT-compiled by "

@@ -365,10 +365,21 @@ RowConfig codegen::chooseRowConfig(Type elemType, int64_t hidden) {
 }
 
 RowConfig codegen::chooseRowConfig(const RowKernelSpec &spec) {
+  // The automatic choice always succeeds.
+  return *chooseRowConfig(spec, /*prefetch=*/-1);
+}
+
+FailureOr<RowConfig> codegen::chooseRowConfig(const RowKernelSpec &spec,
+                                              int64_t prefetch) {
   RowConfig cfg = chooseRowConfig(spec.elemType, spec.hidden);
-  // A streamed row's passes keep their own loads in flight: a CTA per row.
-  if (cfg.chunks > 1)
+  if (prefetch == 0)
     return cfg;
+  // A streamed row's passes keep their own loads in flight: a CTA per row.
+  if (cfg.chunks > 1) {
+    if (prefetch > 0)
+      return failure();
+    return cfg;
+  }
   // Registers per thread, estimated from the thread's part of a row
   // (rowBytes in T, rowBytes / 4 registers): the prefetched rows as loaded
   // (x and the residual), the row being processed as f32 (twice the
@@ -383,10 +394,10 @@ RowConfig codegen::chooseRowConfig(const RowKernelSpec &spec) {
   bool packedScales = spec.stage == RowKernelSpec::Stage::Quantize &&
                       spec.scheme.isPerGroup() &&
                       spec.scheme.getEncoding() == ScaleEncoding::UE8M0Packed;
-  // Resident CTAs per SM with `prefetch` rows in flight (0: does not fit).
-  auto residentCTAs = [&](int64_t prefetch) {
+  // Resident CTAs per SM with `rows` rows in flight (0: does not fit).
+  auto residentCTAs = [&](int64_t rows) {
     int64_t registers =
-        kRowBaseRegisters + rowRegisters + prefetch * inputs * rowRegisters +
+        kRowBaseRegisters + rowRegisters + rows * inputs * rowRegisters +
         rowRegisters * 4 / bytes + (spec.norm ? rowRegisters : 0) +
         (packedScales ? kPackedScaleRegisters : 0);
     // The registers ptxas grants each thread when `ctas` CTAs share an SM:
@@ -402,21 +413,28 @@ RowConfig codegen::chooseRowConfig(const RowKernelSpec &spec) {
       --ctas;
     return ctas;
   };
+  if (prefetch > 0) {
+    int64_t ctas = residentCTAs(prefetch);
+    if (ctas == 0)
+      return failure();
+    cfg.prefetch = prefetch;
+    cfg.ctasPerSM = ctas;
+    return cfg;
+  }
   // The most resident CTAs (independent rows hide each other's reduction
   // and barrier latency), then the fewest prefetched rows that keep
   // kTargetBytesInFlight per SM loading (or as close as the registers
   // allow). A CTA per row when not even one row can be prefetched.
   int64_t bestBytes = 0;
-  for (int64_t prefetch = 1; prefetch <= kMaxRowPrefetch; ++prefetch) {
-    int64_t ctas = residentCTAs(prefetch);
-    int64_t inFlight =
-        std::min(ctas * cfg.threads * prefetch * inputs * rowBytes,
-                 kTargetBytesInFlight);
+  for (int64_t rows = 1; rows <= kMaxRowPrefetch; ++rows) {
+    int64_t ctas = residentCTAs(rows);
+    int64_t inFlight = std::min(ctas * cfg.threads * rows * inputs * rowBytes,
+                                kTargetBytesInFlight);
     if (ctas == 0 || ctas < cfg.ctasPerSM ||
         (ctas == cfg.ctasPerSM && inFlight <= bestBytes))
       continue;
     bestBytes = inFlight;
-    cfg.prefetch = prefetch;
+    cfg.prefetch = rows;
     cfg.ctasPerSM = ctas;
   }
   return cfg;

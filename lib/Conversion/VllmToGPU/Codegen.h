@@ -224,6 +224,12 @@ MemRefType getRowOperandType(MLIRContext *ctx, const RowKernelSpec &spec,
 /// rows it prefetches and how many CTAs share an SM. These depend on the
 /// registers the kernel needs, not on the numerics.
 RowConfig chooseRowConfig(const RowKernelSpec &spec);
+/// The same with the number of prefetched rows fixed (the row-prefetch
+/// option): 0 gives a CTA per row; 1 .. kMaxRowPrefetch a persistent grid
+/// with as many CTAs as the registers allow. Fails when the kernel streams
+/// its rows or no CTA would fit; -1 is the automatic choice.
+FailureOr<RowConfig> chooseRowConfig(const RowKernelSpec &spec,
+                                     int64_t prefetch);
 /// A readable name that identifies the kernel (kernels are deduplicated by
 /// name).
 std::string getRowKernelName(const RowKernelSpec &spec);

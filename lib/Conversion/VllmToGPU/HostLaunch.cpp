@@ -144,8 +144,8 @@ private:
 class FunctionLowering {
 public:
   FunctionLowering(func::FuncOp func, KernelModule &kernels,
-                   const TargetChipInfo &chip)
-      : oldFunc(func), kernels(kernels), chip(chip),
+                   const TargetChipInfo &chip, int64_t rowPrefetch)
+      : oldFunc(func), kernels(kernels), chip(chip), rowPrefetch(rowPrefetch),
         b(func.getLoc(), func.getContext()) {}
 
   LogicalResult run();
@@ -196,6 +196,8 @@ private:
   func::FuncOp newFunc;
   KernelModule &kernels;
   const TargetChipInfo &chip;
+  /// The row-prefetch option (-1: automatic).
+  int64_t rowPrefetch;
   ImplicitLocOpBuilder b;
   Value token;
 
@@ -337,7 +339,12 @@ LogicalResult
 FunctionLowering::launchRowKernel(Operation *op, const RowKernelSpec &spec,
                                   Value gridRows,
                                   ArrayRef<std::pair<RowOperand, Value>> args) {
-  RowConfig cfg = chooseRowConfig(spec);
+  FailureOr<RowConfig> requested = chooseRowConfig(spec, rowPrefetch);
+  if (failed(requested))
+    op->emitWarning("row-prefetch=")
+        << rowPrefetch << " does not fit the registers of the "
+        << getRowKernelName(spec) << " kernel; it gets the automatic choice";
+  RowConfig cfg = succeeded(requested) ? *requested : chooseRowConfig(spec);
   gpu::GPUFuncOp kernel =
       kernels.getOrCreate(getRowKernelName(spec), [&](OpBuilder &builder) {
         return buildRowKernel(builder, op->getLoc(), spec, cfg, chip);
@@ -723,6 +730,12 @@ struct ConvertVllmToGPUPass
           << static_cast<unsigned>(optLevel);
       return signalPassFailure();
     }
+    if (rowPrefetch < -1 || rowPrefetch > kMaxRowPrefetch) {
+      module.emitError("row-prefetch must be -1 (automatic), 0 (a CTA per "
+                       "row) or 1 to ")
+          << kMaxRowPrefetch << ", got " << static_cast<int>(rowPrefetch);
+      return signalPassFailure();
+    }
 
     SmallVector<func::FuncOp> funcs;
     for (auto func : module.getOps<func::FuncOp>())
@@ -749,7 +762,7 @@ struct ConvertVllmToGPUPass
                     UnitAttr::get(ctx));
     KernelModule kernels(gpuModule);
     for (func::FuncOp func : funcs)
-      if (failed(FunctionLowering(func, kernels, *chipInfo).run()))
+      if (failed(FunctionLowering(func, kernels, *chipInfo, rowPrefetch).run()))
         return signalPassFailure();
     if (gpuModule.getBody()->without_terminator().empty())
       gpuModule.erase();

@@ -84,6 +84,7 @@ void vllm::buildVllmGpuPipeline(OpPassManager &pm,
   convertOptions.chip = options.chip;
   convertOptions.features = options.features;
   convertOptions.optLevel = options.optLevel;
+  convertOptions.rowPrefetch = options.rowPrefetch;
   pm.addPass(createConvertVllmToGPUPass(convertOptions));
 
   // Host and kernels: structured control flow, functions, memref metadata.
