@@ -16,6 +16,8 @@
 // RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a row-prefetch=7" 2>&1 | FileCheck %s --check-prefix=PREFETCH7
 
 // CHIP: error: unsupported target chip 'sm_80': supported chips are sm_90a, sm_100a
+// The error stands alone: the module is not printed after it.
+// CHIP-NOT: see current operation
 // CHIP90: error: unsupported target chip 'sm_90': supported chips are sm_90a, sm_100a
 // OLD-PTX: error: sm_100a requires PTX ISA >= 8.6 (+ptx86), got +ptx80
 // NEW-PTX: error: PTX ISA version 9.5 (+ptx95) is not supported: use +ptx78 .. +ptx88 or +ptx90
@@ -26,6 +28,7 @@
 // PREFETCH-NEG: error: row-prefetch must be -1 (automatic), 0 (a CTA per row) or 1 to 3, got -2
 // PREFETCH7: error: row-prefetch must be -1 (automatic), 0 (a CTA per row) or 1 to 3, got 7
 // FORMAT: error: unknown kernel binary format 'sass': expected cubin, ptx or fatbin
+// FORMAT-NOT: see current operation
 
 func.func @norm(%x: tensor<?x64xbf16>, %w: tensor<64xbf16>) -> tensor<?x64xbf16> {
   %y = vllm.rms_norm %x, %w {epsilon = 1.0e-06 : f32} : (tensor<?x64xbf16>, tensor<64xbf16>) -> tensor<?x64xbf16>

@@ -35,13 +35,13 @@ struct VllmCheckNVVMTargetPass
     ModuleOp module = getOperation();
     bool ok = true;
     if (!missingPass.empty()) {
-      module.emitError("the pipeline needs the pass '")
+      emitError(module.getLoc(), "the pipeline needs the pass '")
           << missingPass << "', which is not registered";
       ok = false;
     }
     if (!format.empty() && format != "ptx" && format != "isa" &&
         format != "cubin" && format != "bin" && format != "fatbin") {
-      module.emitError("unknown kernel binary format '")
+      emitError(module.getLoc(), "unknown kernel binary format '")
           << format << "': expected cubin, ptx or fatbin";
       ok = false;
     }

@@ -37,14 +37,15 @@ struct VllmDumpGpuBinaryPass
         objects.push_back(object);
     });
     if (objects.empty()) {
-      module.emitError("no gpu.binary to dump: run gpu-module-to-binary "
-                       "(or the vllm-gpu-pipeline) first");
+      emitError(module.getLoc(),
+                "no gpu.binary to dump: run gpu-module-to-binary "
+                "(or the vllm-gpu-pipeline) first");
       return signalPassFailure();
     }
     std::string error;
     std::unique_ptr<llvm::ToolOutputFile> file = openOutputFile(output, &error);
     if (!file) {
-      module.emitError("cannot open '") << output << "': " << error;
+      emitError(module.getLoc(), "cannot open '") << output << "': " << error;
       return signalPassFailure();
     }
     for (gpu::ObjectAttr object : objects)

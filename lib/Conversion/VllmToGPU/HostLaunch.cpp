@@ -717,22 +717,23 @@ struct ConvertVllmToGPUPass
     MLIRContext *ctx = &getContext();
     const TargetChipInfo *chipInfo = lookupTargetChip(chip);
     if (!chipInfo) {
-      module.emitError("unsupported target chip '")
+      emitError(module.getLoc(), "unsupported target chip '")
           << chip << "': supported chips are " << getSupportedChipNames();
       return signalPassFailure();
     }
     FailureOr<std::string> resolvedFeatures = resolveTargetFeatures(
-        *chipInfo, features, [&] { return module.emitError(); });
+        *chipInfo, features, [&] { return emitError(module.getLoc()); });
     if (failed(resolvedFeatures))
       return signalPassFailure();
     if (optLevel > 3) {
-      module.emitError("optimization level must be 0 to 3, got ")
+      emitError(module.getLoc(), "optimization level must be 0 to 3, got ")
           << static_cast<unsigned>(optLevel);
       return signalPassFailure();
     }
     if (rowPrefetch < -1 || rowPrefetch > kMaxRowPrefetch) {
-      module.emitError("row-prefetch must be -1 (automatic), 0 (a CTA per "
-                       "row) or 1 to ")
+      emitError(module.getLoc(),
+                "row-prefetch must be -1 (automatic), 0 (a CTA per "
+                "row) or 1 to ")
           << kMaxRowPrefetch << ", got " << static_cast<int>(rowPrefetch);
       return signalPassFailure();
     }

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Builds the benchmark kernel libraries (fused and unfused, sm_90a) with
+# extra vllm-compile options, next to a copy of the runtime, so that
+# bench/gpu/bench.py can time the variant against the default build in the
+# same device call (docs/gpu-testing.md, "Comparing code-generation
+# variants").
+#
+# usage: scripts/make-bench-variant.sh BUILD_DIR DEST [VLLM-COMPILE OPTIONS...]
+#   e.g. scripts/make-bench-variant.sh build .carry/per-row --row-prefetch 0
+# DEST gets libvllm_bench_kernels.so, libvllm_bench_kernels_unfused.so and
+# libvllm_runtime.so; run bench.py with --lib-dir DEST.
+set -euo pipefail
+
+build=${1:?usage: scripts/make-bench-variant.sh BUILD_DIR DEST [OPTIONS...]}
+dest=${2:?usage: scripts/make-bench-variant.sh BUILD_DIR DEST [OPTIONS...]}
+shift 2
+
+compile=$build/bin/vllm-compile
+runtime=$build/lib/libvllm_runtime.so
+modules=("$build"/bench/gpu/kernels/bench_kernels_h*.mlir)
+for needed in "$compile" "$runtime" "${modules[0]}"; do
+  if [[ ! -e $needed ]]; then
+    echo "error: $needed is missing: build the vllm_bench_kernels target first" >&2
+    exit 1
+  fi
+done
+cc=${CC:-$(command -v clang-22 || command -v clang || command -v cc)}
+
+mkdir -p "$dest"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+for fusion in on off; do
+  suffix=$([[ $fusion == on ]] && echo "" || echo "_unfused")
+  objects=()
+  for module in "${modules[@]}"; do
+    object=$tmp/$(basename "$module" .mlir)$suffix.o
+    echo "vllm-compile $(basename "$module") --fusion $fusion $*"
+    "$compile" "$module" --emit obj --chip sm_90a --fusion "$fusion" "$@" \
+      -o "$object"
+    objects+=("$object")
+  done
+  "$cc" -shared -o "$dest/libvllm_bench_kernels$suffix.so" "${objects[@]}" \
+    -L"$(dirname "$runtime")" -lvllm_runtime -Wl,-rpath,'$ORIGIN'
+done
+cp "$runtime" "$dest/"
+echo "wrote $dest: $(cd "$dest" && echo *.so)"
