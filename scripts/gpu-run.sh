@@ -59,6 +59,11 @@ run_phase() {
 }
 
 IFS=',' read -r -a list <<< "$phases"
+suite=("$art/bin/vllm-gpu-tests" --seed "$seed"
+       --fused-lib "$art/lib/libvllm_gpu_test_kernels.so"
+       --unfused-lib "$art/lib/libvllm_gpu_test_kernels_unfused.so")
+sanitizer=$(command -v compute-sanitizer ||
+            echo /usr/local/cuda/bin/compute-sanitizer)
 for phase in "${list[@]}"; do
   case "$phase" in
     runtime)
@@ -67,31 +72,18 @@ for phase in "${list[@]}"; do
     numerics)
       # shellcheck disable=SC2086
       run_phase numerics "$out/numerics.log" "${NUMERICS_TIMEOUT:-540}" \
-        "$art/bin/vllm-gpu-tests" --seed "$seed" \
-        --fused-lib "$art/lib/libvllm_gpu_test_kernels.so" \
-        --unfused-lib "$art/lib/libvllm_gpu_test_kernels_unfused.so" \
-        ${NUMERICS_ARGS:-} ;;
+        "${suite[@]}" ${NUMERICS_ARGS:-} ;;
     memcheck)
-      sanitizer=$(command -v compute-sanitizer ||
-                  echo /usr/local/cuda/bin/compute-sanitizer)
       # shellcheck disable=SC2086
       run_phase memcheck "$out/memcheck.log" "${MEMCHECK_TIMEOUT:-540}" \
         "$sanitizer" --tool memcheck --leak-check no --print-limit 50 \
-        --error-exitcode 3 \
-        "$art/bin/vllm-gpu-tests" --seed "$seed" --quick --mm-m 1 \
-        --fused-lib "$art/lib/libvllm_gpu_test_kernels.so" \
-        --unfused-lib "$art/lib/libvllm_gpu_test_kernels_unfused.so" \
+        --error-exitcode 3 "${suite[@]}" --quick --mm-m 1 \
         ${MEMCHECK_ARGS:-} ;;
     racecheck)
-      sanitizer=$(command -v compute-sanitizer ||
-                  echo /usr/local/cuda/bin/compute-sanitizer)
       # shellcheck disable=SC2086
       run_phase racecheck "$out/racecheck.log" "${RACECHECK_TIMEOUT:-300}" \
         "$sanitizer" --tool racecheck --print-limit 50 --error-exitcode 3 \
-        "$art/bin/vllm-gpu-tests" --seed "$seed" --quick --no-matmul \
-        --h 2048,4096,7168 \
-        --fused-lib "$art/lib/libvllm_gpu_test_kernels.so" \
-        --unfused-lib "$art/lib/libvllm_gpu_test_kernels_unfused.so" \
+        "${suite[@]}" --quick --no-matmul --h 2048,4096,7168 \
         ${RACECHECK_ARGS:-} ;;
     bench)
       # shellcheck disable=SC2086
