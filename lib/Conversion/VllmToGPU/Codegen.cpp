@@ -164,11 +164,24 @@ Value codegen::emitGuardedLoad(ImplicitLocOpBuilder &b, Value cond,
   b.setInsertionPointToStart(ifOp.thenBlock());
   scf::YieldOp::create(b, load());
   b.setInsertionPointToStart(ifOp.elseBlock());
-  Value zero = arith::ConstantOp::create(
+  scf::YieldOp::create(b, constZeroVector(b, type));
+  return ifOp.getResult(0);
+}
+
+Value codegen::constZeroVector(ImplicitLocOpBuilder &b, VectorType type) {
+  return arith::ConstantOp::create(
       b, type,
       DenseElementsAttr::get(type, b.getZeroAttr(type.getElementType())));
-  scf::YieldOp::create(b, zero);
-  return ifOp.getResult(0);
+}
+
+Value codegen::emitPowerOfTwoBits(ImplicitLocOpBuilder &b,
+                                  Value biasedExponent) {
+  Value normal = arith::ShLIOp::create(b, biasedExponent, constI32(b, 23));
+  return arith::SelectOp::create(
+      b,
+      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, biasedExponent,
+                            constI32(b, 0)),
+      constI32(b, 0x00400000), normal);
 }
 
 void codegen::emitGuardedStore(ImplicitLocOpBuilder &b, Value cond, Value value,

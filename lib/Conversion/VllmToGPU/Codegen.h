@@ -78,6 +78,14 @@ Value constF32(ImplicitLocOpBuilder &b, float value);
 /// when `cond` is null, meaning "always").
 void emitIf(ImplicitLocOpBuilder &b, Value cond, function_ref<void()> body);
 
+/// A vector of zeros.
+Value constZeroVector(ImplicitLocOpBuilder &b, VectorType type);
+
+/// The f32 bits (as an i32) of 2^(e - 127) for a biased exponent e in
+/// [0, 254] given as an i32: e << 23, and the subnormal 2^-127 for e = 0.
+/// (UE8M0 decoding and the reciprocals of UE8M0 scales.)
+Value emitPowerOfTwoBits(ImplicitLocOpBuilder &b, Value biasedExponent);
+
 /// `cond ? vector.load(memref[indices]) : 0` with the given byte alignment
 /// (a 16-byte alignment makes it one ld.global.v4). `cond` may be null.
 Value emitGuardedLoad(ImplicitLocOpBuilder &b, Value cond, VectorType type,

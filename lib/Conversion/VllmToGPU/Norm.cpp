@@ -296,10 +296,8 @@ SmallVector<Value> RowEmitter::loadInputs(const RowState &state, Value inputRow,
   b.setInsertionPointToStart(ifOp.thenBlock());
   scf::YieldOp::create(b, load());
   b.setInsertionPointToStart(ifOp.elseBlock());
-  Value zero = arith::ConstantOp::create(
-      b, vecType,
-      DenseElementsAttr::get(vecType, b.getZeroAttr(spec.elemType)));
-  scf::YieldOp::create(b, SmallVector<Value>(types.size(), zero));
+  scf::YieldOp::create(
+      b, SmallVector<Value>(types.size(), constZeroVector(b, vecType)));
   return SmallVector<Value>(ifOp.getResults());
 }
 

@@ -108,13 +108,8 @@ static Value emitReciprocal(ImplicitLocOpBuilder &b, Value scale) {
 /// 2^-127 for e = 254, and 0 = 1 / +Inf for e = 255. (e = 0 would be
 /// 1 / 2^-127 = 2^127; U(s) never gives it, s' >= 1e-10.)
 static Value emitPowerOfTwoReciprocal(ImplicitLocOpBuilder &b, Value exponent) {
-  Value normal = arith::ShLIOp::create(
-      b, arith::SubIOp::create(b, constI32(b, 254), exponent), constI32(b, 23));
-  Value bits =
-      arith::SelectOp::create(b,
-                              arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
-                                                    exponent, constI32(b, 254)),
-                              constI32(b, 0x00400000), normal);
+  Value bits = emitPowerOfTwoBits(
+      b, arith::SubIOp::create(b, constI32(b, 254), exponent));
   bits =
       arith::SelectOp::create(b,
                               arith::CmpIOp::create(b, arith::CmpIPredicate::eq,

@@ -103,11 +103,7 @@ std::string codegen::getMatmulKernelName(const MatmulSpec &spec) {
 /// The f32 value of a UE8M0 byte: 2^(e - 127); 0 is 2^-127 (an f32
 /// subnormal), 255 is NaN.
 static Value emitDecodeUE8M0(ImplicitLocOpBuilder &b, Value byte) {
-  Value normal = arith::ShLIOp::create(b, byte, constI32(b, 23));
-  Value bits = arith::SelectOp::create(
-      b,
-      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, byte, constI32(b, 0)),
-      constI32(b, 0x00400000), normal);
+  Value bits = emitPowerOfTwoBits(b, byte);
   bits =
       arith::SelectOp::create(b,
                               arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
