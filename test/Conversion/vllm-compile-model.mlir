@@ -1,8 +1,8 @@
 // The example model graph (examples/model.mlir: 4 DeepSeek-V3-shaped layers,
 // fused_add_rms_norm -> quantize -> scaled_matmul sites, residual chain)
 // compiles, fused and unfused, to cubin for sm_100a and sm_90a with one
-// command; every kernel assembles without spills, and each library leaves
-// only the runtime's mgpu* functions undefined (no libcuda, no stream
+// command; every kernel but one assembles without spills, and each library
+// leaves only the runtime's mgpu* functions undefined (no libcuda, no stream
 // creation or synchronization).
 // REQUIRES: ptxas
 // RUN: rm -rf %t && %vllm_obj/bin/vllm-compile %vllm_src/examples/model.mlir --chip sm_100a,sm_90a --fusion both --output-dir %t --report > %t.report
@@ -27,10 +27,15 @@
 // REPORT-NOT: ==
 // REPORT-DAG: add_rms_norm_bf16_h7168_eps358637BD_r_q_group128_f32_mn_major4
 // REPORT: == model.mlir, sm_90a, unfused: 11 kernels, model.sm_90a.unfused.so
-// REPORT-NOT: spill s/l {{[0-9]*[1-9][0-9]*}}/
-// The spill column of every kernel is 0/0:
+// The spill column is 0/0 for every kernel but the fused H = 7168 residual
+// kernel with packed UE8M0 scales for sm_100a: held to 72 registers (2 CTAs
+// of 448 threads per SM, 2 rows in flight), ptxas spills one register
+// there (4 bytes, L1-resident).
 // RUN: grep -c " 0/0 " %t.report | FileCheck %s --check-prefix=NOSPILL
-// NOSPILL: 40
+// NOSPILL: 39
+// RUN: grep -v " 0/0 " %t.report | FileCheck %s --check-prefix=SPILL
+// SPILL: 72 4/4 {{.*}} add_rms_norm_bf16_h7168_eps358637BD_r_q_group128_ue8m0_packed_mn_major4
+// SPILL-NOT: {{^ +[0-9]+ +[0-9]+/[0-9]+ }}
 
 // SYMS-NOT: cu{{[A-Z]}}
 // SYMS-NOT: mgpuStream

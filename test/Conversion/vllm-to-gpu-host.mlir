@@ -60,17 +60,60 @@ func.func @fused_add(%x: tensor<?x4096xbf16>, %r: tensor<?x4096xbf16>, %w: tenso
 
 // -----
 
-// The scales result of a static quantization is its operand: copied into
-// the result buffer on the stream, not computed.
+// The scales result of a static quantization is its operand. A returned one
+// is not copied on the stream: the kernel gets the result buffer as its last
+// argument and CTA 0 copies the operand into it, so the grid has at least
+// one CTA (max(M, 1)) even when M = 0.
 // CHECK-LABEL: func.func @static(
 // CHECK-SAME: %{{[^:]*}}: !llvm.ptr, %[[Y:[^:]*]]: memref<?x4096xbf16>, %[[S:[^:]*]]: memref<1xf32>, %[[Q:[^:]*]]: memref<?x4096xf8E4M3FN>, %[[SOUT:[^:]*]]: memref<1xf32>)
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG: %[[CAP:.*]] = arith.constant 396 : index
 // CHECK: %[[TOK:.*]] = builtin.unrealized_conversion_cast
-// CHECK: gpu.launch_func async [%[[TOK]]] @vllm_kernels::@quantize_bf16_h4096_q_static {{.*}} args(%[[Y]] : memref<?x4096xbf16>, %[[S]] : memref<1xf32>, %[[Q]] : memref<?x4096xf8E4M3FN>)
-// CHECK: gpu.memcpy async [%[[TOK]]] %[[SOUT]], %[[S]] : memref<1xf32>, memref<1xf32>
-// CHECK-NEXT: return
+// CHECK: %[[M:.*]] = memref.dim %[[Y]], %[[C0]]
+// CHECK: %[[ROWS:.*]] = arith.maxui %[[M]], %[[C1]]
+// CHECK: %[[GRID:.*]] = arith.minui %[[ROWS]], %[[CAP]]
+// CHECK: gpu.launch_func async [%[[TOK]]] @vllm_kernels::@quantize_bf16_h4096_q_static blocks in (%[[GRID]], {{.*}} args(%[[Y]] : memref<?x4096xbf16>, %[[S]] : memref<1xf32>, %[[Q]] : memref<?x4096xf8E4M3FN>, %[[SOUT]] : memref<1xf32>)
+// CHECK-NOT: gpu.memcpy
+// CHECK: return
+// In the kernel, thread 0 of CTA 0 copies the scale when the two buffers
+// differ:
+// CHECK: gpu.func @quantize_bf16_h4096_q_static(%{{[^:]*}}: memref<?x4096xbf16>, %[[KS:[^:]*]]: memref<1xf32>, %{{[^:]*}}: memref<?x4096xf8E4M3FN>, %[[KSOUT:[^:]*]]: memref<1xf32>)
+// CHECK: %[[TID0:.*]] = arith.cmpi eq, %thread_id_x, %[[KC0:.*]] : index
+// CHECK-NEXT: %[[CTA0:.*]] = arith.cmpi eq, %block_id_x, %[[KC0]] : index
+// CHECK-NEXT: %[[FIRST:.*]] = arith.andi %[[TID0]], %[[CTA0]] : i1
+// CHECK-NEXT: %[[OUT_PTR:.*]] = memref.extract_aligned_pointer_as_index %[[KSOUT]] : memref<1xf32> -> index
+// CHECK-NEXT: %[[IN_PTR:.*]] = memref.extract_aligned_pointer_as_index %[[KS]] : memref<1xf32> -> index
+// CHECK-NEXT: %[[ELSEWHERE:.*]] = arith.cmpi ne, %[[OUT_PTR]], %[[IN_PTR]] : index
+// CHECK-NEXT: %[[COPY:.*]] = arith.andi %[[FIRST]], %[[ELSEWHERE]] : i1
+// CHECK-NEXT: scf.if %[[COPY]] {
+// CHECK-NEXT: %[[V:.*]] = memref.load %[[KS]][%[[KC0]]] : memref<1xf32>
+// CHECK-NEXT: memref.store %[[V]], %[[KSOUT]][%[[KC0]]] : memref<1xf32>
+// CHECK-NEXT: }
 func.func @static(%y: tensor<?x4096xbf16>, %s: tensor<1xf32, #vllm.scales<tensor>>) -> (tensor<?x4096xf8E4M3FN>, tensor<1xf32, #vllm.scales<tensor>>) {
   %q, %sc = vllm.quantize %y scale(%s : tensor<1xf32, #vllm.scales<tensor>>) as <static_per_tensor> : tensor<?x4096xbf16> -> tensor<?x4096xf8E4M3FN>, tensor<1xf32, #vllm.scales<tensor>>
   return %q, %sc : tensor<?x4096xf8E4M3FN>, tensor<1xf32, #vllm.scales<tensor>>
+}
+
+// -----
+
+// A static scales result nobody returns: the kernel gets the scale operand
+// as its scales too (the pointers are equal, so CTA 0 copies nothing), the
+// grid is min(M, 396) with no extra CTA for M = 0, and nothing is copied.
+// CHECK-LABEL: func.func @static_q_only(
+// CHECK-SAME: %{{[^:]*}}: !llvm.ptr, %[[Y:[^:]*]]: memref<?x4096xbf16>, %[[S:[^:]*]]: memref<1xf32>, %[[Q:[^:]*]]: memref<?x4096xf8E4M3FN>)
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[CAP:.*]] = arith.constant 396 : index
+// CHECK: %[[TOK:.*]] = builtin.unrealized_conversion_cast
+// CHECK: %[[M:.*]] = memref.dim %[[Y]], %[[C0]]
+// CHECK-NOT: arith.maxui
+// CHECK: %[[GRID:.*]] = arith.minui %[[M]], %[[CAP]]
+// CHECK: gpu.launch_func async [%[[TOK]]] @vllm_kernels::@quantize_bf16_h4096_q_static blocks in (%[[GRID]], {{.*}} args(%[[Y]] : memref<?x4096xbf16>, %[[S]] : memref<1xf32>, %[[Q]] : memref<?x4096xf8E4M3FN>, %[[S]] : memref<1xf32>)
+// CHECK-NOT: gpu.memcpy
+// CHECK: return
+func.func @static_q_only(%y: tensor<?x4096xbf16>, %s: tensor<1xf32, #vllm.scales<tensor>>) -> tensor<?x4096xf8E4M3FN> {
+  %q, %sc = vllm.quantize %y scale(%s : tensor<1xf32, #vllm.scales<tensor>>) as <static_per_tensor> : tensor<?x4096xbf16> -> tensor<?x4096xf8E4M3FN>, tensor<1xf32, #vllm.scales<tensor>>
+  return %q : tensor<?x4096xf8E4M3FN>
 }
 
 // -----

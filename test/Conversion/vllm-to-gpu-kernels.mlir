@@ -24,8 +24,24 @@
 // Row i + 2 is loaded before row i is reduced (before the barrier).
 // CHECK: %[[AHEAD:.*]]:2 = scf.if %{{.*}} -> (vector<8xbf16>, vector<8xbf16>) {
 // CHECK-COUNT-2: vector.load %{{.*}} {alignment = 16 : i64} : memref<?x7168xbf16>, vector<8xbf16>
-// CHECK: vector.load %{{.*}} {alignment = 16 : i64} : memref<7168xbf16>, vector<8xbf16>
-// CHECK: arith.extf %[[X0]]
+// bf16 is widened to f32 without arith.extf: each i32 word of a vector
+// gives its even (low) element by a shift and its odd (high) element by a
+// mask, then a bitcast. w first, then x: the squares of x0[0] and x0[1]
+// start the sum.
+// CHECK: %[[WV:.*]] = vector.load %{{.*}} {alignment = 16 : i64} : memref<7168xbf16>, vector<8xbf16>
+// CHECK-NEXT: vector.bitcast %[[WV]] : vector<8xbf16> to vector<4xi32>
+// CHECK-NOT: arith.extf
+// CHECK: %[[XW:.*]] = vector.bitcast %[[X0]] : vector<8xbf16> to vector<4xi32>
+// CHECK-NEXT: %[[XW0:.*]] = vector.extract %[[XW]][0] : i32 from vector<4xi32>
+// CHECK-NEXT: %[[LO:.*]] = arith.shli %[[XW0]], %c16_i32 : i32
+// CHECK-NEXT: %[[HI:.*]] = arith.andi %[[XW0]], %c-65536_i32 : i32
+// CHECK-NEXT: %[[E0:.*]] = arith.bitcast %[[LO]] : i32 to f32
+// CHECK-NEXT: %[[E1:.*]] = arith.bitcast %[[HI]] : i32 to f32
+// CHECK-NEXT: vector.extract %[[XW]][1] : i32 from vector<4xi32>
+// CHECK-NOT: arith.extf
+// CHECK: %[[SQ0:.*]] = llvm.intr.fma(%[[E0]], %[[E0]], %{{.*}}) : (f32, f32, f32) -> f32
+// CHECK-NEXT: llvm.intr.fma(%[[E1]], %[[E1]], %[[SQ0]]) : (f32, f32, f32) -> f32
+// CHECK-NOT: arith.extf
 // CHECK: gpu.shuffle xor %{{.*}}, %c16_i32, %c32_i32 : f32
 // CHECK: gpu.barrier
 // CHECK: llvm.inline_asm "sqrt.rn.f32 $0, $1;", "=f,f"
@@ -34,18 +50,24 @@
 // CHECK: gpu.return
 
 // H = 1001 (odd): rows are only 2-byte aligned, so scalar (1-element)
-// accesses; 1001 elements -> 512 threads, the second vector guarded.
+// accesses; 1001 elements -> 512 threads, the second vector guarded. A
+// 1-element vector has no whole i32 word: it is widened by arith.extf.
 // CHECK-LABEL: gpu.func @rms_norm_bf16_h1001_eps358637BD_y(
 // CHECK-SAME: known_block_size = array<i32: 512, 1, 1>
 // CHECK: vector.load %{{.*}} {alignment = 2 : i64} : memref<?x1001xbf16>, vector<1xbf16>
 // CHECK: scf.if
 // CHECK: vector.load %{{.*}} {alignment = 2 : i64} : memref<?x1001xbf16>, vector<1xbf16>
+// CHECK: arith.extf %{{.*}} : vector<1xbf16> to vector<1xf32>
 // CHECK: vector.store %{{.*}} {alignment = 2 : i64} : memref<?x1001xbf16>, vector<1xbf16>
 
-// H = 4100: 8-byte vectors (4100 is a multiple of 4, not of 8).
+// H = 4100: 8-byte vectors (4100 is a multiple of 4, not of 8), unpacked
+// as two i32 words.
 // CHECK-LABEL: gpu.func @rms_norm_bf16_h4100_eps358637BD_y(
 // CHECK-SAME: known_block_size = array<i32: 352, 1, 1>
 // CHECK: vector.load %{{.*}} {alignment = 8 : i64} : memref<?x4100xbf16>, vector<4xbf16>
+// CHECK: vector.bitcast %{{.*}} : vector<4xbf16> to vector<2xi32>
+// CHECK-NOT: arith.extf
+// CHECK: gpu.return
 
 // f32: 4 elements per 16 bytes; 64 vectors -> 64 threads, two warps (a
 // 4-entry sum buffer: two halves).
@@ -56,8 +78,11 @@
 
 // H = 65536 does not fit in registers: pass 1 sums squares, pass 2 computes
 // y and its amax, the scale is stored, pass 3 recomputes y and quantizes.
+// A streamed row keeps its own loads in flight, so it is compiled for one
+// resident CTA per SM (nvvm.minctasm = 1).
 // CHECK-LABEL: gpu.func @rms_norm_bf16_h65536_eps358637BD_q_token(
 // CHECK-SAME: known_block_size = array<i32: 512, 1, 1>
+// CHECK-SAME: nvvm.minctasm = 1 : i32
 // CHECK: %[[SUM:.*]] = scf.for %{{.*}} = %c0 to %c6 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (f32) {
 // CHECK-COUNT-3: vector.load %{{.*}} : memref<?x65536xbf16>, vector<8xbf16>
 // CHECK-NOT: vector.store
@@ -84,9 +109,11 @@
 // CHECK: vector.store %{{.*}} {alignment = 8 : i64} : memref<?x256xf8E4M3FN>, vector<8xf8E4M3FN>
 // A streamed residual norm: pass 1 reads x and the residual and writes
 // residual_out; pass 2 reads residual_out back (also right when the caller
-// updates the residual in place) and w, and writes y.
+// updates the residual in place) and w, and writes y. Streamed, so one
+// resident CTA per SM.
 // CHECK-LABEL: gpu.func @add_rms_norm_bf16_h32768_eps358637BD_r_y(
 // CHECK-SAME: %[[X:[^:]*]]: memref<?x32768xbf16>, %[[RES:[^:]*]]: memref<?x32768xbf16>, %[[W:[^:]*]]: memref<32768xbf16>, %[[RO:[^:]*]]: memref<?x32768xbf16>, %[[Y:[^:]*]]: memref<?x32768xbf16>)
+// CHECK-SAME: nvvm.minctasm = 1 : i32
 // CHECK: scf.for
 // CHECK: vector.load %[[X]]
 // CHECK: vector.load %[[RES]]

@@ -11,10 +11,30 @@
 // IR: gpu.module @vllm_kernels [#nvvm.target<O = 3, chip = "sm_90a", features = "+ptx86">]
 // IR-NOT: f8E8M0FNU
 // IR-LABEL: gpu.func @rms_norm_bf16_h7168_eps358637BD_q_group128_ue8m0_f32_mn_major4(
-// s = max(amax, 1e-10) / 448; e = exponent field + (mantissa field != 0)
-// on the bits of s' = max(s, 1e-10); the scale is the f32 with bits e << 23.
-// IR: %[[C448:.*]] = arith.constant 4.480000e+02 : f32
-// IR-NEXT: %[[RAW:.*]] = arith.divf %{{.*}}, %[[C448]] : f32
+// s = RN(max(amax, 1e-10) / 448), without a division: q0 = a * RN(1/448),
+// Markstein's correction q1 = fma(-fma(448, q0, -a), RN(1/448), q0), and q0
+// kept where its exponent field is 255 (a = +Inf). Then e = exponent field +
+// (mantissa field != 0) on the bits of s' = max(s, 1e-10); the scale is the
+// f32 with bits e << 23.
+// After the norm's last division (1 / rms) there is none before the scale:
+// IR: llvm.inline_asm "sqrt.rn.f32 $0, $1;"
+// IR-NEXT: arith.divf %{{.*}}, %{{.*}} : f32
+// IR-NOT: arith.divf
+// IR: %[[AFLOOR:.*]] = arith.constant 1.000000e-10 : f32
+// IR-NEXT: %[[A:.*]] = arith.maxnumf %{{.*}}, %[[AFLOOR]] : f32
+// IR-NEXT: %[[INV448:.*]] = arith.constant 0.00223214296 : f32
+// IR-NEXT: %[[C448:.*]] = arith.constant 4.480000e+02 : f32
+// IR-NEXT: %[[Q0:.*]] = arith.mulf %[[A]], %[[INV448]] : f32
+// IR-NEXT: %[[NEG_A:.*]] = arith.negf %[[A]] : f32
+// IR-NEXT: %[[ERR:.*]] = llvm.intr.fma(%[[C448]], %[[Q0]], %[[NEG_A]])
+// IR-NEXT: %[[NEG_ERR:.*]] = arith.negf %[[ERR]] : f32
+// IR-NEXT: %[[Q1:.*]] = llvm.intr.fma(%[[NEG_ERR]], %[[INV448]], %[[Q0]])
+// IR-NEXT: %[[Q0_BITS:.*]] = arith.bitcast %[[Q0]] : f32 to i32
+// IR-NEXT: %[[EXP_MASK:.*]] = arith.constant 2139095040 : i32
+// IR-NEXT: %[[Q0_EXP:.*]] = arith.andi %[[Q0_BITS]], %[[EXP_MASK]] : i32
+// IR-NEXT: %[[EXP_MASK2:.*]] = arith.constant 2139095040 : i32
+// IR-NEXT: %[[Q0_INF:.*]] = arith.cmpi eq, %[[Q0_EXP]], %[[EXP_MASK2]] : i32
+// IR-NEXT: %[[RAW:.*]] = arith.select %[[Q0_INF]], %[[Q0]], %[[Q1]] : f32
 // IR-NEXT: %[[FLOOR:.*]] = arith.constant 1.000000e-10 : f32
 // IR-NEXT: %[[S:.*]] = arith.maxnumf %[[RAW]], %[[FLOOR]] : f32
 // IR-NEXT: %[[BITS:.*]] = arith.bitcast %[[S]] : f32 to i32
@@ -47,10 +67,38 @@
 // PTX-NOT: ue8m0x2
 // PTX-LABEL: .entry rms_norm_bf16_h7168_eps358637BD_q_group128_ue8m0_f32_mn_major4(
 // PTX: ld.global.v4.b32
+// bf16 words are widened with integer operations, not cvt.f32.bf16: a shift
+// for the low element, a mask for the high one.
+// PTX-NOT: cvt.f32.bf16
+// PTX: shl.b32 {{%r[0-9]+}}, [[W:%r[0-9]+]], 16;
+// PTX-NEXT: and.b32 {{%r[0-9]+}}, [[W]], -65536;
+// PTX-NOT: cvt.f32.bf16
 // PTX: sqrt.rn.f32
+// The y round trip through bf16 packs two elements per cvt.rn.bf16x2.f32
+// and unpacks the words the same way.
+// PTX-NOT: cvt.f32.bf16
+// PTX: cvt.rn.bf16x2.f32
+// PTX-NEXT: cvt.rn.bf16x2.f32
+// PTX-NEXT: cvt.rn.bf16x2.f32
+// PTX-NEXT: cvt.rn.bf16x2.f32 [[Y01:%r[0-9]+]], {{%r[0-9]+}}, {{%r[0-9]+}};
+// PTX-NEXT: shl.b32 {{%r[0-9]+}}, [[Y01]], 16;
+// PTX-NEXT: and.b32 {{%r[0-9]+}}, [[Y01]], -65536;
+// PTX-NOT: cvt.f32.bf16
 // PTX: shfl.sync.bfly.b32 {{.*}}, 8, 31, -1;
+// The group scale: no div.rn.f32 by 448 (0f43E00000), but a product with
+// RN(1/448) = 0f3B124925 and two fmas (the second with -RN(1/448)), q0 kept
+// where it is +Inf or NaN.
+// PTX-NOT: div.rn.f32
+// PTX: max.f32 [[A:%r[0-9]+]], {{%r[0-9]+}}, 0f2EDBE6FF;
+// PTX-NEXT: mul.rn.f32 [[Q0:%r[0-9]+]], [[A]], 0f3B124925;
+// PTX-NEXT: neg.f32 [[NEG_A:%r[0-9]+]], [[A]];
+// PTX-NEXT: fma.rn.f32 [[ERR:%r[0-9]+]], [[Q0]], 0f43E00000, [[NEG_A]];
+// PTX-NEXT: fma.rn.f32 [[Q1:%r[0-9]+]], [[ERR]], 0fBB124925, [[Q0]];
+// PTX-NEXT: setp.equ.f32 [[Q0_INF:%p[0-9]+]], [[Q0]], 0f7F800000;
+// PTX-NEXT: selp.f32 [[S:%r[0-9]+]], [[Q0]], [[Q1]], [[Q0_INF]];
+// PTX-NEXT: max.f32 [[S2:%r[0-9]+]], [[S]], 0f2EDBE6FF;
 // The bit rule after LLVM's folding: (bits + 0x7FFFFF) & 0xFF800000.
-// PTX: add.s32 [[UP:%r[0-9]+]], {{%r[0-9]+}}, 8388607;
+// PTX-NEXT: add.s32 [[UP:%r[0-9]+]], [[S2]], 8388607;
 // PTX: and.b32 [[POW2:%r[0-9]+]], [[UP]], -8388608;
 // The reciprocal 2^(127 - e): (254 - e) << 23 = 0x7F000000 - POW2.
 // PTX: sub.s32 [[RECIP:%r[0-9]+]], 2130706432, [[POW2]];

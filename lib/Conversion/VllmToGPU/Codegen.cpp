@@ -197,11 +197,32 @@ SmallVector<Value> codegen::extractAsF32(ImplicitLocOpBuilder &b,
                                          Value vector) {
   auto type = cast<VectorType>(vector.getType());
   Type f32 = b.getF32Type();
+  int64_t n = type.getNumElements();
+  if (type.getElementType().isBF16() && n % 2 == 0) {
+    // A bf16 is the upper half of the f32 with the same value, so each
+    // 32-bit word of the vector gives two f32s with one integer operation
+    // each (a shift for the element in the low half, a mask for the one in
+    // the high half). arith.extf becomes a byte permute and a shift per
+    // element in SASS.
+    Type i32 = b.getI32Type();
+    Value words =
+        vector::BitCastOp::create(b, VectorType::get({n / 2}, i32), vector);
+    SmallVector<Value> values;
+    for (int64_t i = 0; i < n / 2; ++i) {
+      Value word = vector::ExtractOp::create(b, words, i);
+      Value low = arith::ShLIOp::create(b, word, constI32(b, 16));
+      Value high = arith::AndIOp::create(
+          b, word, constI32(b, static_cast<int32_t>(0xFFFF0000u)));
+      values.push_back(arith::BitcastOp::create(b, f32, low));
+      values.push_back(arith::BitcastOp::create(b, f32, high));
+    }
+    return values;
+  }
   if (type.getElementType() != f32)
     vector =
         arith::ExtFOp::create(b, VectorType::get(type.getShape(), f32), vector);
   SmallVector<Value> values;
-  for (int64_t i = 0, e = type.getNumElements(); i < e; ++i)
+  for (int64_t i = 0; i < n; ++i)
     values.push_back(vector::ExtractOp::create(b, vector, i));
   return values;
 }

@@ -65,6 +65,11 @@ constexpr int64_t kPackedScaleRegisters = 4;
 /// Bytes per thread and pass of a streamed row: less than kept rows, since
 /// a pass holds x, the residual and w of its chunk at once.
 constexpr int64_t kStreamedRowBytesPerThread = 48;
+/// Resident CTAs per SM a streamed row kernel is compiled for
+/// (`nvvm.minctasm`): a streamed row keeps its own loads in flight, pass by
+/// pass, so one suffices. Without the hint ptxas may spill registers to fit
+/// more (seen for sm_100a).
+constexpr int64_t kStreamedRowCTAsPerSM = 1;
 
 //===----------------------------------------------------------------------===//
 // Shared emitters (Codegen.cpp)

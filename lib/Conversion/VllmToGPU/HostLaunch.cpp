@@ -421,11 +421,21 @@ LogicalResult FunctionLowering::lowerQuantization(
   args.push_back({RowOperand::Output, q});
 
   if (scheme.isStatic()) {
-    // The scales result is the scale operand itself (SPEC 3.3).
-    mapping.map(scalesResult, staticScale);
+    // The scales result is the scale operand itself (SPEC 3.3). A returned
+    // one is copied by CTA 0 of the kernel into its result buffer, so the
+    // grid has a CTA even when M = 0; otherwise the kernel gets the operand
+    // as its scales and copies nothing.
+    Value scalesOut = destinations.lookup(scalesResult);
+    Value gridRows = rows;
+    if (scalesOut)
+      gridRows = arith::MaxUIOp::create(b, rows, constIndex(b, 1));
+    else
+      scalesOut = staticScale;
+    mapping.map(scalesResult, scalesOut);
     spec.stage = Stage::Quantize;
     args.push_back({RowOperand::StaticScale, staticScale});
-    return launchRowKernel(op, spec, rows, args);
+    args.push_back({RowOperand::Scales, scalesOut});
+    return launchRowKernel(op, spec, gridRows, args);
   }
 
   Value scales = resultBuffer(
@@ -656,13 +666,6 @@ LogicalResult FunctionLowering::run() {
     Operation *def = value.getDefiningOp();
     if (!def || !isVllmOp(def) || destinations.count(value))
       continue;
-    // The static scales result aliases its operand; it is copied instead.
-    if (auto q = dyn_cast<QuantizeOp>(def);
-        q && q.getScheme().isStatic() && value == q.getScales())
-      continue;
-    if (auto q = dyn_cast<RMSNormQuantOp>(def);
-        q && q.getScheme().isStatic() && value == q.getScales())
-      continue;
     destinations[value] = resultArg(i);
   }
 
@@ -688,8 +691,8 @@ LogicalResult FunctionLowering::run() {
     freeDeadTemporaries(position);
   }
 
-  // Results not written in place (arguments, views, duplicates, static
-  // scales) are copied into their destinations.
+  // Results not written in place (arguments, views, duplicates) are copied
+  // into their destinations.
   b.setLoc(returnOp.getLoc());
   for (auto [i, value] : llvm::enumerate(returnOp.getOperands())) {
     Value source = lookup(value);

@@ -67,10 +67,10 @@ codegen::getRowKernelOperands(const RowKernelSpec &spec) {
     operands.push_back(RowOperand::Normalized);
   if (spec.stage == Stage::Quantize || spec.stage == Stage::ApplyTensorScale) {
     operands.push_back(RowOperand::Output);
-    // A static scale is returned as it came in: the host passes the operand
-    // on, the kernel writes nothing.
-    if (!spec.scheme.isStatic())
-      operands.push_back(RowOperand::Scales);
+    // A static scale is returned as it came in: CTA 0 copies it into the
+    // scales result (no separate copy on the stream), unless the host passes
+    // the operand itself there.
+    operands.push_back(RowOperand::Scales);
   }
   return operands;
 }
@@ -530,6 +530,9 @@ gpu::GPUFuncOp codegen::buildRowKernel(OpBuilder &moduleBuilder, Location loc,
   if (cfg.isPersistent())
     func->setAttr("nvvm.minctasm",
                   moduleBuilder.getI32IntegerAttr(cfg.ctasPerSM));
+  else if (cfg.chunks > 1)
+    func->setAttr("nvvm.minctasm",
+                  moduleBuilder.getI32IntegerAttr(kStreamedRowCTAsPerSM));
 
   auto argFor = [&](RowOperand role) -> Value {
     for (auto [i, r] : llvm::enumerate(roles))

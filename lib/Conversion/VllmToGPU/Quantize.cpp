@@ -15,14 +15,15 @@
 //
 // Every maximum and minimum is IEEE maxNum/minNum (arith.maxnumf/minnumf,
 // PTX max.f32/min.f32); E is the satfinite e4m3x2 conversion. Scales are
-// div.rn.f32 quotients. The quotients y / s of the elements are not: one
-// div.rn.f32 per element (a MUFU reciprocal, a Newton step and a range check
-// each) bounded the kernels by instruction latency instead of HBM. The
-// reciprocal 1/s is computed once per scale and each E(y / s) gets the same
-// bits from multiplications (emitQuotient). A group is held by aligned
-// consecutive lanes of one warp, so its amax is a butterfly over those lanes.
-// Packed UE8M0 words combine the bytes of four groups, which live in different
-// warps: they are assembled in shared memory.
+// correctly rounded quotients a / 448 (div.rn.f32 once per row or tensor,
+// emitDivideByFP8Max for groups). The quotients y / s of the elements are
+// not divisions: one div.rn.f32 per element (a MUFU reciprocal, a Newton
+// step and a range check each) bounded the kernels by instruction latency
+// instead of HBM. The reciprocal 1/s is computed once per scale and each
+// E(y / s) gets the same bits from multiplications (emitQuotient). A group is
+// held by aligned consecutive lanes of one warp, so its amax is a butterfly
+// over those lanes. Packed UE8M0 words combine the bytes of four groups,
+// which live in different warps: they are assembled in shared memory.
 //
 //===----------------------------------------------------------------------===//
 
@@ -90,19 +91,6 @@ static Value emitLocalAmax(ImplicitLocOpBuilder &b, ArrayRef<Value> values,
   return amax;
 }
 
-/// s = max(amax / 448, min_scale) for the dynamic per-tensor and per-token
-/// schemes.
-static Value emitDynamicScale(ImplicitLocOpBuilder &b, Value amax) {
-  return arith::MaxNumFOp::create(
-      b, arith::DivFOp::create(b, amax, constF32(b, kFP8Max)),
-      constF32(b, kMinScale));
-}
-
-/// 1/s rounded to nearest (div.rn.f32), once per scale.
-static Value emitReciprocal(ImplicitLocOpBuilder &b, Value scale) {
-  return arith::DivFOp::create(b, constF32(b, 1.0f), scale);
-}
-
 /// 1 / 2^(e - 127) = 2^(127 - e) for a UE8M0 exponent byte e in [0, 255]:
 /// the biased exponent 254 - e when that is a normal one, the subnormal
 /// 2^-127 for e = 254, and 0 = 1 / +Inf for e = 255. (e = 0 would be
@@ -128,6 +116,11 @@ enum class QuotientKind {
   /// Any y (per-token with an upper bound: s may be below amax / 448).
   Unbounded,
 };
+
+/// 1/s rounded to nearest (div.rn.f32), once per scale.
+static Value emitReciprocal(ImplicitLocOpBuilder &b, Value scale) {
+  return arith::DivFOp::create(b, constF32(b, 1.0f), scale);
+}
 
 static ScaleReciprocal emitQuotientReciprocal(ImplicitLocOpBuilder &b,
                                               Value scale) {
@@ -163,12 +156,34 @@ static Value emitQuotient(ImplicitLocOpBuilder &b, Value y, Value scale,
     Value exponent = arith::AndIOp::create(
         b, arith::BitcastOp::create(b, b.getI32Type(), q0),
         constI32(b, 0x7F800000));
-    useQ0 = arith::OrIOp::create(
-        b, useQ0,
-        arith::CmpIOp::create(b, arith::CmpIPredicate::eq, exponent,
-                              constI32(b, 0x7F800000)));
+    Value notFinite = arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
+                                            exponent, constI32(b, 0x7F800000));
+    useQ0 = useQ0 ? arith::OrIOp::create(b, useQ0, notFinite).getResult()
+                  : notFinite;
   }
   return arith::SelectOp::create(b, useQ0, q0, q1);
+}
+
+/// RN(a / 448) for the floored amax a of a group (a >= 1e-10, or +Inf)
+/// without a division (whose range check and slow path cost a dozen
+/// instructions per group and thread): emitQuotient with s = 448 and
+/// r = RN(1/448), constants. a / 448 >= 2.2e-13 is a normal number and
+/// 448 q0 - a cannot overflow, so Markstein's correction gives RN(a / 448);
+/// q0 is kept where it is infinite (a = +Inf).
+static Value emitDivideByFP8Max(ImplicitLocOpBuilder &b, Value amax) {
+  ScaleReciprocal reciprocal{constF32(b, 1.0f / kFP8Max), Value()};
+  return emitQuotient(b, amax, constF32(b, kFP8Max), reciprocal,
+                      QuotientKind::Unbounded);
+}
+
+/// s = max(amax / 448, min_scale) for the dynamic per-tensor and per-token
+/// schemes: one division per row or tensor, so div.rn.f32 (without the
+/// registers emitDivideByFP8Max holds live, which the kernels with the
+/// fewest registers per thread do not have).
+static Value emitDynamicScale(ImplicitLocOpBuilder &b, Value amax) {
+  return arith::MaxNumFOp::create(
+      b, arith::DivFOp::create(b, amax, constF32(b, kFP8Max)),
+      constF32(b, kMinScale));
 }
 
 /// The dynamic per-tensor scale from the accumulated amax bits.
@@ -187,9 +202,25 @@ void codegen::emitRowQuantizationPrologue(ImplicitLocOpBuilder &b,
                                           const RowKernelSpec &spec,
                                           const QuantOperands &operands,
                                           Value tid, Value row) {
+  Value first = arith::AndIOp::create(b, isZero(b, tid), isZero(b, row));
+  if (spec.stage == Stage::Quantize && spec.scheme.isStatic()) {
+    // The scales result of a static quantization is the scale operand.
+    auto address = [&](Value memref) -> Value {
+      return memref::ExtractAlignedPointerAsIndexOp::create(b, memref);
+    };
+    Value elsewhere = arith::CmpIOp::create(b, arith::CmpIPredicate::ne,
+                                            address(operands.scales),
+                                            address(operands.staticScale));
+    emitIf(b, arith::AndIOp::create(b, first, elsewhere), [&] {
+      Value zero = constIndex(b, 0);
+      memref::StoreOp::create(
+          b, memref::LoadOp::create(b, operands.staticScale, zero),
+          operands.scales, zero);
+    });
+    return;
+  }
   if (spec.stage != Stage::ApplyTensorScale)
     return;
-  Value first = arith::AndIOp::create(b, isZero(b, tid), isZero(b, row));
   emitIf(b, first, [&] {
     memref::StoreOp::create(b, emitTensorScale(b, operands.amax),
                             operands.scales, ValueRange{constIndex(b, 0)});
@@ -322,9 +353,8 @@ void RowQuantizer::emitGroupChunk(const RowState &state) {
     Value amax =
         emitWarpReduce(b, emitLocalAmax(b, state.y[s], constF32(b, 0.0f)),
                        ReduceKind::Max, lanes);
-    Value groupScale = arith::DivFOp::create(
-        b, arith::MaxNumFOp::create(b, amax, constF32(b, kGroupAmaxFloor)),
-        constF32(b, kFP8Max));
+    Value groupScale = emitDivideByFP8Max(
+        b, arith::MaxNumFOp::create(b, amax, constF32(b, kGroupAmaxFloor)));
     Value exponent;
     if (ue8m0) {
       // U(s): s' = max(s, 1e-10), rounded up to a power of two; the chip
