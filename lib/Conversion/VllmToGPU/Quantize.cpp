@@ -202,8 +202,13 @@ void codegen::emitRowQuantizationPrologue(ImplicitLocOpBuilder &b,
                                           const RowKernelSpec &spec,
                                           const QuantOperands &operands,
                                           Value tid, Value row) {
+  bool copiesStaticScale =
+      spec.stage == Stage::Quantize && spec.scheme.isStatic();
+  if (!copiesStaticScale && spec.stage != Stage::ApplyTensorScale)
+    return;
+  // Thread 0 of CTA 0 writes the scales result.
   Value first = arith::AndIOp::create(b, isZero(b, tid), isZero(b, row));
-  if (spec.stage == Stage::Quantize && spec.scheme.isStatic()) {
+  if (copiesStaticScale) {
     // The scales result of a static quantization is the scale operand.
     auto address = [&](Value memref) -> Value {
       return memref::ExtractAlignedPointerAsIndexOp::create(b, memref);
@@ -219,8 +224,6 @@ void codegen::emitRowQuantizationPrologue(ImplicitLocOpBuilder &b,
     });
     return;
   }
-  if (spec.stage != Stage::ApplyTensorScale)
-    return;
   emitIf(b, first, [&] {
     memref::StoreOp::create(b, emitTensorScale(b, operands.amax),
                             operands.scales, ValueRange{constIndex(b, 0)});
