@@ -68,7 +68,7 @@ func.func @fused_add(%x: tensor<?x4096xbf16>, %r: tensor<?x4096xbf16>, %w: tenso
 // CHECK-SAME: %{{[^:]*}}: !llvm.ptr, %[[Y:[^:]*]]: memref<?x4096xbf16>, %[[S:[^:]*]]: memref<1xf32>, %[[Q:[^:]*]]: memref<?x4096xf8E4M3FN>, %[[SOUT:[^:]*]]: memref<1xf32>)
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
-// CHECK-DAG: %[[CAP:.*]] = arith.constant 396 : index
+// CHECK-DAG: %[[CAP:.*]] = arith.constant 528 : index
 // CHECK: %[[TOK:.*]] = builtin.unrealized_conversion_cast
 // CHECK: %[[M:.*]] = memref.dim %[[Y]], %[[C0]]
 // CHECK: %[[ROWS:.*]] = arith.maxui %[[M]], %[[C1]]
@@ -99,11 +99,11 @@ func.func @static(%y: tensor<?x4096xbf16>, %s: tensor<1xf32, #vllm.scales<tensor
 
 // A static scales result nobody returns: the kernel gets the scale operand
 // as its scales too (the pointers are equal, so CTA 0 copies nothing), the
-// grid is min(M, 396) with no extra CTA for M = 0, and nothing is copied.
+// grid is min(M, 528) with no extra CTA for M = 0, and nothing is copied.
 // CHECK-LABEL: func.func @static_q_only(
 // CHECK-SAME: %{{[^:]*}}: !llvm.ptr, %[[Y:[^:]*]]: memref<?x4096xbf16>, %[[S:[^:]*]]: memref<1xf32>, %[[Q:[^:]*]]: memref<?x4096xf8E4M3FN>)
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
-// CHECK-DAG: %[[CAP:.*]] = arith.constant 396 : index
+// CHECK-DAG: %[[CAP:.*]] = arith.constant 528 : index
 // CHECK: %[[TOK:.*]] = builtin.unrealized_conversion_cast
 // CHECK: %[[M:.*]] = memref.dim %[[Y]], %[[C0]]
 // CHECK-NOT: arith.maxui
@@ -126,7 +126,7 @@ func.func @static_q_only(%y: tensor<?x4096xbf16>, %s: tensor<1xf32, #vllm.scales
 // CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
 // CHECK-DAG: %[[ZERO:.*]] = arith.constant 0 : i32
-// CHECK-DAG: %[[CAP:.*]] = arith.constant 396 : index
+// CHECK-DAG: %[[CAP:.*]] = arith.constant 528 : index
 // CHECK: %[[TOK:.*]] = builtin.unrealized_conversion_cast
 // CHECK: %[[M:.*]] = memref.dim %[[X]], %[[C0]]
 // CHECK: %[[Y:.*]], %{{.*}} = gpu.alloc async [%[[TOK]]] (%[[M]]) : memref<?x4096xbf16>

@@ -69,11 +69,12 @@
 // CHECK-NOT: arith.extf
 // CHECK: gpu.return
 
-// f32: 4 elements per 16 bytes; 64 vectors -> 64 threads, two warps (a
-// 4-entry sum buffer: two halves).
+// f32: 4 elements per 16 bytes; 64 vectors, at least two per thread
+// (kMinRowInputVectorsPerThread) -> 32 threads, one warp: the sum is a warp
+// reduction, without a shared buffer.
 // CHECK-LABEL: gpu.func @rms_norm_f32_h256_eps358637BD_y(
-// CHECK-SAME: workgroup(%{{.*}} : memref<4xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
-// CHECK-SAME: known_block_size = array<i32: 64, 1, 1>
+// CHECK-NOT: workgroup
+// CHECK-SAME: known_block_size = array<i32: 32, 1, 1>
 // CHECK: vector.load %{{.*}} {alignment = 16 : i64} : memref<?x256xf32>, vector<4xf32>
 
 // H = 65536 does not fit in registers: pass 1 sums squares, pass 2 computes
@@ -101,7 +102,18 @@
 // CHECK: gpu.return
 
 // A 1x32 group of bf16 is 4 vectors: its amax is a butterfly over 4 lanes.
+// A thread's vector of 8 bf16 is reduced first as 4 packed pairs (one
+// max.xorsign.abs.bf16x2 per pair of pairs), then the last pair is widened
+// and its sign bits cleared.
 // CHECK-LABEL: gpu.func @quantize_bf16_h256_q_group32_f32_row_major(
+// CHECK-NOT: gpu.shuffle
+// CHECK: %[[P01:.*]] = llvm.call_intrinsic "llvm.nvvm.fmax.xorsign.abs.bf16x2"(%{{.*}}, %{{.*}}) : (vector<2xbf16>, vector<2xbf16>) -> vector<2xbf16>
+// CHECK-NEXT: %[[P23:.*]] = llvm.call_intrinsic "llvm.nvvm.fmax.xorsign.abs.bf16x2"(%{{.*}}, %{{.*}}) : (vector<2xbf16>, vector<2xbf16>) -> vector<2xbf16>
+// CHECK-NEXT: %[[P:.*]] = llvm.call_intrinsic "llvm.nvvm.fmax.xorsign.abs.bf16x2"(%[[P01]], %[[P23]])
+// CHECK-NOT: llvm.call_intrinsic
+// CHECK: arith.andi %{{.*}}, %c2147483647_i32 : i32
+// CHECK: arith.andi %{{.*}}, %c2147483647_i32 : i32
+// CHECK: arith.maxnumf
 // CHECK-NOT: gpu.shuffle xor %{{.*}}, %c4_i32
 // CHECK: gpu.shuffle xor %{{.*}}, %c2_i32, %c32_i32 : f32
 // CHECK-NEXT: arith.maxnumf
@@ -127,6 +139,34 @@
 // CHECK: vector.store %{{.*}}, %[[Y]]
 // CHECK: gpu.return
 
+// H = 4096: each thread holds at least two input vectors
+// (kMinRowInputVectorsPerThread): 512 vectors of x -> 256 threads with two
+// each without a residual; with one, a vector of x and one of the residual
+// per thread -> 512 threads. A fused kernel takes the layout of the unfused
+// norm it replaces, so both sum in the same order.
+// CHECK-LABEL: gpu.func @rms_norm_bf16_h4096_eps358637BD_y(
+// CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
+// CHECK-LABEL: gpu.func @add_rms_norm_bf16_h4096_eps358637BD_y(
+// CHECK-SAME: known_block_size = array<i32: 512, 1, 1>
+// CHECK-LABEL: gpu.func @rms_norm_bf16_h4096_eps358637BD_q_token(
+// CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
+// CHECK-LABEL: gpu.func @add_rms_norm_bf16_h4096_eps358637BD_q_token(
+// CHECK-SAME: known_block_size = array<i32: 512, 1, 1>
+// The packed amax needs pairs of bf16: f32 and f16 rows, and rows of
+// 1-element vectors (odd H), take the f32 maximum of |y|.
+// CHECK-LABEL: gpu.func @quantize_f32_h256_q_group32_f32_row_major(
+// CHECK-NOT: llvm.call_intrinsic
+// CHECK: arith.maxnumf
+// CHECK: gpu.return
+// CHECK-LABEL: gpu.func @quantize_bf16_h1001_q_token(
+// CHECK-NOT: llvm.call_intrinsic
+// CHECK: arith.maxnumf
+// CHECK: gpu.return
+// CHECK-LABEL: gpu.func @quantize_f16_h256_q_token(
+// CHECK-NOT: llvm.call_intrinsic
+// CHECK: arith.maxnumf
+// CHECK: gpu.return
+
 func.func @shapes(%a: tensor<?x7168xbf16>, %wa: tensor<7168xbf16>, %b: tensor<?x1001xbf16>, %wb: tensor<1001xbf16>, %c: tensor<?x4100xbf16>, %wc: tensor<4100xbf16>, %d: tensor<?x256xf32>, %wd: tensor<256xf32>) -> (tensor<?x7168xbf16>, tensor<?x1001xbf16>, tensor<?x4100xbf16>, tensor<?x256xf32>) {
   %ya = vllm.rms_norm %a, %wa {epsilon = 1.0e-06 : f32} : (tensor<?x7168xbf16>, tensor<7168xbf16>) -> tensor<?x7168xbf16>
   %yb = vllm.rms_norm %b, %wb {epsilon = 1.0e-06 : f32} : (tensor<?x1001xbf16>, tensor<1001xbf16>) -> tensor<?x1001xbf16>
@@ -146,4 +186,19 @@ func.func @groups(%y: tensor<?x256xbf16>) -> (tensor<?x256xf8E4M3FN>, tensor<?x8
 func.func @streamed_residual(%x: tensor<?x32768xbf16>, %r: tensor<?x32768xbf16>, %w: tensor<32768xbf16>) -> (tensor<?x32768xbf16>, tensor<?x32768xbf16>) {
   %y, %ro = vllm.fused_add_rms_norm %x, %r, %w {epsilon = 1.0e-06 : f32} : (tensor<?x32768xbf16>, tensor<?x32768xbf16>, tensor<32768xbf16>) -> (tensor<?x32768xbf16>, tensor<?x32768xbf16>)
   return %y, %ro : tensor<?x32768xbf16>, tensor<?x32768xbf16>
+}
+
+func.func @residual_layout(%x: tensor<?x4096xbf16>, %r: tensor<?x4096xbf16>, %w: tensor<4096xbf16>) -> (tensor<?x4096xbf16>, tensor<?x4096xbf16>, tensor<?x4096xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>, tensor<?x4096xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>) {
+  %y = vllm.rms_norm %x, %w {epsilon = 1.0e-06 : f32} : (tensor<?x4096xbf16>, tensor<4096xbf16>) -> tensor<?x4096xbf16>
+  %y2, %ro = vllm.fused_add_rms_norm %x, %r, %w {epsilon = 1.0e-06 : f32} : (tensor<?x4096xbf16>, tensor<?x4096xbf16>, tensor<4096xbf16>) -> (tensor<?x4096xbf16>, tensor<?x4096xbf16>)
+  %q, %s = vllm.rms_norm_quant %x, %w as <per_token> {epsilon = 1.0e-06 : f32} : (tensor<?x4096xbf16>, tensor<4096xbf16>) -> (tensor<?x4096xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>)
+  %q2, %s2, %ro2 = vllm.rms_norm_quant %x, %w residual(%r) as <per_token> {epsilon = 1.0e-06 : f32} : (tensor<?x4096xbf16>, tensor<4096xbf16>, tensor<?x4096xbf16>) -> (tensor<?x4096xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>, tensor<?x4096xbf16>)
+  return %y, %y2, %q, %s, %q2, %s2 : tensor<?x4096xbf16>, tensor<?x4096xbf16>, tensor<?x4096xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>, tensor<?x4096xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>
+}
+
+func.func @unpacked_amax(%a: tensor<?x256xf32>, %b: tensor<?x1001xbf16>, %c: tensor<?x256xf16>) -> (tensor<?x256xf8E4M3FN>, tensor<?x8xf32, #vllm.scales<group 32, f32, row_major>>, tensor<?x1001xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>, tensor<?x256xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>) {
+  %qa, %sa = vllm.quantize %a as <per_group 32, f32, row_major> : tensor<?x256xf32> -> tensor<?x256xf8E4M3FN>, tensor<?x8xf32, #vllm.scales<group 32, f32, row_major>>
+  %qb, %sb = vllm.quantize %b as <per_token> : tensor<?x1001xbf16> -> tensor<?x1001xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>
+  %qc, %sc = vllm.quantize %c as <per_token> : tensor<?x256xf16> -> tensor<?x256xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>
+  return %qa, %sa, %qb, %sb, %qc, %sc : tensor<?x256xf8E4M3FN>, tensor<?x8xf32, #vllm.scales<group 32, f32, row_major>>, tensor<?x1001xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>, tensor<?x256xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>
 }

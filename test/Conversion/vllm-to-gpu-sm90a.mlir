@@ -83,8 +83,18 @@
 // PTX-NEXT: cvt.rn.bf16x2.f32 [[Y01:%r[0-9]+]], {{%r[0-9]+}}, {{%r[0-9]+}};
 // PTX-NEXT: shl.b32 {{%r[0-9]+}}, [[Y01]], 16;
 // PTX-NEXT: and.b32 {{%r[0-9]+}}, [[Y01]], -65536;
+// A thread's part of the group amax runs on the packed y: one
+// max.xorsign.abs.bf16x2 per pair of words, then the last pair is widened
+// and its sign bits cleared (0x7FFF0000 = 2147418112) before the shuffles.
 // PTX-NOT: cvt.f32.bf16
-// PTX: shfl.sync.bfly.b32 {{.*}}, 8, 31, -1;
+// PTX: max.xorsign.abs.bf16x2
+// PTX-NEXT: max.xorsign.abs.bf16x2
+// PTX-NEXT: max.xorsign.abs.bf16x2 [[PAIR:%r[0-9]+]],
+// PTX-NEXT: shl.b32 [[LO:%r[0-9]+]], [[PAIR]], 16;
+// PTX-NEXT: and.b32 [[ALO:%r[0-9]+]], [[LO]], 2147418112;
+// PTX-NEXT: and.b32 [[AHI:%r[0-9]+]], [[PAIR]], 2147418112;
+// PTX-NEXT: max.f32 {{%r[0-9]+}}, [[ALO]], [[AHI]];
+// PTX-NEXT: shfl.sync.bfly.b32 {{.*}}, 8, 31, -1;
 // The group scale: no div.rn.f32 by 448 (0f43E00000), but a product with
 // RN(1/448) = 0f3B124925 and two fmas (the second with -RN(1/448)), q0 kept
 // where it is +Inf or NaN.

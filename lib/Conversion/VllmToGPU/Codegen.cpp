@@ -367,7 +367,8 @@ Value codegen::emitFP8Vector(ImplicitLocOpBuilder &b, ArrayRef<Value> values) {
 // Row launch configuration
 //===----------------------------------------------------------------------===//
 
-RowConfig codegen::chooseRowConfig(Type elemType, int64_t hidden) {
+RowConfig codegen::chooseRowConfig(Type elemType, int64_t hidden,
+                                   bool residual) {
   RowConfig cfg;
   cfg.hidden = hidden;
   int64_t bytes = elemType.getIntOrFloatBitWidth() / 8;
@@ -381,10 +382,12 @@ RowConfig codegen::chooseRowConfig(Type elemType, int64_t hidden) {
   auto slotsFor = [&](int64_t budget) {
     return std::max<int64_t>(1, budget / vecBytes);
   };
-  // As few threads as cover the row with one vector each, up to
-  // kRowThreads; then more vectors per thread, up to what fits in
-  // registers; beyond that, passes over the row.
-  cfg.slots = llvm::divideCeil(cfg.numVecs, kRowThreads);
+  // As few threads as cover the row with kMinRowInputVectorsPerThread input
+  // vectors each, up to kRowThreads; then more vectors per thread, up to
+  // what fits in registers; beyond that, passes over the row.
+  int64_t inputs = residual ? 2 : 1;
+  cfg.slots = std::max(llvm::divideCeil(cfg.numVecs, kRowThreads),
+                       llvm::divideCeil(kMinRowInputVectorsPerThread, inputs));
   if (cfg.slots <= slotsFor(kMaxRowBytesPerThread)) {
     cfg.threads =
         llvm::alignTo(llvm::divideCeil(cfg.numVecs, cfg.slots), kWarpSize);
@@ -405,7 +408,8 @@ RowConfig codegen::chooseRowConfig(const RowKernelSpec &spec) {
 
 FailureOr<RowConfig> codegen::chooseRowConfig(const RowKernelSpec &spec,
                                               int64_t prefetch) {
-  RowConfig cfg = chooseRowConfig(spec.elemType, spec.hidden);
+  RowConfig cfg =
+      chooseRowConfig(spec.elemType, spec.hidden, spec.norm && spec.residual);
   if (prefetch == 0)
     return cfg;
   // A streamed row's passes keep their own loads in flight: a CTA per row.
@@ -425,15 +429,22 @@ FailureOr<RowConfig> codegen::chooseRowConfig(const RowKernelSpec &spec,
   int64_t rowBytes = cfg.slots * cfg.vecWidth * bytes;
   int64_t rowRegisters = rowBytes / 4;
   int64_t inputs = spec.norm && spec.residual ? 2 : 1;
-  bool packedScales = spec.stage == RowKernelSpec::Stage::Quantize &&
-                      spec.scheme.isPerGroup() &&
-                      spec.scheme.getEncoding() == ScaleEncoding::UE8M0Packed;
+  bool groupScales =
+      spec.stage == RowKernelSpec::Stage::Quantize && spec.scheme.isPerGroup();
+  ScaleEncoding encoding =
+      groupScales ? spec.scheme.getEncoding() : ScaleEncoding::F32;
   // Resident CTAs per SM with `rows` rows in flight (0: does not fit).
   auto residentCTAs = [&](int64_t rows) {
-    int64_t registers =
-        kRowBaseRegisters + rowRegisters + rows * inputs * rowRegisters +
-        rowRegisters * 4 / bytes + (spec.norm ? rowRegisters : 0) +
-        (packedScales ? kPackedScaleRegisters : 0);
+    int64_t quantRegisters = 0;
+    if (groupScales && encoding == ScaleEncoding::UE8M0Packed)
+      quantRegisters = kPackedScaleRegisters +
+                       (inputs == 1 && rows > 1 ? kPackedPrefetchRegisters : 0);
+    if (groupScales && encoding == ScaleEncoding::F32 && inputs == 1)
+      quantRegisters = kNoResidualGroupF32ScaleRegisters;
+    int64_t registers = kRowBaseRegisters + rowRegisters +
+                        rows * inputs * rowRegisters +
+                        rowRegisters * 4 / bytes +
+                        (spec.norm ? rowRegisters : 0) + quantRegisters;
     // The registers ptxas grants each thread when `ctas` CTAs share an SM:
     // the warps are spread over the 4 sub-partitions, each with a quarter
     // of the register file, allocated in units of 8 per thread.

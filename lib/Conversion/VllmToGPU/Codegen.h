@@ -44,6 +44,15 @@ constexpr int64_t kMaxThreads = 1024;
 /// Row kernels use at most this many threads and give each thread more
 /// vectors beyond it: with 512 threads a thread may use 128 registers.
 constexpr int64_t kRowThreads = 512;
+/// Input vectors (x, and the residual where one is added) each thread of a
+/// row kept in registers holds at least, where the row is long enough: the
+/// work done once per row and thread (the reductions, the barrier, the
+/// row loop) is then shared by more elements. Rows with a residual reach it
+/// with half the elements per thread. On the H200, H = 4096 without a
+/// residual ran 1.2-1.35x faster at M >= 2048 with 256 threads of 16
+/// elements than with 512 of 8; with a residual, 16 elements per thread
+/// were 4-8% slower than 8 (docs/benchmarks.md).
+constexpr int64_t kMinRowInputVectorsPerThread = 2;
 /// Bytes of a row (in its element type) one thread keeps in registers: x
 /// and w within the 128 registers a thread of a 512-thread CTA may use.
 /// Longer rows are streamed.
@@ -60,8 +69,25 @@ constexpr int64_t kMaxCTAsPerSM = 32;
 /// Registers a row-kernel thread needs besides the row data it holds
 /// (chooseRowConfig(const RowKernelSpec &)).
 constexpr int64_t kRowBaseRegisters = 20;
-/// ... and those that assembling packed UE8M0 words takes on top.
+/// ... and those the quantization phase of per-group scales takes on top
+/// (chooseRowConfig(const RowKernelSpec &)). Calibrated on ptxas -v for both
+/// chips:
+/// - assembling packed UE8M0 words; in rows without a residual with two or
+///   more rows in flight, more (the H = 7168 kernel spilled at 72 registers
+///   with 2 rows; with 1 row it needs 69);
+/// - in rows without a residual, the Markstein-corrected quotients of f32
+///   scales, which keep each group's scale, its reciprocal and the first
+///   quotients live together (the H = 4096 kernel spilled at 64 registers,
+///   4 CTAs of 256 threads).
+/// The residual kernels fit their estimate without the extra terms (72
+/// registers at H = 7168), and adding them there would halve their resident
+/// CTAs. Left as is: with one row in flight the packed kernel at H = 1536
+/// spills 4 bytes on sm_100a at 64 registers (10 CTAs of 96 threads); a
+/// term for it would also take the H = 4096 kernel from 4 CTAs to 3, which
+/// measured 10% slower.
 constexpr int64_t kPackedScaleRegisters = 4;
+constexpr int64_t kPackedPrefetchRegisters = 4;
+constexpr int64_t kNoResidualGroupF32ScaleRegisters = 8;
 /// Bytes per thread and pass of a streamed row: less than kept rows, since
 /// a pass holds x, the residual and w of its chunk at once.
 constexpr int64_t kStreamedRowBytesPerThread = 48;
@@ -187,9 +213,12 @@ struct RowConfig {
 };
 
 /// The layout of rows of `hidden` elements of `elemType` over the threads,
-/// chosen from T and H alone (so the fused and unfused kernels reduce in the
-/// same order). `prefetch` and `ctasPerSM` are left at their defaults.
-RowConfig chooseRowConfig(Type elemType, int64_t hidden);
+/// chosen from T, H and whether a residual is added, so that a fused kernel
+/// and the unfused norm kernel it replaces (both with or both without a
+/// residual) sum in the same order. (Quantize kernels do not sum; their
+/// amax does not depend on the order.) `prefetch` and `ctasPerSM` are left
+/// at their defaults.
+RowConfig chooseRowConfig(Type elemType, int64_t hidden, bool residual);
 
 /// What a row kernel computes. The y it quantizes is either computed by the
 /// norm phase or read from `Input`.
@@ -233,9 +262,9 @@ enum class RowOperand {
 SmallVector<RowOperand> getRowKernelOperands(const RowKernelSpec &spec);
 MemRefType getRowOperandType(MLIRContext *ctx, const RowKernelSpec &spec,
                              RowOperand operand);
-/// chooseRowConfig(T, H) plus the residency of the kernel of `spec`: how many
-/// rows it prefetches and how many CTAs share an SM. These depend on the
-/// registers the kernel needs, not on the numerics.
+/// chooseRowConfig(T, H, residual) plus the residency of the kernel of `spec`:
+/// how many rows it prefetches and how many CTAs share an SM. These depend on
+/// the registers the kernel needs, not on the numerics.
 RowConfig chooseRowConfig(const RowKernelSpec &spec);
 /// The same with the number of prefetched rows fixed (the row-prefetch
 /// option): 0 gives a CTA per row; 1 .. kMaxRowPrefetch a persistent grid
@@ -265,6 +294,9 @@ struct RowState {
   SmallVector<Value> column;
   /// Per slot, per element: y as f32 (already rounded to the element type).
   SmallVector<SmallVector<Value>> y;
+  /// Per slot: y as the bf16 vector it was rounded to, when T is bf16 (the
+  /// amax runs on pairs of them); empty otherwise.
+  SmallVector<Value> packedY;
 };
 
 /// Operands and shared buffers of the quantization phase.

@@ -25,8 +25,9 @@
 //   r            = 1 / sqrt.rn(sum / H + epsilon)        (div.rn, sqrt.rn,
 //   div.rn) y            = RN_T((v * r) * w)
 //
-// The configuration depends on T and H only, so the fused and the unfused
-// kernels sum in the same order and produce the same y bits.
+// The layout of a row over the threads depends on T, H and whether a
+// residual is added, so a fused kernel and the unfused norm kernel it
+// replaces sum in the same order and produce the same y bits.
 //
 //===----------------------------------------------------------------------===//
 
@@ -377,6 +378,7 @@ void RowEmitter::computeY(RowState &state, ArrayRef<SmallVector<Value>> values,
                           ArrayRef<SmallVector<Value>> weights, Value r,
                           bool storeY) {
   state.y.clear();
+  state.packedY.clear();
   for (int64_t s = 0; s < cfg.slots; ++s) {
     SmallVector<Value> scaled;
     for (auto [v, w] : llvm::zip_equal(values[s], weights[s]))
@@ -389,6 +391,8 @@ void RowEmitter::computeY(RowState &state, ArrayRef<SmallVector<Value>> values,
     // The quantization sees y exactly as a separate quantize kernel would
     // read it back from memory: rounded to T.
     state.y.push_back(spec.elemType.isF32() ? scaled : extractAsF32(b, y));
+    if (spec.elemType.isBF16())
+      state.packedY.push_back(y);
   }
 }
 
@@ -398,8 +402,12 @@ void RowEmitter::loadY(RowState &state) {
 
 void RowEmitter::setY(RowState &state, ArrayRef<Value> inputs) {
   state.y.clear();
-  for (Value vector : inputs)
+  state.packedY.clear();
+  for (Value vector : inputs) {
     state.y.push_back(extractAsF32(b, vector));
+    if (spec.elemType.isBF16())
+      state.packedY.push_back(vector);
+  }
 }
 
 Value RowEmitter::forChunks(Value init,

@@ -7,7 +7,8 @@
 // FP8 quantization of one row held in registers (SPEC.md 3.3), shared by the
 // unfused quantize kernels and the fused rms_norm_quant kernels:
 //
-//   amax       maxNum over |y| (NaN ignored; NaN when all are NaN)
+//   amax       maxNum over |y| (NaN ignored; NaN when all are NaN), for bf16
+//              taken on packed pairs (max.xorsign.abs.bf16x2)
 //   static     q = E(y * (1/s)), 1/s computed once per thread
 //   tensor     s = max(amax(y)/448, min_scale), q = E(y / s)
 //   token      a = amax(row) [a = min(a, ub)], s = max(a/448, min_scale)
@@ -30,6 +31,7 @@
 #include "Codegen.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -82,13 +84,61 @@ static void emitStridedLoop(ImplicitLocOpBuilder &b, Value tid, int64_t count,
   body(loop.getInductionVar());
 }
 
-/// maxNum(init, |v|...) over `values`.
-static Value emitLocalAmax(ImplicitLocOpBuilder &b, ArrayRef<Value> values,
-                           Value init) {
-  Value amax = init;
-  for (Value v : values)
+/// maxNum over |v| of `values` (NaN when all are NaN).
+static Value emitLocalAmax(ImplicitLocOpBuilder &b, ArrayRef<Value> values) {
+  Value amax = emitAbs(b, values.front());
+  for (Value v : values.drop_front())
     amax = arith::MaxNumFOp::create(b, amax, emitAbs(b, v));
   return amax;
+}
+
+/// The same for the bf16 vector `packed` (an even number of at least four
+/// elements), computed on pairs: `max.xorsign.abs.bf16x2` gives
+/// maxNum(|a|, |b|) of each half (with a sign bit the caller clears) in one
+/// instruction per pair of elements, where the f32 form takes a mask and a
+/// max per element. A maximum of bf16 values is one of them, so widening the
+/// final pair gives the bits of the f32 form. (f16 rows, which the GPU
+/// numerics suite quantizes in no test, keep the f32 form.)
+static Value emitPackedLocalAmax(ImplicitLocOpBuilder &b, Value packed) {
+  auto type = cast<VectorType>(packed.getType());
+  auto pairType = VectorType::get({2}, type.getElementType());
+  StringAttr intrinsic = b.getStringAttr("llvm.nvvm.fmax.xorsign.abs.bf16x2");
+  // Each 32-bit word of the vector is one pair.
+  auto wordType = VectorType::get({1}, b.getI32Type());
+  int64_t numPairs = type.getNumElements() / 2;
+  Value words = vector::BitCastOp::create(
+      b, VectorType::get({numPairs}, b.getI32Type()), packed);
+  SmallVector<Value> pairs;
+  for (int64_t i = 0; i < numPairs; ++i)
+    pairs.push_back(vector::BitCastOp::create(
+        b, pairType,
+        vector::BroadcastOp::create(b, wordType,
+                                    vector::ExtractOp::create(b, words, i))));
+  // A balanced tree: independent instructions for the scheduler.
+  while (pairs.size() > 1) {
+    SmallVector<Value> next;
+    for (size_t i = 0; i + 1 < pairs.size(); i += 2)
+      next.push_back(
+          LLVM::CallIntrinsicOp::create(b, pairType, intrinsic,
+                                        ValueRange{pairs[i], pairs[i + 1]})
+              .getResult(0));
+    if (pairs.size() % 2 == 1)
+      next.push_back(pairs.back());
+    pairs = std::move(next);
+  }
+  SmallVector<Value> last = extractAsF32(b, pairs.front());
+  return arith::MaxNumFOp::create(b, emitAbs(b, last[0]), emitAbs(b, last[1]));
+}
+
+/// maxNum over |y| of slot `slot` of `state` (NaN when all are NaN).
+static Value emitSlotAmax(ImplicitLocOpBuilder &b, const RowState &state,
+                          int64_t slot) {
+  if (!state.packedY.empty()) {
+    auto type = cast<VectorType>(state.packedY[slot].getType());
+    if (type.getNumElements() >= 4 && type.getNumElements() % 2 == 0)
+      return emitPackedLocalAmax(b, state.packedY[slot]);
+  }
+  return emitLocalAmax(b, state.y[slot]);
 }
 
 /// 1 / 2^(e - 127) = 2^(127 - e) for a UE8M0 exponent byte e in [0, 255]:
@@ -270,17 +320,14 @@ Value RowQuantizer::emitAmaxIdentity() {
 }
 
 Value RowQuantizer::emitAccumulateAmax(const RowState &state, Value acc) {
-  for (auto [slot, values] : llvm::enumerate(state.y)) {
-    Value valid = state.valid[slot];
-    if (!valid) {
-      acc = emitLocalAmax(b, values, acc);
-      continue;
-    }
+  for (int64_t slot = 0, e = state.y.size(); slot < e; ++slot) {
+    Value slotAmax = emitSlotAmax(b, state, slot);
     // Slots past the end of the row hold zeros that are not row elements.
-    Value nan = constF32(b, std::numeric_limits<float>::quiet_NaN());
-    Value slotAmax = emitLocalAmax(b, values, nan);
-    acc = arith::MaxNumFOp::create(
-        b, acc, arith::SelectOp::create(b, valid, slotAmax, nan));
+    if (Value valid = state.valid[slot])
+      slotAmax = arith::SelectOp::create(
+          b, valid, slotAmax,
+          constF32(b, std::numeric_limits<float>::quiet_NaN()));
+    acc = arith::MaxNumFOp::create(b, acc, slotAmax);
   }
   return acc;
 }
@@ -353,9 +400,9 @@ void RowQuantizer::emitGroupChunk(const RowState &state) {
   Value isLeader = isZero(b, arith::RemUIOp::create(b, lane, lanesValue));
 
   for (int64_t s = 0; s < cfg.slots; ++s) {
+    // NaN when the whole group is NaN: the floor below makes it 1e-10.
     Value amax =
-        emitWarpReduce(b, emitLocalAmax(b, state.y[s], constF32(b, 0.0f)),
-                       ReduceKind::Max, lanes);
+        emitWarpReduce(b, emitSlotAmax(b, state, s), ReduceKind::Max, lanes);
     Value groupScale = emitDivideByFP8Max(
         b, arith::MaxNumFOp::create(b, amax, constF32(b, kGroupAmaxFloor)));
     Value exponent;
