@@ -157,6 +157,73 @@ def markdown_table(rows):
     return "\n".join(out)
 
 
+# The issue-6 targets, checked from a finished run's bench.json (torch-free,
+# so docs/benchmarks.md's target tables can be recomputed anywhere).
+TARGET_MS = (4096, 8192, 16384)  # % of the ceiling is asked for M >= 4096
+COMPILE_MIN_M = 2048             # 2x torch.compile is asked for M >= 2048
+PACKED_SLACK = 1.03              # packed UE8M0 within 3% of the f32 variants
+
+
+def percent_of_ceiling(r, ceiling):
+    return 100.0 * r["bytes"] / (r["ours"] * 1e-6) / 1e12 / ceiling
+
+
+def targets_report(data):
+    """The target table and checks of docs/benchmarks.md from the contents
+    of a bench.json, as markdown lines."""
+    ceiling = data["ceiling_tbs"]
+    results = [r for r in data["results"] if r.get("ours")]
+    by_key = {(r["variant"], r["residual"], r["H"], r["M"]): r
+              for r in results}
+    hs = sorted({r["H"] for r in results})
+    ms = sorted({r["M"] for r in results})
+    lines = ["| variant | res | " + " | ".join(
+        "%% ceiling at M = %s, H = %d" % (" / ".join(map(str, TARGET_MS)), h)
+        for h in hs) + " | compile / ours, M >= %d (min) | M where a peer "
+        "is faster |" % COMPILE_MIN_M,
+        "|---|---|" + "---|" * len(hs) + "---|---|"]
+    for variant in VARIANTS:
+        for residual in (False, True):
+            rows = [r for r in results
+                    if r["variant"] == variant and r["residual"] == residual]
+            if not rows:
+                continue
+            cells = []
+            for h in hs:
+                cells.append(" / ".join(
+                    "%.0f%%" % percent_of_ceiling(by_key[k], ceiling)
+                    if k in by_key else "-"
+                    for k in ((variant, residual, h, m) for m in TARGET_MS)))
+            ratios = [r["compile"] / r["ours"] for r in rows
+                      if r["M"] >= COMPILE_MIN_M and r.get("compile")]
+            slower = ["H%d M%d" % (r["H"], r["M"]) for r in rows
+                      if any(r.get(p) and r[p] < r["ours"]
+                             for p in ("eager", "compile"))]
+            lines.append("| %s | %s | %s | %s | %s |" % (
+                variant, "yes" if residual else "no", " | ".join(cells),
+                "%.2fx" % min(ratios) if ratios else "-",
+                ", ".join(slower) or "none"))
+    lines.append("")
+    for other in ("g128f32", "g128ue8f32"):
+        pairs = [(by_key[("g128ue8pk",) + k[1:]], r)
+                 for k, r in by_key.items()
+                 if k[0] == other and ("g128ue8pk",) + k[1:] in by_key]
+        misses = ["H%d %s M%d +%.1f%%" % (
+            o["H"], "res" if o["residual"] else "nores", o["M"],
+            100 * (p["ours"] / o["ours"] - 1))
+            for p, o in pairs if p["ours"] > o["ours"] * PACKED_SLACK]
+        lines.append("- packed UE8M0 vs %s: %d of %d rows more than %.0f%% "
+                     "slower%s" % (other, len(misses), len(pairs),
+                                   100 * (PACKED_SLACK - 1),
+                                   (": " + ", ".join(misses)) if misses
+                                   else ""))
+    fused = [r["unfused"] / r["ours"] for r in results if r.get("unfused")]
+    if fused:
+        lines.append("- unfused / ours: %.2fx to %.2fx" % (min(fused),
+                                                          max(fused)))
+    return lines
+
+
 def self_test():
     """Checks the torch-free parts (run in CI)."""
     assert ctypes.sizeof(MemRef1) == 8 * 5
@@ -180,6 +247,29 @@ def self_test():
     assert rows[0][13] == "4.00x", rows
     md = markdown_table(rows)
     assert md.count("\n") == 2
+    # --targets on hand-made results: a ceiling of 1 TB/s and bytes equal
+    # to 1e6 x the time in us give 100% at 1 us, 50% at 2 us.
+    def result(variant, H, M, ours, **peers):
+        r = {"variant": variant, "residual": False, "H": H, "M": M,
+             "bytes": 1e6, "ours": ours}
+        r.update(peers)
+        return r
+    data = {"ceiling_tbs": 1.0, "results": [
+        result("g128f32", 4096, 4096, 2.0, compile=5.0, unfused=3.0),
+        result("g128f32", 4096, 16384, 1.25, compile=2.0, eager=1.0,
+               unfused=2.5),
+        result("g128ue8pk", 4096, 4096, 2.1, compile=5.0, unfused=3.0),
+        result("g128ue8pk", 4096, 16384, 1.25, compile=5.0, unfused=3.0)]}
+    report = targets_report(data)
+    assert report[2] == ("| g128f32 | no | 50% / - / 80% | 1.60x | "
+                         "H4096 M16384 |"), report
+    assert report[3] == "| g128ue8pk | no | 48% / - / 80% | 2.38x | none |", \
+        report
+    assert report[5] == ("- packed UE8M0 vs g128f32: 1 of 2 rows more than "
+                         "3% slower: H4096 nores M4096 +5.0%"), report
+    assert report[6] == "- packed UE8M0 vs g128ue8f32: 0 of 0 rows more " \
+        "than 3% slower", report
+    assert report[7] == "- unfused / ours: 1.43x to 2.40x", report
     print("bench.py self-test: OK")
     return 0
 
@@ -640,12 +730,19 @@ def main():
                    help="M in 1,128,4096 and H 7168 only")
     p.add_argument("--self-test", action="store_true",
                    help="check the torch-free parts and exit")
+    p.add_argument("--targets", metavar="BENCH_JSON",
+                   help="print the issue-6 target table of a finished run "
+                        "(no torch or GPU needed), and exit")
     p.add_argument("--check-libs", action="store_true",
                    help="check that the libraries in --lib-dir export every "
                         "function, and exit")
     args = p.parse_args()
     if args.self_test:
         return self_test()
+    if args.targets:
+        with open(args.targets) as f:
+            print("\n".join(targets_report(json.load(f))))
+        return 0
     if args.check_libs:
         return check_libs(args.lib_dir)
     for v in args.variants:
