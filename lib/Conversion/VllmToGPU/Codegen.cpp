@@ -431,15 +431,17 @@ FailureOr<RowConfig> codegen::chooseRowConfig(const RowKernelSpec &spec,
   int64_t inputs = spec.norm && spec.residual ? 2 : 1;
   bool groupScales =
       spec.stage == RowKernelSpec::Stage::Quantize && spec.scheme.isPerGroup();
-  ScaleEncoding encoding =
-      groupScales ? spec.scheme.getEncoding() : ScaleEncoding::F32;
+  bool packedScales =
+      groupScales && spec.scheme.getEncoding() == ScaleEncoding::UE8M0Packed;
+  bool noResidualF32Scales = groupScales && inputs == 1 &&
+                             spec.scheme.getEncoding() == ScaleEncoding::F32;
   // Resident CTAs per SM with `rows` rows in flight (0: does not fit).
   auto residentCTAs = [&](int64_t rows) {
     int64_t quantRegisters = 0;
-    if (groupScales && encoding == ScaleEncoding::UE8M0Packed)
+    if (packedScales)
       quantRegisters = kPackedScaleRegisters +
                        (inputs == 1 && rows > 1 ? kPackedPrefetchRegisters : 0);
-    if (groupScales && encoding == ScaleEncoding::F32 && inputs == 1)
+    else if (noResidualF32Scales)
       quantRegisters = kNoResidualGroupF32ScaleRegisters;
     int64_t registers = kRowBaseRegisters + rowRegisters +
                         rows * inputs * rowRegisters +
