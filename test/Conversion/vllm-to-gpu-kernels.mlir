@@ -8,9 +8,10 @@
 
 // H = 7168 bf16: 896 vectors of 8 -> 448 threads with 2 vectors each; 2
 // resident CTAs per SM (nvvm.minctasm), each prefetching 2 rows. The sum
-// buffer has two halves (14 warps each), alternating from row to row.
+// buffer has two halves (14 warps each, rounded up to 16 entries so that
+// both start 16-byte aligned), alternating from row to row.
 // CHECK-LABEL: gpu.func @rms_norm_bf16_h7168_eps358637BD_y(
-// CHECK-SAME: workgroup(%{{.*}} : memref<28xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+// CHECK-SAME: workgroup(%{{.*}} : memref<32xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
 // CHECK-SAME: known_block_size = array<i32: 448, 1, 1>
 // CHECK-SAME: nvvm.minctasm = 2 : i32
 // The first two rows of this CTA (blockIdx and blockIdx + gridDim) load
@@ -167,6 +168,43 @@
 // CHECK: arith.maxnumf
 // CHECK: gpu.return
 
+// Two slots per thread (H = 2048: 128 threads of 2 vectors) share one
+// butterfly for their groups' amax: each slot's vector is reduced to a pair,
+// the two pairs are regrouped (low halves, high halves) and folded into one
+// pair holding slot 0's amax in the low half and slot 1's in the high one,
+// shuffled as one i32 over the 8 lanes of a 128-group; then both halves are
+// widened and their sign bits cleared. No f32 shuffle is left.
+// CHECK-LABEL: gpu.func @quantize_bf16_h2048_q_group128_f32_row_major(
+// CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
+// CHECK-NOT: gpu.shuffle
+// CHECK-COUNT-6: llvm.call_intrinsic "llvm.nvvm.fmax.xorsign.abs.bf16x2"
+// CHECK-NEXT: %[[LOS:.*]] = vector.shuffle %[[S0:.*]], %[[S1:.*]] [0, 2] : vector<2xbf16>, vector<2xbf16>
+// CHECK-NEXT: %[[HIS:.*]] = vector.shuffle %[[S0]], %[[S1]] [1, 3] : vector<2xbf16>, vector<2xbf16>
+// CHECK-NEXT: llvm.call_intrinsic "llvm.nvvm.fmax.xorsign.abs.bf16x2"(%[[LOS]], %[[HIS]])
+// CHECK: gpu.shuffle xor %{{.*}}, %c4_i32, %c32_i32 : i32
+// CHECK: gpu.shuffle xor %{{.*}}, %c2_i32, %c32_i32 : i32
+// CHECK: gpu.shuffle xor %{{.*}}, %c1_i32, %c32_i32 : i32
+// CHECK-NEXT: vector.broadcast
+// CHECK-NEXT: vector.bitcast
+// CHECK-NEXT: %[[AMAXES:.*]] = llvm.call_intrinsic "llvm.nvvm.fmax.xorsign.abs.bf16x2"
+// CHECK-NEXT: %[[WORDS:.*]] = vector.bitcast %[[AMAXES]] : vector<2xbf16> to vector<1xi32>
+// CHECK-NEXT: %[[WORD:.*]] = vector.extract %[[WORDS]][0] : i32 from vector<1xi32>
+// CHECK-NEXT: %[[LO:.*]] = arith.shli %[[WORD]], %c16_i32 : i32
+// CHECK-NEXT: %[[HI:.*]] = arith.andi %[[WORD]], %c-65536_i32 : i32
+// CHECK-NEXT: %[[ALO:.*]] = arith.andi %[[LO]], %c2147483647_i32 : i32
+// CHECK-NEXT: %[[A0:.*]] = arith.bitcast %[[ALO]] : i32 to f32
+// CHECK-NEXT: %[[AHI:.*]] = arith.andi %[[HI]], %c2147483647_i32 : i32
+// CHECK-NEXT: arith.bitcast %[[AHI]] : i32 to f32
+// CHECK-NEXT: arith.maxnumf %[[A0]], %{{.*}} : f32
+// CHECK-NOT: gpu.shuffle
+// CHECK: gpu.return
+// With f16 rows the same two slots keep the f32 form, one butterfly each.
+// CHECK-LABEL: gpu.func @quantize_f16_h2048_q_group128_f32_row_major(
+// CHECK-NOT: llvm.call_intrinsic
+// CHECK-COUNT-4: gpu.shuffle xor %{{.*}} : f32
+// CHECK-NOT: vector.shuffle
+// CHECK-COUNT-4: gpu.shuffle xor %{{.*}} : f32
+// CHECK: gpu.return
 func.func @shapes(%a: tensor<?x7168xbf16>, %wa: tensor<7168xbf16>, %b: tensor<?x1001xbf16>, %wb: tensor<1001xbf16>, %c: tensor<?x4100xbf16>, %wc: tensor<4100xbf16>, %d: tensor<?x256xf32>, %wd: tensor<256xf32>) -> (tensor<?x7168xbf16>, tensor<?x1001xbf16>, tensor<?x4100xbf16>, tensor<?x256xf32>) {
   %ya = vllm.rms_norm %a, %wa {epsilon = 1.0e-06 : f32} : (tensor<?x7168xbf16>, tensor<7168xbf16>) -> tensor<?x7168xbf16>
   %yb = vllm.rms_norm %b, %wb {epsilon = 1.0e-06 : f32} : (tensor<?x1001xbf16>, tensor<1001xbf16>) -> tensor<?x1001xbf16>
@@ -201,4 +239,10 @@ func.func @unpacked_amax(%a: tensor<?x256xf32>, %b: tensor<?x1001xbf16>, %c: ten
   %qb, %sb = vllm.quantize %b as <per_token> : tensor<?x1001xbf16> -> tensor<?x1001xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>
   %qc, %sc = vllm.quantize %c as <per_token> : tensor<?x256xf16> -> tensor<?x256xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>
   return %qa, %sa, %qb, %sb, %qc, %sc : tensor<?x256xf8E4M3FN>, tensor<?x8xf32, #vllm.scales<group 32, f32, row_major>>, tensor<?x1001xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>, tensor<?x256xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>
+}
+
+func.func @paired_group_amax(%a: tensor<?x2048xbf16>, %b: tensor<?x2048xf16>) -> (tensor<?x2048xf8E4M3FN>, tensor<?x16xf32, #vllm.scales<group 128, f32, row_major>>, tensor<?x2048xf8E4M3FN>, tensor<?x16xf32, #vllm.scales<group 128, f32, row_major>>) {
+  %qa, %sa = vllm.quantize %a as <per_group 128, f32, row_major> : tensor<?x2048xbf16> -> tensor<?x2048xf8E4M3FN>, tensor<?x16xf32, #vllm.scales<group 128, f32, row_major>>
+  %qb, %sb = vllm.quantize %b as <per_group 128, f32, row_major> : tensor<?x2048xf16> -> tensor<?x2048xf8E4M3FN>, tensor<?x16xf32, #vllm.scales<group 128, f32, row_major>>
+  return %qa, %sa, %qb, %sb : tensor<?x2048xf8E4M3FN>, tensor<?x16xf32, #vllm.scales<group 128, f32, row_major>>, tensor<?x2048xf8E4M3FN>, tensor<?x16xf32, #vllm.scales<group 128, f32, row_major>>
 }

@@ -2,12 +2,12 @@
 // RUN: vllm-opt %s -split-input-file --vllm-gpu-pipeline="chip=sm_90a format=ptx" | vllm-opt --vllm-dump-gpu-binary -o /dev/null | FileCheck %s --check-prefix=PTX
 // RUN: vllm-opt %s -split-input-file --convert-vllm-to-gpu=chip=sm_90a --cse | FileCheck %s --check-prefix=IR
 
-// Two reduction buffers of 2 x 11 floats (352 threads, a half per row
-// parity): the NVPTX vectorizer may read them with ld.shared.v4, so both
-// must be 16-byte aligned or the second one faults with
-// CUDA_ERROR_MISALIGNED_ADDRESS.
-// PTX-DAG: .shared .align 16 .b8 __wg_rms_norm_bf16_h4100_{{.*}}_y_amax_0[88];
-// PTX-DAG: .shared .align 16 .b8 __wg_rms_norm_bf16_h4100_{{.*}}_y_amax_1[88];
+// Two reduction buffers of 2 x 12 floats (352 threads: 11 warps, a half per
+// row parity rounded up to 4 entries): the NVPTX vectorizer reads them with
+// ld.shared.v4, so both must be 16-byte aligned or the second one faults
+// with CUDA_ERROR_MISALIGNED_ADDRESS.
+// PTX-DAG: .shared .align 16 .b8 __wg_rms_norm_bf16_h4100_{{.*}}_y_amax_0[96];
+// PTX-DAG: .shared .align 16 .b8 __wg_rms_norm_bf16_h4100_{{.*}}_y_amax_1[96];
 // PTX-NOT: .shared .align 4
 func.func @fused_dpt_h4100(%x: tensor<?x4100xbf16>, %w: tensor<4100xbf16>) -> (tensor<?x4100xf8E4M3FN>, tensor<1xf32, #vllm.scales<tensor>>, tensor<?x4100xbf16>) {
   %q, %sc, %y = vllm.rms_norm_quant %x, %w as <dynamic_per_tensor> {epsilon = 1.0e-05 : f32} : (tensor<?x4100xbf16>, tensor<4100xbf16>) -> (tensor<?x4100xf8E4M3FN>, tensor<1xf32, #vllm.scales<tensor>>, tensor<?x4100xbf16>)

@@ -83,18 +83,35 @@
 // PTX-NEXT: cvt.rn.bf16x2.f32 [[Y01:%r[0-9]+]], {{%r[0-9]+}}, {{%r[0-9]+}};
 // PTX-NEXT: shl.b32 {{%r[0-9]+}}, [[Y01]], 16;
 // PTX-NEXT: and.b32 {{%r[0-9]+}}, [[Y01]], -65536;
-// A thread's part of the group amax runs on the packed y: one
-// max.xorsign.abs.bf16x2 per pair of words, then the last pair is widened
-// and its sign bits cleared (0x7FFF0000 = 2147418112) before the shuffles.
+// The group amax runs on the packed y: one max.xorsign.abs.bf16x2 per pair
+// of words reduces each of the thread's two vectors to a pair; the pairs
+// are regrouped (two 16-bit moves) and folded into one pair holding both
+// vectors' amax, which one butterfly of 32-bit shuffles reduces over the 16
+// lanes of a 128-group; then both halves are widened and their sign bits
+// cleared (0x7FFF0000 = 2147418112).
 // PTX-NOT: cvt.f32.bf16
 // PTX: max.xorsign.abs.bf16x2
 // PTX-NEXT: max.xorsign.abs.bf16x2
+// PTX-NEXT: max.xorsign.abs.bf16x2 [[V0:%r[0-9]+]],
+// PTX-NEXT: max.xorsign.abs.bf16x2
+// PTX-NEXT: max.xorsign.abs.bf16x2
+// PTX-NEXT: max.xorsign.abs.bf16x2 [[V1:%r[0-9]+]],
+// PTX-NEXT: mov.b32 {[[V1LO:%rs[0-9]+]], [[V1HI:%rs[0-9]+]]}, [[V1]];
+// PTX-NEXT: mov.b32 {[[V0LO:%rs[0-9]+]], [[V0HI:%rs[0-9]+]]}, [[V0]];
+// PTX-NEXT: mov.b32 [[LOS:%r[0-9]+]], {[[V0LO]], [[V1LO]]};
+// PTX-NEXT: mov.b32 [[HIS:%r[0-9]+]], {[[V0HI]], [[V1HI]]};
+// PTX-NEXT: max.xorsign.abs.bf16x2 {{%r[0-9]+}}, [[LOS]], [[HIS]];
+// PTX-NEXT: shfl.sync.bfly.b32 {{.*}}, 8, 31, -1;
+// PTX-NEXT: max.xorsign.abs.bf16x2
+// PTX-NEXT: shfl.sync.bfly.b32 {{.*}}, 4, 31, -1;
+// PTX-NEXT: max.xorsign.abs.bf16x2
+// PTX-NEXT: shfl.sync.bfly.b32 {{.*}}, 2, 31, -1;
+// PTX-NEXT: max.xorsign.abs.bf16x2
+// PTX-NEXT: shfl.sync.bfly.b32 {{.*}}, 1, 31, -1;
 // PTX-NEXT: max.xorsign.abs.bf16x2 [[PAIR:%r[0-9]+]],
 // PTX-NEXT: shl.b32 [[LO:%r[0-9]+]], [[PAIR]], 16;
-// PTX-NEXT: and.b32 [[ALO:%r[0-9]+]], [[LO]], 2147418112;
-// PTX-NEXT: and.b32 [[AHI:%r[0-9]+]], [[PAIR]], 2147418112;
-// PTX-NEXT: max.f32 {{%r[0-9]+}}, [[ALO]], [[AHI]];
-// PTX-NEXT: shfl.sync.bfly.b32 {{.*}}, 8, 31, -1;
+// PTX-NEXT: and.b32 {{%r[0-9]+}}, [[LO]], 2147418112;
+// PTX-NEXT: and.b32 {{%r[0-9]+}}, [[PAIR]], 2147418112;
 // The group scale: no div.rn.f32 by 448 (0f43E00000), but a product with
 // RN(1/448) = 0f3B124925 and two fmas (the second with -RN(1/448)), q0 kept
 // where it is +Inf or NaN.

@@ -295,6 +295,10 @@ Value codegen::emitWarpReduce(ImplicitLocOpBuilder &b, Value value,
   return value;
 }
 
+int64_t codegen::getBlockReduceHalfSize(int64_t threads) {
+  return llvm::alignTo(threads / kWarpSize, 4);
+}
+
 Value codegen::emitBlockReduce(ImplicitLocOpBuilder &b, Value value,
                                ReduceKind kind, int64_t threads, Value tid,
                                Value smem, Value base) {

@@ -169,6 +169,11 @@ Value emitBlockReduce(ImplicitLocOpBuilder &b, Value value, ReduceKind kind,
                       int64_t threads, Value tid, Value smem,
                       Value base = Value());
 
+/// Entries of one half of a block reduction buffer of `threads` threads:
+/// one per warp, rounded up to a multiple of four so that both halves start
+/// 16-byte aligned and the partials are read four at a time.
+int64_t getBlockReduceHalfSize(int64_t threads);
+
 /// SPEC E(v) for two values: `cvt.rn.satfinite.e4m3x2.f32`, returned as an
 /// i16 with E(lo) in the low byte (the lower address when stored).
 Value emitFP8x2(ImplicitLocOpBuilder &b, Value lo, Value hi);
@@ -305,8 +310,8 @@ struct QuantOperands {
   Value scales;
   Value staticScale;
   Value amax;
-  /// memref<2 x numWarps x f32> (flat) for the per-token / per-tensor amax
-  /// reduction, one half per row parity.
+  /// memref<2 x getBlockReduceHalfSize(threads) x f32> (flat) for the per-token
+  /// / per-tensor amax reduction, one half per row parity.
   Value reduceBuffer;
   /// memref<2 x roundup(G, 4) x i8> (flat) for assembling packed UE8M0
   /// words, one half per row parity.
@@ -317,10 +322,12 @@ struct QuantOperands {
 void addQuantBuffers(gpu::GPUFuncOp func, const RowKernelSpec &spec,
                      const RowConfig &cfg, QuantOperands &operands);
 
-/// RN(1/s) of a scale s, and whether s is +Inf.
+/// RN(1/s) of a scale s, and the s that Markstein's correction of the
+/// quotients multiplies by (Quantize.cpp, emitQuotient): s itself, or 0
+/// where s = +Inf.
 struct ScaleReciprocal {
   Value value;
-  Value isInf;
+  Value correctionScale;
 };
 
 /// The quantization phase of a row kernel (Quantize.cpp), in the steps the

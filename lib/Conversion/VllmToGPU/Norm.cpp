@@ -179,8 +179,8 @@ static Value emitSqrtRN(ImplicitLocOpBuilder &b, Value value) {
 namespace {
 struct NormOperands {
   Value input, residual, weight, residualOut, normalized;
-  /// memref<2 x numWarps x f32> (flat) for the sum, one half per row parity
-  /// (null with one warp).
+  /// memref<2 x getBlockReduceHalfSize(threads) x f32> (flat) for the sum, one
+  /// half per row parity (null with one warp).
   Value sumBuffer;
 };
 
@@ -558,8 +558,9 @@ gpu::GPUFuncOp codegen::buildRowKernel(OpBuilder &moduleBuilder, Location loc,
   quantOperands.staticScale = argFor(RowOperand::StaticScale);
   quantOperands.amax = argFor(RowOperand::Amax);
   if (spec.norm && cfg.threads > kWarpSize)
-    norm.sumBuffer = addWorkgroupBuffer(func, {2 * (cfg.threads / kWarpSize)},
-                                        moduleBuilder.getF32Type());
+    norm.sumBuffer =
+        addWorkgroupBuffer(func, {2 * getBlockReduceHalfSize(cfg.threads)},
+                           moduleBuilder.getF32Type());
   if (spec.stage != Stage::None)
     addQuantBuffers(func, spec, cfg, quantOperands);
 
@@ -617,7 +618,7 @@ gpu::GPUFuncOp codegen::buildRowKernel(OpBuilder &moduleBuilder, Location loc,
     Value row = rowAt(iteration);
     Value parity = arith::AndIOp::create(b, iteration, one);
     Value sumBase = arith::MulIOp::create(
-        b, parity, constIndex(b, cfg.threads / kWarpSize));
+        b, parity, constIndex(b, getBlockReduceHalfSize(cfg.threads)));
     RowEmitter emitter(b, spec, cfg, norm, tid, row, sumBase);
     if (quant)
       quant->beginRow(row, parity);

@@ -67,7 +67,7 @@ void codegen::addQuantBuffers(gpu::GPUFuncOp func, const RowKernelSpec &spec,
   // row's writes never race with the previous row's reads.
   if (needsRowReduction(spec) && cfg.threads > kWarpSize)
     operands.reduceBuffer = addWorkgroupBuffer(
-        func, {2 * (cfg.threads / kWarpSize)}, builder.getF32Type());
+        func, {2 * getBlockReduceHalfSize(cfg.threads)}, builder.getF32Type());
   if (isPackedGroup(spec))
     operands.byteBuffer = addWorkgroupBuffer(
         func, {2 * static_cast<int64_t>(llvm::alignTo(numGroups(spec), 4))},
@@ -92,17 +92,28 @@ static Value emitLocalAmax(ImplicitLocOpBuilder &b, ArrayRef<Value> values) {
   return amax;
 }
 
-/// The same for the bf16 vector `packed` (an even number of at least four
-/// elements), computed on pairs: `max.xorsign.abs.bf16x2` gives
-/// maxNum(|a|, |b|) of each half (with a sign bit the caller clears) in one
-/// instruction per pair of elements, where the f32 form takes a mask and a
-/// max per element. A maximum of bf16 values is one of them, so widening the
-/// final pair gives the bits of the f32 form. (f16 rows, which the GPU
-/// numerics suite quantizes in no test, keep the f32 form.)
-static Value emitPackedLocalAmax(ImplicitLocOpBuilder &b, Value packed) {
+static constexpr llvm::StringLiteral kPackedAbsMax =
+    "llvm.nvvm.fmax.xorsign.abs.bf16x2";
+
+/// max.xorsign.abs.bf16x2 of two bf16 pairs: maxNum(|a|, |b|) of each half,
+/// with a sign bit (the xor of the inputs') that the caller clears.
+static Value emitPackedAbsMax(ImplicitLocOpBuilder &b, Value lhs, Value rhs) {
+  return LLVM::CallIntrinsicOp::create(b, lhs.getType(),
+                                       b.getStringAttr(kPackedAbsMax),
+                                       ValueRange{lhs, rhs})
+      .getResult(0);
+}
+
+/// The bf16 vector `packed` (an even number of at least four elements)
+/// reduced to one pair by max.xorsign.abs.bf16x2: the halves' maxNum(|.|)
+/// over the elements at even and at odd positions, sign bits not cleared.
+/// One instruction per pair of elements, where the f32 form takes a mask and
+/// a max per element. A maximum of bf16 values is one of them, so widening
+/// gives the bits of the f32 form. (f16 rows, which the GPU numerics suite
+/// quantizes in no test, keep the f32 form.)
+static Value emitPackedPairAmax(ImplicitLocOpBuilder &b, Value packed) {
   auto type = cast<VectorType>(packed.getType());
   auto pairType = VectorType::get({2}, type.getElementType());
-  StringAttr intrinsic = b.getStringAttr("llvm.nvvm.fmax.xorsign.abs.bf16x2");
   // Each 32-bit word of the vector is one pair.
   auto wordType = VectorType::get({1}, b.getI32Type());
   int64_t numPairs = type.getNumElements() / 2;
@@ -118,27 +129,77 @@ static Value emitPackedLocalAmax(ImplicitLocOpBuilder &b, Value packed) {
   while (pairs.size() > 1) {
     SmallVector<Value> next;
     for (size_t i = 0; i + 1 < pairs.size(); i += 2)
-      next.push_back(
-          LLVM::CallIntrinsicOp::create(b, pairType, intrinsic,
-                                        ValueRange{pairs[i], pairs[i + 1]})
-              .getResult(0));
+      next.push_back(emitPackedAbsMax(b, pairs[i], pairs[i + 1]));
     if (pairs.size() % 2 == 1)
       next.push_back(pairs.back());
     pairs = std::move(next);
   }
-  SmallVector<Value> last = extractAsF32(b, pairs.front());
+  return pairs.front();
+}
+
+/// The same as emitLocalAmax for a bf16 vector (emitPackedPairAmax).
+static Value emitPackedLocalAmax(ImplicitLocOpBuilder &b, Value packed) {
+  SmallVector<Value> last = extractAsF32(b, emitPackedPairAmax(b, packed));
   return arith::MaxNumFOp::create(b, emitAbs(b, last[0]), emitAbs(b, last[1]));
+}
+
+/// Whether slot `slot` of `state` has its amax taken on bf16 pairs.
+static bool hasPackedAmax(const RowState &state, int64_t slot) {
+  if (state.packedY.empty())
+    return false;
+  auto type = cast<VectorType>(state.packedY[slot].getType());
+  return type.getNumElements() >= 4 && type.getNumElements() % 2 == 0;
 }
 
 /// maxNum over |y| of slot `slot` of `state` (NaN when all are NaN).
 static Value emitSlotAmax(ImplicitLocOpBuilder &b, const RowState &state,
                           int64_t slot) {
-  if (!state.packedY.empty()) {
-    auto type = cast<VectorType>(state.packedY[slot].getType());
-    if (type.getNumElements() >= 4 && type.getNumElements() % 2 == 0)
-      return emitPackedLocalAmax(b, state.packedY[slot]);
-  }
+  if (hasPackedAmax(state, slot))
+    return emitPackedLocalAmax(b, state.packedY[slot]);
   return emitLocalAmax(b, state.y[slot]);
+}
+
+/// The amax of the group of every slot of `state`: maxNum over |y| of the
+/// `lanes` aligned lanes holding it (NaN when the whole group is NaN). Two
+/// slots of bf16 rows share one butterfly: their pairs are folded into one
+/// bf16 pair (slot s in the low half, s + 1 in the high one), which is
+/// shuffled and reduced with max.xorsign.abs.bf16x2, then the sign bits are
+/// cleared. Each half sees the same set of values as the f32 form, and its
+/// maximum is one of them: the same bits widened, where it is not NaN (a
+/// NaN amax only meets the 1e-10 floor, which gives the same scale).
+static SmallVector<Value>
+emitGroupAmaxes(ImplicitLocOpBuilder &b, const RowState &state, int64_t lanes) {
+  SmallVector<Value> amaxes;
+  int64_t slots = state.y.size();
+  for (int64_t s = 0; s < slots; ++s) {
+    if (s + 1 == slots || !hasPackedAmax(state, s) ||
+        !hasPackedAmax(state, s + 1)) {
+      amaxes.push_back(
+          emitWarpReduce(b, emitSlotAmax(b, state, s), ReduceKind::Max, lanes));
+      continue;
+    }
+    Value first = emitPackedPairAmax(b, state.packedY[s]);
+    Value second = emitPackedPairAmax(b, state.packedY[s + 1]);
+    Value pair =
+        emitPackedAbsMax(b, vector::ShuffleOp::create(b, first, second, {0, 2}),
+                         vector::ShuffleOp::create(b, first, second, {1, 3}));
+    auto wordType = VectorType::get({1}, b.getI32Type());
+    for (int64_t offset = lanes / 2; offset >= 1; offset /= 2) {
+      Value word = vector::ExtractOp::create(
+          b, vector::BitCastOp::create(b, wordType, pair), 0);
+      auto shuffle = gpu::ShuffleOp::create(
+          b, word, static_cast<int32_t>(offset),
+          static_cast<int32_t>(kWarpSize), gpu::ShuffleMode::XOR);
+      Value other = vector::BitCastOp::create(
+          b, pair.getType(),
+          vector::BroadcastOp::create(b, wordType, shuffle.getShuffleResult()));
+      pair = emitPackedAbsMax(b, pair, other);
+    }
+    for (Value half : extractAsF32(b, pair))
+      amaxes.push_back(emitAbs(b, half));
+    ++s;
+  }
+  return amaxes;
 }
 
 /// 1 / 2^(e - 127) = 2^(127 - e) for a UE8M0 exponent byte e in [0, 255]:
@@ -172,11 +233,14 @@ static Value emitReciprocal(ImplicitLocOpBuilder &b, Value scale) {
   return arith::DivFOp::create(b, constF32(b, 1.0f), scale);
 }
 
+/// RN(1/s), and s as Markstein's correction uses it: 0 where s = +Inf, once
+/// per scale (emitQuotient).
 static ScaleReciprocal emitQuotientReciprocal(ImplicitLocOpBuilder &b,
                                               Value scale) {
   Value inf = constF32(b, std::numeric_limits<float>::infinity());
+  Value isInf = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, scale, inf);
   return {emitReciprocal(b, scale),
-          arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, scale, inf)};
+          arith::SelectOp::create(b, isInf, constF32(b, 0.0f), scale)};
 }
 
 /// A value v with E(v) == E(RN(y / s)) for every f32 y and s > 0 (+Inf
@@ -188,30 +252,37 @@ static ScaleReciprocal emitQuotientReciprocal(ImplicitLocOpBuilder &b,
 /// gives RN(y / s) when r is within half an ulp of 1/s, q0 within one ulp
 /// of y / s, and nothing overflows; writing e as s * q0 - y (instead of
 /// y - s * q0) keeps the sign of a zero y. Underflow (|q0| < 2^-126) only
-/// happens where E gives a zero of y's sign anyway. It fails where q0 is
-/// infinite or NaN from an infinite y (e = NaN), which only an unbounded
-/// quotient or s = +Inf (r = 0, where q0 = y * 0 is E-exact) produce: there
-/// q0 is used (infinite q0: E saturates to 448 either way).
-static Value emitQuotient(ImplicitLocOpBuilder &b, Value y, Value scale,
+/// happens where E gives a zero of y's sign anyway.
+///
+/// s = +Inf (r = 0) is handled without a select per element: the
+/// correction multiplies by s' = 0 there (ScaleReciprocal), so e = -y + 0
+/// and q1 = q0 + y * 0 = q0. For a finite y both zeros added carry the
+/// sign of y, the same as q0 = y * 0 (for y = +-0, e = +0 and q1 =
+/// -0 + q0 = q0); an infinite or NaN y gives q0 = NaN and q1 = NaN: y / s
+/// is NaN (Inf / Inf) or y. Bits: E(q1) == E(q0) == E(RN(y / s)).
+///
+/// The correction also fails where q0 itself is infinite (e = NaN), which
+/// only an unbounded quotient produces (per-token with an upper bound: s
+/// may be below amax / 448): there q0 is selected per element (E saturates
+/// an infinite q0 to 448 either way).
+static Value emitQuotient(ImplicitLocOpBuilder &b, Value y,
                           const ScaleReciprocal &reciprocal,
                           QuotientKind kind) {
   Value q0 = arith::MulFOp::create(b, y, reciprocal.value);
   if (kind == QuotientKind::ExactReciprocal)
     return q0;
-  Value error = emitFma(b, scale, q0, arith::NegFOp::create(b, y));
+  Value error =
+      emitFma(b, reciprocal.correctionScale, q0, arith::NegFOp::create(b, y));
   Value q1 = emitFma(b, arith::NegFOp::create(b, error), reciprocal.value, q0);
-  Value useQ0 = reciprocal.isInf;
-  if (kind == QuotientKind::Unbounded) {
-    // Exponent field 255: q0 infinite or NaN.
-    Value exponent = arith::AndIOp::create(
-        b, arith::BitcastOp::create(b, b.getI32Type(), q0),
-        constI32(b, 0x7F800000));
-    Value notFinite = arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
-                                            exponent, constI32(b, 0x7F800000));
-    useQ0 = useQ0 ? arith::OrIOp::create(b, useQ0, notFinite).getResult()
-                  : notFinite;
-  }
-  return arith::SelectOp::create(b, useQ0, q0, q1);
+  if (kind == QuotientKind::Bounded)
+    return q1;
+  // Exponent field 255: q0 infinite or NaN.
+  Value exponent =
+      arith::AndIOp::create(b, arith::BitcastOp::create(b, b.getI32Type(), q0),
+                            constI32(b, 0x7F800000));
+  Value notFinite = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, exponent,
+                                          constI32(b, 0x7F800000));
+  return arith::SelectOp::create(b, notFinite, q0, q1);
 }
 
 /// RN(a / 448) for the floored amax a of a group (a >= 1e-10, or +Inf)
@@ -221,9 +292,8 @@ static Value emitQuotient(ImplicitLocOpBuilder &b, Value y, Value scale,
 /// 448 q0 - a cannot overflow, so Markstein's correction gives RN(a / 448);
 /// q0 is kept where it is infinite (a = +Inf).
 static Value emitDivideByFP8Max(ImplicitLocOpBuilder &b, Value amax) {
-  ScaleReciprocal reciprocal{constF32(b, 1.0f / kFP8Max), Value()};
-  return emitQuotient(b, amax, constF32(b, kFP8Max), reciprocal,
-                      QuotientKind::Unbounded);
+  ScaleReciprocal reciprocal{constF32(b, 1.0f / kFP8Max), constF32(b, kFP8Max)};
+  return emitQuotient(b, amax, reciprocal, QuotientKind::Unbounded);
 }
 
 /// s = max(amax / 448, min_scale) for the dynamic per-tensor and per-token
@@ -294,8 +364,8 @@ void RowQuantizer::emitPrologue() {
 
 void RowQuantizer::beginRow(Value row, Value parity) {
   this->row = row;
-  reduceBase =
-      arith::MulIOp::create(b, parity, constIndex(b, cfg.threads / kWarpSize));
+  reduceBase = arith::MulIOp::create(
+      b, parity, constIndex(b, getBlockReduceHalfSize(cfg.threads)));
   if (isPackedGroup(spec))
     byteBase = arith::MulIOp::create(
         b, parity,
@@ -381,9 +451,8 @@ void RowQuantizer::emitChunk(const RowState &state) {
                               spec.scheme.getUpperBound()
                           ? QuotientKind::Unbounded
                           : QuotientKind::Bounded;
-  emitStoreChunk(state, [&](Value y) {
-    return emitQuotient(b, y, scale, reciprocal, kind);
-  });
+  emitStoreChunk(state,
+                 [&](Value y) { return emitQuotient(b, y, reciprocal, kind); });
 }
 
 /// Per-group quantization of one chunk (SPEC.md 3.3 and the layouts below
@@ -399,10 +468,10 @@ void RowQuantizer::emitGroupChunk(const RowState &state) {
   Value lanesValue = constIndex(b, lanes);
   Value isLeader = isZero(b, arith::RemUIOp::create(b, lane, lanesValue));
 
+  SmallVector<Value> amaxes = emitGroupAmaxes(b, state, lanes);
   for (int64_t s = 0; s < cfg.slots; ++s) {
     // NaN when the whole group is NaN: the floor below makes it 1e-10.
-    Value amax =
-        emitWarpReduce(b, emitSlotAmax(b, state, s), ReduceKind::Max, lanes);
+    Value amax = amaxes[s];
     Value groupScale = emitDivideByFP8Max(
         b, arith::MaxNumFOp::create(b, amax, constF32(b, kGroupAmaxFloor)));
     Value exponent;
@@ -420,13 +489,14 @@ void RowQuantizer::emitGroupChunk(const RowState &state) {
     // 2^(127 - e) is exact, built from its bits. An f32 scale is
     // RN(max(amax, 1e-10) / 448) >= RN(amax / 448): bounded quotients.
     ScaleReciprocal groupReciprocal =
-        ue8m0 ? ScaleReciprocal{emitPowerOfTwoReciprocal(b, exponent), Value()}
-              : emitQuotientReciprocal(b, groupScale);
+        ue8m0
+            ? ScaleReciprocal{emitPowerOfTwoReciprocal(b, exponent), groupScale}
+            : emitQuotientReciprocal(b, groupScale);
     QuotientKind kind =
         ue8m0 ? QuotientKind::ExactReciprocal : QuotientKind::Bounded;
     SmallVector<Value> scaled;
     for (Value y : state.y[s])
-      scaled.push_back(emitQuotient(b, y, groupScale, groupReciprocal, kind));
+      scaled.push_back(emitQuotient(b, y, groupReciprocal, kind));
     emitGuardedStore(b, state.valid[s], emitFP8Vector(b, scaled),
                      operands.output, {row, state.column[s]},
                      /*alignBytes=*/cfg.vecWidth);
