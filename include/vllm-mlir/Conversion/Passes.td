@@ -59,9 +59,10 @@ def ConvertVllmToGPUPass : Pass<"convert-vllm-to-gpu", "::mlir::ModuleOp"> {
       K block, decoding every activation and weight scale format.
 
     Chip-specific code (UE8M0 conversion: `cvt.rp.satfinite.ue8m0x2.f32` on
-    sm_100a, integer bit arithmetic on sm_90a) is selected from `chip`; an
-    unsupported chip, PTX version or shape is diagnosed, never passed on to
-    the NVPTX backend.
+    sm_100a, integer bit arithmetic on sm_90a; element-wise f32 arithmetic
+    of the row kernels on pairs, `f32x2`, on sm_100a) is selected from
+    `chip`; an unsupported chip, PTX version or shape is diagnosed, never
+    passed on to the NVPTX backend.
   }];
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_100a\"",

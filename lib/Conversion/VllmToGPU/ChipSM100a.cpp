@@ -51,6 +51,7 @@ const TargetChipInfo &mlir::vllm::getSM100aChipInfo() {
       /*minPtxVersion=*/86,
       /*defaultFeatures=*/"+ptx86",
       /*hasUE8M0Convert=*/true,
+      /*hasPackedF32Arithmetic=*/true,
       /*numSMs=*/148,
       /*emitUE8M0Exponent=*/emitUE8M0ExponentWithCvt,
   };

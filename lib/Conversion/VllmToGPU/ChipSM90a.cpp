@@ -46,6 +46,7 @@ const TargetChipInfo &mlir::vllm::getSM90aChipInfo() {
       // (13.0 here) accepts it for sm_90a.
       /*defaultFeatures=*/"+ptx86",
       /*hasUE8M0Convert=*/false,
+      /*hasPackedF32Arithmetic=*/false,
       /*numSMs=*/132,
       /*emitUE8M0Exponent=*/emitUE8M0ExponentFromBits,
   };

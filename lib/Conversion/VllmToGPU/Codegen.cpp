@@ -245,6 +245,43 @@ Value codegen::emitFma(ImplicitLocOpBuilder &b, Value lhs, Value rhs,
   return LLVM::FMAOp::create(b, lhs, rhs, acc);
 }
 
+SmallVector<Value>
+codegen::emitElementwiseF32(ImplicitLocOpBuilder &b, bool pairs,
+                            ArrayRef<ArrayRef<Value>> operands,
+                            function_ref<Value(ValueRange)> fn) {
+  int64_t count = 1;
+  for (ArrayRef<Value> list : operands)
+    count = std::max<int64_t>(count, list.size());
+  auto pairType = VectorType::get({2}, b.getF32Type());
+  SmallVector<Value> results;
+  for (int64_t i = 0; i < count;) {
+    bool pair = pairs && i + 1 < count;
+    SmallVector<Value> args;
+    for (ArrayRef<Value> list : operands) {
+      if (list.size() == 1)
+        args.push_back(
+            pair ? vector::BroadcastOp::create(b, pairType, list.front())
+                       .getResult()
+                 : list.front());
+      else
+        args.push_back(pair ? vector::FromElementsOp::create(
+                                  b, pairType, ValueRange{list[i], list[i + 1]})
+                                  .getResult()
+                            : list[i]);
+    }
+    Value result = fn(args);
+    if (!pair) {
+      results.push_back(result);
+      ++i;
+      continue;
+    }
+    results.push_back(vector::ExtractOp::create(b, result, 0));
+    results.push_back(vector::ExtractOp::create(b, result, 1));
+    i += 2;
+  }
+  return results;
+}
+
 Value codegen::emitAbs(ImplicitLocOpBuilder &b, Value value) {
   Type i32 = b.getI32Type();
   Value bits = arith::BitcastOp::create(b, i32, value);

@@ -13,7 +13,8 @@
 //                     quantization alone) and its norm phase
 //   Quantize.cpp      the quantization phase of a row kernel
 //   ScaledMatmul.cpp  the block-scaled GEMM kernel
-//   ChipSM*.cpp       per-chip code (UE8M0 conversion)
+//   ChipSM*.cpp       per-chip code (UE8M0 conversion; the chip table also
+//                     says whether f32 arithmetic runs on pairs)
 //   HostLaunch.cpp    host functions, buffers and launches; the pass
 //
 // The fused and the unfused kernels are produced by the same generators: the
@@ -136,6 +137,16 @@ Value truncToVector(ImplicitLocOpBuilder &b, ArrayRef<Value> values,
 /// a * b + c rounded once (llvm.fma: fma.rn.f32). Kernels use no libdevice
 /// function, so they compile the same whether or not libdevice is found.
 Value emitFma(ImplicitLocOpBuilder &b, Value lhs, Value rhs, Value acc);
+
+/// `fn` applied element by element to f32 operand lists of one length (a list
+/// of one value stands for that value at every element). With `pairs`,
+/// consecutive elements are packed into vector<2xf32> first, so that `fn`'s
+/// arith / llvm.intr.fma ops become one f32x2 instruction per two elements
+/// (TargetChipInfo::hasPackedF32Arithmetic); an odd last element stays
+/// scalar. `fn` must work on f32 and on vector<2xf32> values alike.
+SmallVector<Value> emitElementwiseF32(ImplicitLocOpBuilder &b, bool pairs,
+                                      ArrayRef<ArrayRef<Value>> operands,
+                                      function_ref<Value(ValueRange)> fn);
 
 /// |v| by clearing the sign bit (exact for every input, NaN included).
 Value emitAbs(ImplicitLocOpBuilder &b, Value value);
@@ -366,7 +377,8 @@ public:
 
 private:
   void emitGroupChunk(const RowState &state);
-  void emitStoreChunk(const RowState &state, function_ref<Value(Value)> encode);
+  void emitStoreChunk(const RowState &state,
+                      function_ref<SmallVector<Value>(ArrayRef<Value>)> encode);
 
   ImplicitLocOpBuilder &b;
   const RowKernelSpec &spec;

@@ -189,11 +189,12 @@ class RowEmitter {
 public:
   /// `row` is the row the emitted code works on; `sumBase` the first entry
   /// of its half of the sum buffer.
+  /// `pairs`: element-wise arithmetic on f32 pairs (emitElementwiseF32).
   RowEmitter(ImplicitLocOpBuilder &b, const RowKernelSpec &spec,
              const RowConfig &cfg, const NormOperands &operands, Value tid,
-             Value row, Value sumBase)
+             Value row, Value sumBase, bool pairs)
       : b(b), spec(spec), cfg(cfg), operands(operands), tid(tid), row(row),
-        sumBase(sumBase),
+        sumBase(sumBase), pairs(pairs),
         vecType(VectorType::get({cfg.vecWidth}, spec.elemType)),
         alignBytes(cfg.vecWidth * (spec.elemType.getIntOrFloatBitWidth() / 8)) {
   }
@@ -244,6 +245,7 @@ private:
   const RowConfig &cfg;
   const NormOperands &operands;
   Value tid, row, sumBase;
+  bool pairs;
   VectorType vecType;
   int64_t alignBytes;
 };
@@ -318,10 +320,12 @@ RowEmitter::combineSource(const RowState &state, ArrayRef<Value> inputs,
     Value x = inputs[s * perSlot];
     if (spec.residual) {
       Value residual = inputs[s * perSlot + 1];
-      SmallVector<Value> added;
-      for (auto [xv, rv] :
-           llvm::zip_equal(extractAsF32(b, x), extractAsF32(b, residual)))
-        added.push_back(arith::AddFOp::create(b, xv, rv));
+      SmallVector<Value> xs = extractAsF32(b, x);
+      SmallVector<Value> residuals = extractAsF32(b, residual);
+      SmallVector<Value> added = emitElementwiseF32(
+          b, pairs, {xs, residuals}, [&](ValueRange v) -> Value {
+            return arith::AddFOp::create(b, v[0], v[1]);
+          });
       // residual_out = RN_T(x + residual); the norm reads the rounded value.
       x = truncToVector(b, added, spec.elemType);
       if (storeResidual && operands.residualOut)
@@ -380,10 +384,11 @@ void RowEmitter::computeY(RowState &state, ArrayRef<SmallVector<Value>> values,
   state.y.clear();
   state.packedY.clear();
   for (int64_t s = 0; s < cfg.slots; ++s) {
-    SmallVector<Value> scaled;
-    for (auto [v, w] : llvm::zip_equal(values[s], weights[s]))
-      scaled.push_back(
-          arith::MulFOp::create(b, arith::MulFOp::create(b, v, r), w));
+    SmallVector<Value> scaled = emitElementwiseF32(
+        b, pairs, {values[s], r, weights[s]}, [&](ValueRange v) -> Value {
+          return arith::MulFOp::create(b, arith::MulFOp::create(b, v[0], v[1]),
+                                       v[2]);
+        });
     Value y = truncToVector(b, scaled, spec.elemType);
     if (storeY && operands.normalized)
       emitGuardedStore(b, state.valid[s], y, operands.normalized,
@@ -583,7 +588,8 @@ gpu::GPUFuncOp codegen::buildRowKernel(OpBuilder &moduleBuilder, Location loc,
   // inputs of the first `prefetch` rows, issued before the quantization
   // prologue, whose scale load is used at once (1/s).
   bool singleChunk = cfg.chunks == 1;
-  RowEmitter invariant(b, spec, cfg, norm, tid, firstRow, Value());
+  RowEmitter invariant(b, spec, cfg, norm, tid, firstRow, Value(),
+                       chip.hasPackedF32Arithmetic);
   RowState slots;
   SmallVector<Value> inFlight;
   if (singleChunk) {
@@ -619,7 +625,8 @@ gpu::GPUFuncOp codegen::buildRowKernel(OpBuilder &moduleBuilder, Location loc,
     Value parity = arith::AndIOp::create(b, iteration, one);
     Value sumBase = arith::MulIOp::create(
         b, parity, constIndex(b, getBlockReduceHalfSize(cfg.threads)));
-    RowEmitter emitter(b, spec, cfg, norm, tid, row, sumBase);
+    RowEmitter emitter(b, spec, cfg, norm, tid, row, sumBase,
+                       chip.hasPackedF32Arithmetic);
     if (quant)
       quant->beginRow(row, parity);
     SmallVector<Value> carried;

@@ -265,15 +265,17 @@ static ScaleReciprocal emitQuotientReciprocal(ImplicitLocOpBuilder &b,
 /// only an unbounded quotient produces (per-token with an upper bound: s
 /// may be below amax / 448): there q0 is selected per element (E saturates
 /// an infinite q0 to 448 either way).
-static Value emitQuotient(ImplicitLocOpBuilder &b, Value y,
-                          const ScaleReciprocal &reciprocal,
-                          QuotientKind kind) {
-  Value q0 = arith::MulFOp::create(b, y, reciprocal.value);
+///
+/// `reciprocal` and `correctionScale` are those of ScaleReciprocal; y and
+/// them may also be vector<2xf32> pairs (emitQuotients) except for
+/// Unbounded.
+static Value emitQuotient(ImplicitLocOpBuilder &b, Value y, Value reciprocal,
+                          Value correctionScale, QuotientKind kind) {
+  Value q0 = arith::MulFOp::create(b, y, reciprocal);
   if (kind == QuotientKind::ExactReciprocal)
     return q0;
-  Value error =
-      emitFma(b, reciprocal.correctionScale, q0, arith::NegFOp::create(b, y));
-  Value q1 = emitFma(b, arith::NegFOp::create(b, error), reciprocal.value, q0);
+  Value error = emitFma(b, correctionScale, q0, arith::NegFOp::create(b, y));
+  Value q1 = emitFma(b, arith::NegFOp::create(b, error), reciprocal, q0);
   if (kind == QuotientKind::Bounded)
     return q1;
   // Exponent field 255: q0 infinite or NaN.
@@ -285,6 +287,20 @@ static Value emitQuotient(ImplicitLocOpBuilder &b, Value y,
   return arith::SelectOp::create(b, notFinite, q0, q1);
 }
 
+/// emitQuotient for every value of `ys`, on f32 pairs where the chip has
+/// f32x2 arithmetic (the unbounded kind, with its per-element select, stays
+/// scalar).
+static SmallVector<Value> emitQuotients(ImplicitLocOpBuilder &b,
+                                        const TargetChipInfo &chip,
+                                        ArrayRef<Value> ys,
+                                        const ScaleReciprocal &reciprocal,
+                                        QuotientKind kind) {
+  bool pairs = chip.hasPackedF32Arithmetic && kind != QuotientKind::Unbounded;
+  return emitElementwiseF32(
+      b, pairs, {ys, reciprocal.value, reciprocal.correctionScale},
+      [&](ValueRange v) { return emitQuotient(b, v[0], v[1], v[2], kind); });
+}
+
 /// RN(a / 448) for the floored amax a of a group (a >= 1e-10, or +Inf)
 /// without a division (whose range check and slow path cost a dozen
 /// instructions per group and thread): emitQuotient with s = 448 and
@@ -292,8 +308,9 @@ static Value emitQuotient(ImplicitLocOpBuilder &b, Value y,
 /// 448 q0 - a cannot overflow, so Markstein's correction gives RN(a / 448);
 /// q0 is kept where it is infinite (a = +Inf).
 static Value emitDivideByFP8Max(ImplicitLocOpBuilder &b, Value amax) {
-  ScaleReciprocal reciprocal{constF32(b, 1.0f / kFP8Max), constF32(b, kFP8Max)};
-  return emitQuotient(b, amax, reciprocal, QuotientKind::Unbounded);
+  Value reciprocal = constF32(b, 1.0f / kFP8Max);
+  Value scale = constF32(b, kFP8Max);
+  return emitQuotient(b, amax, reciprocal, scale, QuotientKind::Unbounded);
 }
 
 /// s = max(amax / 448, min_scale) for the dynamic per-tensor and per-token
@@ -427,12 +444,11 @@ void RowQuantizer::emitRowAmax(Value threadAmax) {
   });
 }
 
-void RowQuantizer::emitStoreChunk(const RowState &state,
-                                  function_ref<Value(Value)> encode) {
+void RowQuantizer::emitStoreChunk(
+    const RowState &state,
+    function_ref<SmallVector<Value>(ArrayRef<Value>)> encode) {
   for (int64_t s = 0; s < cfg.slots; ++s) {
-    SmallVector<Value> scaled;
-    for (Value y : state.y[s])
-      scaled.push_back(encode(y));
+    SmallVector<Value> scaled = encode(state.y[s]);
     emitGuardedStore(b, state.valid[s], emitFP8Vector(b, scaled),
                      operands.output, {row, state.column[s]},
                      /*alignBytes=*/cfg.vecWidth);
@@ -443,16 +459,21 @@ void RowQuantizer::emitChunk(const RowState &state) {
   if (spec.scheme.isPerGroup())
     return emitGroupChunk(state);
   if (spec.scheme.isStatic())
-    return emitStoreChunk(
-        state, [&](Value y) { return arith::MulFOp::create(b, y, scale); });
+    return emitStoreChunk(state, [&](ArrayRef<Value> ys) {
+      return emitElementwiseF32(b, chip.hasPackedF32Arithmetic, {ys, scale},
+                                [&](ValueRange v) -> Value {
+                                  return arith::MulFOp::create(b, v[0], v[1]);
+                                });
+    });
   // Dynamic per-tensor and per-token: q = E(y / s). s >= amax / 448 bounds
   // y / s unless an upper bound clamped the amax.
   QuotientKind kind = spec.scheme.getKind() == QuantKind::PerToken &&
                               spec.scheme.getUpperBound()
                           ? QuotientKind::Unbounded
                           : QuotientKind::Bounded;
-  emitStoreChunk(state,
-                 [&](Value y) { return emitQuotient(b, y, reciprocal, kind); });
+  emitStoreChunk(state, [&](ArrayRef<Value> ys) {
+    return emitQuotients(b, chip, ys, reciprocal, kind);
+  });
 }
 
 /// Per-group quantization of one chunk (SPEC.md 3.3 and the layouts below
@@ -494,9 +515,8 @@ void RowQuantizer::emitGroupChunk(const RowState &state) {
             : emitQuotientReciprocal(b, groupScale);
     QuotientKind kind =
         ue8m0 ? QuotientKind::ExactReciprocal : QuotientKind::Bounded;
-    SmallVector<Value> scaled;
-    for (Value y : state.y[s])
-      scaled.push_back(emitQuotient(b, y, groupReciprocal, kind));
+    SmallVector<Value> scaled =
+        emitQuotients(b, chip, state.y[s], groupReciprocal, kind);
     emitGuardedStore(b, state.valid[s], emitFP8Vector(b, scaled),
                      operands.output, {row, state.column[s]},
                      /*alignBytes=*/cfg.vecWidth);

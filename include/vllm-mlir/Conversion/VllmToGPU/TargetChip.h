@@ -40,6 +40,11 @@ struct TargetChipInfo {
   StringRef defaultFeatures;
   /// Whether `cvt.rp.satfinite.ue8m0x2.f32` exists (sm_100a and later).
   bool hasUE8M0Convert;
+  /// Whether `add`/`mul`/`fma.rn.f32x2` exist (sm_100a and later): the row
+  /// kernels then do their element-wise f32 arithmetic on pairs, one
+  /// instruction per two elements. Each lane rounds like the scalar
+  /// instruction, so the bits are the same.
+  bool hasPackedF32Arithmetic;
   /// SMs of the data-center part (H100/H200 SXM: 132, B200: 148). Persistent
   /// row kernels launch this many times their resident CTAs per SM; on a
   /// part with another count they are just as correct, with a less even
