@@ -679,7 +679,8 @@ def run(args):
                                     for _ in range(n_sets - 1)]
                     r = {"variant": variant, "residual": residual, "H": H,
                          "M": M, "bytes": min_bytes(variant, M, H, residual),
-                         "sets": n_sets}
+                         "sets": n_sets,
+                         "calls_per_set": args.calls_per_set}
                     notes = []
                     if n_sets * one.set_bytes() < 3 * l2:
                         notes.append("L2-warm (%d sets)" % n_sets)
@@ -693,7 +694,8 @@ def run(args):
                             notes.append("CHECK: " + status)
                     for name, f in impls.items():
                         calls = [(lambda s=s, f=f: f(*s.ours_args()))
-                                 for s in sets]
+                                 for s in sets
+                                 for _ in range(args.calls_per_set)]
                         r[name], note = measure(torch, calls, args.repeats,
                                                 args.warmup)
                         if note:
@@ -703,7 +705,8 @@ def run(args):
                         peers.append(("compile", compiled[key]))
                     for name, f in peers:
                         calls = [(lambda s=s, f=f: f(*s.peer_args()))
-                                 for s in sets]
+                                 for s in sets
+                                 for _ in range(args.calls_per_set)]
                         try:
                             r[name], note = measure(torch, calls,
                                                     args.repeats, args.warmup)
@@ -791,6 +794,10 @@ def main():
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--max-sets", type=int, default=256,
                    help="cap on rotating input sets (small M)")
+    p.add_argument("--calls-per-set", type=int, default=1,
+                   help="consecutive calls on each input set in the timed "
+                        "graph (diagnostics: with --max-sets 2, one graph "
+                        "of many calls on the same inputs)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-compile", action="store_true",
                    help="skip the torch.compile peer")
@@ -818,6 +825,8 @@ def main():
     for v in args.variants:
         if v not in VARIANTS:
             p.error("unknown variant %s (known: %s)" % (v, ", ".join(VARIANTS)))
+    if args.calls_per_set < 1:
+        p.error("--calls-per-set must be at least 1")
     if args.quick:
         args.m, args.h = [1, 128, 4096], [7168]
     return run(args)
