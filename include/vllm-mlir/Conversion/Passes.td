@@ -43,16 +43,16 @@ def ConvertVllmToGPUPass : Pass<"convert-vllm-to-gpu", "::mlir::ModuleOp"> {
       stores, the row kept in registers, warp-shuffle reductions with a
       shared-memory step only across warps; the block size is chosen from
       H and whether a residual is added (at least two input vectors per
-      thread, at most 512 threads), never from M. The grid is persistent (one wave of as many CTAs per SM as the
-      registers allow, `nvvm.minctasm`, times the chip's SMs): each CTA
-      loops over rows with the next rows' loads in flight while it reduces,
-      quantizes and stores the current one. Quotients y / s are formed
-      from 1/s (exact for UE8M0 scales, Markstein-corrected for f32 ones)
-      with the same bits as a division; the amax of bf16 values is taken
-      on packed pairs (`max.xorsign.abs.bf16x2`). The norm and the
-      quantization code
-      come from the same generators in the fused and the unfused kernels,
-      so both produce identical bits (SPEC C9).
+      thread, at most 512 threads), never from M. The grid is persistent
+      (one wave of as many CTAs per SM as the registers allow,
+      `nvvm.minctasm`, times the chip's SMs): each CTA loops over rows with
+      the next rows' loads in flight while it reduces, quantizes and stores
+      the current one. Quotients y / s are formed from 1/s (exact for UE8M0
+      scales, Markstein-corrected for f32 ones) with the same bits as a
+      division; the amax of bf16 values is taken on packed pairs
+      (`max.xorsign.abs.bf16x2`). The norm and the quantization code come
+      from the same generators in the fused and the unfused kernels, so
+      both produce identical bits (SPEC C9).
     - dynamic per-tensor quantization: an amax kernel (atomic max on the f32
       bits) and a quantize kernel.
     - `scaled_matmul`: a tiled SIMT kernel with f32 accumulation per 128-wide

@@ -253,21 +253,25 @@ codegen::emitElementwiseF32(ImplicitLocOpBuilder &b, bool pairs,
   for (ArrayRef<Value> list : operands)
     count = std::max<int64_t>(count, list.size());
   auto pairType = VectorType::get({2}, b.getF32Type());
+  // A one-value operand is broadcast to a pair once, at its first use.
+  SmallVector<Value> broadcasts(operands.size());
   SmallVector<Value> results;
   for (int64_t i = 0; i < count;) {
     bool pair = pairs && i + 1 < count;
     SmallVector<Value> args;
-    for (ArrayRef<Value> list : operands) {
-      if (list.size() == 1)
-        args.push_back(
-            pair ? vector::BroadcastOp::create(b, pairType, list.front())
-                       .getResult()
-                 : list.front());
-      else
+    for (auto [list, broadcast] : llvm::zip_equal(operands, broadcasts)) {
+      if (list.size() != 1) {
         args.push_back(pair ? vector::FromElementsOp::create(
                                   b, pairType, ValueRange{list[i], list[i + 1]})
                                   .getResult()
                             : list[i]);
+      } else if (!pair) {
+        args.push_back(list.front());
+      } else {
+        if (!broadcast)
+          broadcast = vector::BroadcastOp::create(b, pairType, list.front());
+        args.push_back(broadcast);
+      }
     }
     Value result = fn(args);
     if (!pair) {

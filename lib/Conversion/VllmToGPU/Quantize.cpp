@@ -183,6 +183,8 @@ emitGroupAmaxes(ImplicitLocOpBuilder &b, const RowState &state, int64_t lanes) {
     Value pair =
         emitPackedAbsMax(b, vector::ShuffleOp::create(b, first, second, {0, 2}),
                          vector::ShuffleOp::create(b, first, second, {1, 3}));
+    // The butterfly of emitWarpReduce, with the pair crossing each shuffle
+    // as one i32 word.
     auto wordType = VectorType::get({1}, b.getI32Type());
     for (int64_t offset = lanes / 2; offset >= 1; offset /= 2) {
       Value word = vector::ExtractOp::create(
