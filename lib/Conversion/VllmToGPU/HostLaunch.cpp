@@ -189,7 +189,7 @@ private:
   /// of `spec` is filled in by the caller).
   LogicalResult lowerQuantization(Operation *op, RowKernelSpec spec,
                                   ArrayRef<std::pair<RowOperand, Value>> inputs,
-                                  Value staticScale, Value qResult,
+                                  Value scaleOperand, Value qResult,
                                   Value scalesResult, Value rows);
 
   func::FuncOp oldFunc;
@@ -205,6 +205,18 @@ private:
   IRMapping mapping;
   /// Result tensors written straight into a result argument.
   DenseMap<Value, Value> destinations;
+  /// Returned tensors that no op writes (arguments, typically a static scale
+  /// that canonicalization forwarded from a quantization's scales result) ->
+  /// the first return position that returns them. A static quantization
+  /// kernel that reads one copies it into that result (no copy on the
+  /// stream, which costs a graph node per call) and claims the position.
+  DenseMap<Value, unsigned> returnedUnwritten;
+  /// Return positions a kernel already wrote.
+  llvm::SmallDenseSet<unsigned> writtenResults;
+  /// The result argument of return position `i`.
+  Value resultArg(unsigned i) {
+    return newFunc.getArgument(1 + oldFunc.getNumArguments() + i);
+  }
   /// The tensor a view ultimately reads.
   DenseMap<Value, Value> aliasRoot;
   /// Position (op index) of the last read of each root tensor.
@@ -412,7 +424,7 @@ LogicalResult FunctionLowering::lowerFusedAddRMSNorm(FusedAddRMSNormOp op) {
 
 LogicalResult FunctionLowering::lowerQuantization(
     Operation *op, RowKernelSpec spec,
-    ArrayRef<std::pair<RowOperand, Value>> inputs, Value staticScale,
+    ArrayRef<std::pair<RowOperand, Value>> inputs, Value scaleOperand,
     Value qResult, Value scalesResult, Value rows) {
   QuantSchemeAttr scheme = spec.scheme;
   Value input = inputs.front().second;
@@ -422,10 +434,20 @@ LogicalResult FunctionLowering::lowerQuantization(
 
   if (scheme.isStatic()) {
     // The scales result is the scale operand itself (SPEC 3.3). A returned
-    // one is copied by CTA 0 of the kernel into its result buffer, so the
-    // grid has a CTA even when M = 0; otherwise the kernel gets the operand
-    // as its scales and copies nothing.
+    // one (the result, or the operand where canonicalization forwarded it)
+    // is copied by CTA 0 of the kernel into its result buffer, so the grid
+    // has a CTA even when M = 0; otherwise the kernel gets the operand as
+    // its scales and copies nothing.
+    Value staticScale = lookup(scaleOperand);
     Value scalesOut = destinations.lookup(scalesResult);
+    if (!scalesOut) {
+      auto returned = returnedUnwritten.find(scaleOperand);
+      if (returned != returnedUnwritten.end()) {
+        scalesOut = resultArg(returned->second);
+        writtenResults.insert(returned->second);
+        returnedUnwritten.erase(returned);
+      }
+    }
     Value gridRows = rows;
     if (scalesOut)
       gridRows = arith::MaxUIOp::create(b, rows, constIndex(b, 1));
@@ -496,8 +518,7 @@ LogicalResult FunctionLowering::lowerQuantize(QuantizeOp op) {
   spec.hidden = type.getDimSize(1);
   spec.scheme = op.getScheme();
   Value y = lookup(op.getInput());
-  return lowerQuantization(op, spec, {{RowOperand::Input, y}},
-                           op.getScale() ? lookup(op.getScale()) : Value(),
+  return lowerQuantization(op, spec, {{RowOperand::Input, y}}, op.getScale(),
                            op.getOutput(), op.getScales(), rowsOf(y));
 }
 
@@ -529,8 +550,7 @@ LogicalResult FunctionLowering::lowerRMSNormQuant(RMSNormQuantOp op) {
       {RowOperand::ResidualOut, residualOut},
       {RowOperand::Normalized, normalized}};
   LogicalResult result = lowerQuantization(
-      op, spec, inputs, op.getScale() ? lookup(op.getScale()) : Value(),
-      op.getOutput(), op.getScales(), rows);
+      op, spec, inputs, op.getScale(), op.getOutput(), op.getScales(), rows);
   if (needY && !op.getNormalized())
     gpu::DeallocOp::create(b, gpu::AsyncTokenType::get(b.getContext()),
                            ValueRange{token}, normalized);
@@ -639,12 +659,8 @@ LogicalResult FunctionLowering::run() {
               ValueRange{newFunc.getArgument(0)})
               .getResult(0);
 
-  unsigned numInputs = oldFunc.getNumArguments();
   for (auto [i, arg] : llvm::enumerate(body.getArguments()))
     mapping.map(arg, newFunc.getArgument(1 + i));
-  auto resultArg = [&](unsigned i) {
-    return newFunc.getArgument(1 + numInputs + i);
-  };
 
   // Liveness (by the tensor a view reads) and destinations.
   SmallVector<Operation *> ops;
@@ -664,9 +680,12 @@ LogicalResult FunctionLowering::run() {
   for (auto [i, value] : llvm::enumerate(returnOp.getOperands())) {
     lastUse[rootOf(value)] = endPosition;
     Operation *def = value.getDefiningOp();
-    if (!def || !isVllmOp(def) || destinations.count(value))
+    if (!def || !isVllmOp(def)) {
+      returnedUnwritten.try_emplace(value, i);
       continue;
-    destinations[value] = resultArg(i);
+    }
+    if (!destinations.count(value))
+      destinations[value] = resultArg(i);
   }
 
   for (auto [position, op] : llvm::enumerate(ops)) {
@@ -696,7 +715,7 @@ LogicalResult FunctionLowering::run() {
   b.setLoc(returnOp.getLoc());
   for (auto [i, value] : llvm::enumerate(returnOp.getOperands())) {
     Value source = lookup(value);
-    if (source != resultArg(i))
+    if (source != resultArg(i) && !writtenResults.contains(i))
       gpu::MemcpyOp::create(b, gpu::AsyncTokenType::get(ctx), ValueRange{token},
                             resultArg(i), source);
   }
