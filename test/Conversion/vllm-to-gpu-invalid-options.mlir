@@ -9,11 +9,13 @@
 // RUN: not vllm-opt %s --convert-vllm-to-gpu="opt-level=4" 2>&1 | FileCheck %s --check-prefix=OPT
 // RUN: not vllm-opt %s --convert-vllm-to-gpu="row-prefetch=4" 2>&1 | FileCheck %s --check-prefix=PREFETCH
 // RUN: not vllm-opt %s --convert-vllm-to-gpu="row-prefetch=-2" 2>&1 | FileCheck %s --check-prefix=PREFETCH-NEG
+// RUN: not vllm-opt %s --convert-vllm-to-gpu="weight-staging-rows=-2" 2>&1 | FileCheck %s --check-prefix=STAGING
 // The same through the pipeline, which must not reach the NVPTX backend:
 // RUN: not vllm-opt %s --vllm-gpu-pipeline=chip=sm_80 2>&1 | FileCheck %s --check-prefix=CHIP
 // RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_100a features=+ptx80" 2>&1 | FileCheck %s --check-prefix=OLD-PTX
 // RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a format=sass" 2>&1 | FileCheck %s --check-prefix=FORMAT
 // RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a row-prefetch=7" 2>&1 | FileCheck %s --check-prefix=PREFETCH7
+// RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a weight-staging-rows=-5" 2>&1 | FileCheck %s --check-prefix=STAGING5
 
 // CHIP: error: unsupported target chip 'sm_80': supported chips are sm_90a, sm_100a
 // The error stands alone: the module is not printed after it.
@@ -27,6 +29,9 @@
 // PREFETCH: error: row-prefetch must be -1 (automatic), 0 (a CTA per row) or 1 to 3, got 4
 // PREFETCH-NEG: error: row-prefetch must be -1 (automatic), 0 (a CTA per row) or 1 to 3, got -2
 // PREFETCH7: error: row-prefetch must be -1 (automatic), 0 (a CTA per row) or 1 to 3, got 7
+// STAGING: error: weight-staging-rows must be -1 (automatic), 0 (never) or a number of rows per CTA, got -2
+// STAGING-NOT: see current operation
+// STAGING5: error: weight-staging-rows must be -1 (automatic), 0 (never) or a number of rows per CTA, got -5
 // FORMAT: error: unknown kernel binary format 'sass': expected cubin, ptx or fatbin
 // FORMAT-NOT: see current operation
 

@@ -55,9 +55,13 @@ def ConvertVllmToGPUPass : Pass<"convert-vllm-to-gpu", "::mlir::ModuleOp"> {
       the current one. Quotients y / s are formed from 1/s (exact for UE8M0
       scales, Markstein-corrected for f32 ones) with the same bits as a
       division; the amax of bf16 values is taken on packed pairs
-      (`max.xorsign.abs.bf16x2`). The norm and the quantization code come
-      from the same generators in the fused and the unfused kernels, so
-      both produce identical bits (SPEC C9).
+      (`max.xorsign.abs.bf16x2`). A persistent norm kernel also comes in a
+      variant (`_wsmem`) that widens w to f32 once per CTA into shared
+      memory and reads it there for every row; the host launches it when M
+      gives the busiest CTA `weight-staging-rows` rows or more (default 2;
+      with one row per CTA it gains nothing). The norm and the quantization
+      code come from the same generators in the fused and the unfused
+      kernels, so both produce identical bits (SPEC C9).
     - dynamic per-tensor quantization: an amax kernel (atomic max on the f32
       bits) and a quantize kernel.
     - `scaled_matmul`: a tiled SIMT kernel with f32 accumulation per 128-wide
@@ -81,7 +85,14 @@ def ConvertVllmToGPUPass : Pass<"convert-vllm-to-gpu", "::mlir::ModuleOp"> {
            "chooses by kernel from a register estimate, 0 gives a CTA per "
            "row, 1 to 3 a persistent grid with that many (a kernel whose "
            "registers cannot hold them gets the automatic choice and a "
-           "warning)">
+           "warning)">,
+    Option<"weightStagingRows", "weight-staging-rows", "int",
+           /*default=*/"-1",
+           "rows per CTA from which a persistent norm kernel whose row fits "
+           "in registers is launched in its variant that stages w as f32 in "
+           "shared memory (the host picks the variant by M at run time): "
+           "-1 automatic (2), 0 never, 1 always, N >= 2 when the busiest "
+           "CTA gets N rows or more">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -46,6 +46,12 @@ struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
       llvm::cl::desc("rows a row kernel loads ahead (convert-vllm-to-gpu): "
                      "-1 automatic, 0 a CTA per row, 1 to 3"),
       llvm::cl::init(-1)};
+  PassOptions::Option<int> weightStagingRows{
+      *this, "weight-staging-rows",
+      llvm::cl::desc("rows per CTA from which norm kernels read w staged in "
+                     "shared memory (convert-vllm-to-gpu): -1 automatic, 0 "
+                     "never, 1 always, N >= 2 from N"),
+      llvm::cl::init(-1)};
   PassOptions::Option<std::string> format{
       *this, "format",
       llvm::cl::desc("embedded kernel binary: cubin, ptx (JIT-compiled by "

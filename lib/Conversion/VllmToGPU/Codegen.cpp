@@ -531,3 +531,13 @@ FailureOr<RowConfig> codegen::chooseRowConfig(const RowKernelSpec &spec,
   }
   return cfg;
 }
+
+bool codegen::canStageWeights(const RowKernelSpec &spec, const RowConfig &cfg) {
+  int64_t bytes = cfg.stagedWeightElements() * 4;
+  // The staged vectors are written and read as groups of four f32 (16-byte
+  // shared memory accesses); f32 rows would gain no widening.
+  return spec.norm && cfg.isPersistent() && cfg.chunks == 1 &&
+         !spec.elemType.isF32() && cfg.vecWidth % 4 == 0 &&
+         bytes <= kMaxStagedWeightBytes &&
+         cfg.ctasPerSM * bytes <= kMaxStagedWeightBytesPerSM;
+}

@@ -89,6 +89,17 @@ constexpr int64_t kRowBaseRegisters = 20;
 constexpr int64_t kPackedScaleRegisters = 4;
 constexpr int64_t kPackedPrefetchRegisters = 4;
 constexpr int64_t kNoResidualGroupF32ScaleRegisters = 8;
+/// Shared memory that w staged as f32 (RowConfig::stagedWeights) may take:
+/// per CTA (static shared memory ends at 48 KiB, the reduction buffers
+/// included) and per SM (the rest of the 228 KiB stays L1).
+constexpr int64_t kMaxStagedWeightBytes = 32 * 1024;
+constexpr int64_t kMaxStagedWeightBytesPerSM = 96 * 1024;
+/// Rows per CTA from which the host launches the staged-weights variant of
+/// a norm kernel (the weight-staging-rows option's automatic value): the
+/// staging is paid once per CTA and saves a w load and widening per later
+/// row. On the H200 the variant was 5-11% slower without a residual at
+/// M = 1 and 0-5% faster from two rows per CTA (docs/benchmarks.md).
+constexpr int64_t kStagedWeightMinRowsPerCTA = 2;
 /// Bytes per thread and pass of a streamed row: less than kept rows, since
 /// a pass holds x, the residual and w of its chunk at once.
 constexpr int64_t kStreamedRowBytesPerThread = 48;
@@ -222,7 +233,13 @@ struct RowConfig {
   /// (`nvvm.minctasm`, which caps the registers per thread) and launched
   /// with: the grid is at most ctasPerSM x the chip's SMs CTAs, one wave.
   int64_t ctasPerSM = 1;
+  /// Whether the kernel widens w to f32 once per CTA into shared memory
+  /// (each thread its own elements, so no barrier) and reads it there for
+  /// every row, instead of loading and widening it again per row.
+  bool stagedWeights = false;
   int64_t vecsPerChunk() const { return threads * slots; }
+  /// f32 elements of the staged w (stagedWeights).
+  int64_t stagedWeightElements() const { return vecsPerChunk() * vecWidth; }
   /// Whether CTAs loop over rows (with rows prefetched); otherwise the grid
   /// has a CTA per row.
   bool isPersistent() const { return prefetch > 0; }
@@ -291,6 +308,14 @@ FailureOr<RowConfig> chooseRowConfig(const RowKernelSpec &spec,
 /// A readable name that identifies the kernel (kernels are deduplicated by
 /// name).
 std::string getRowKernelName(const RowKernelSpec &spec);
+/// The name of the kernel of `spec` built with `cfg`: getRowKernelName, and
+/// `_wsmem` for staged weights.
+std::string getRowKernelName(const RowKernelSpec &spec, const RowConfig &cfg);
+/// Whether the kernel of `spec` with `cfg` can stage w in shared memory: a
+/// persistent norm kernel whose row fits in registers, with vectors of a
+/// multiple of four elements narrower than f32, within
+/// kMaxStagedWeightBytes per CTA and kMaxStagedWeightBytesPerSM per SM.
+bool canStageWeights(const RowKernelSpec &spec, const RowConfig &cfg);
 /// Whether the grid covers Mpad rows (MN-major scales with padding rows the
 /// kernel zeroes) instead of M.
 bool rowKernelCoversPaddingRows(const RowKernelSpec &spec);

@@ -144,8 +144,10 @@ private:
 class FunctionLowering {
 public:
   FunctionLowering(func::FuncOp func, KernelModule &kernels,
-                   const TargetChipInfo &chip, int64_t rowPrefetch)
+                   const TargetChipInfo &chip, int64_t rowPrefetch,
+                   int64_t weightStagingRows)
       : oldFunc(func), kernels(kernels), chip(chip), rowPrefetch(rowPrefetch),
+        weightStagingRows(weightStagingRows),
         b(func.getLoc(), func.getContext()) {}
 
   LogicalResult run();
@@ -168,7 +170,11 @@ private:
   void freeDeadTemporaries(int64_t position);
 
   // Launches.
-  Value rowsOf(Value memref2d) { return memref::DimOp::create(b, memref2d, 0); }
+  /// The row count (folded to a constant for static shapes, which lets
+  /// launchRowKernel pick a kernel variant at compile time).
+  Value rowsOf(Value memref2d) {
+    return b.createOrFold<memref::DimOp>(memref2d, 0);
+  }
   Value collapseTo2d(Value memref);
   Value paddedRows(Value rows, int64_t align);
   void launch(gpu::GPUFuncOp kernel, Value gridX, Value gridY, int64_t threads,
@@ -198,6 +204,8 @@ private:
   const TargetChipInfo &chip;
   /// The row-prefetch option (-1: automatic).
   int64_t rowPrefetch;
+  /// The weight-staging-rows option (-1: automatic, 0: never).
+  int64_t weightStagingRows;
   ImplicitLocOpBuilder b;
   Value token;
 
@@ -273,9 +281,9 @@ Value FunctionLowering::paddedRows(Value rows, int64_t align) {
   if (align == 1)
     return rows;
   Value alignValue = constIndex(b, align);
-  Value bumped = arith::AddIOp::create(b, rows, constIndex(b, align - 1));
-  return arith::MulIOp::create(b, arith::DivUIOp::create(b, bumped, alignValue),
-                               alignValue);
+  Value bumped = b.createOrFold<arith::AddIOp>(rows, constIndex(b, align - 1));
+  return b.createOrFold<arith::MulIOp>(
+      b.createOrFold<arith::DivUIOp>(bumped, alignValue), alignValue);
 }
 
 /// The shape of a scale tensor of `type` for `rows` rows: only the row
@@ -357,10 +365,12 @@ FunctionLowering::launchRowKernel(Operation *op, const RowKernelSpec &spec,
         << rowPrefetch << " does not fit the registers of the "
         << getRowKernelName(spec) << " kernel; it gets the automatic choice";
   RowConfig cfg = succeeded(requested) ? *requested : chooseRowConfig(spec);
-  gpu::GPUFuncOp kernel =
-      kernels.getOrCreate(getRowKernelName(spec), [&](OpBuilder &builder) {
-        return buildRowKernel(builder, op->getLoc(), spec, cfg, chip);
-      });
+  auto getKernel = [&](const RowConfig &config) {
+    return kernels.getOrCreate(
+        getRowKernelName(spec, config), [&](OpBuilder &builder) {
+          return buildRowKernel(builder, op->getLoc(), spec, config, chip);
+        });
+  };
   SmallVector<Value> operands;
   for (RowOperand role : getRowKernelOperands(spec)) {
     auto it = llvm::find_if(args, [&](auto &arg) { return arg.first == role; });
@@ -369,10 +379,38 @@ FunctionLowering::launchRowKernel(Operation *op, const RowKernelSpec &spec,
   }
   // Persistent kernels: one wave of CTAs, each looping over rows (Norm.cpp).
   Value grid = gridRows;
+  int64_t maxGrid = cfg.ctasPerSM * chip.numSMs;
   if (cfg.isPersistent())
-    grid = arith::MinUIOp::create(b, gridRows,
-                                  constIndex(b, cfg.ctasPerSM * chip.numSMs));
-  launch(kernel, grid, Value(), cfg.threads, operands);
+    grid = arith::MinUIOp::create(b, gridRows, constIndex(b, maxGrid));
+
+  // Norm kernels with w staged in shared memory, where each CTA gets enough
+  // rows to pay for the staging: the busiest CTA has ceil(rows / maxGrid).
+  RowConfig staged = cfg;
+  staged.stagedWeights = true;
+  int64_t stagingRows =
+      weightStagingRows < 0 ? kStagedWeightMinRowsPerCTA : weightStagingRows;
+  if (stagingRows == 0 || !canStageWeights(spec, staged)) {
+    launch(getKernel(cfg), grid, Value(), cfg.threads, operands);
+    return success();
+  }
+  int64_t threshold = (stagingRows - 1) * maxGrid;
+  std::optional<int64_t> knownRows = getConstantIntValue(gridRows);
+  if (stagingRows == 1 || (knownRows && *knownRows > threshold)) {
+    launch(getKernel(staged), grid, Value(), cfg.threads, operands);
+    return success();
+  }
+  if (knownRows) {
+    launch(getKernel(cfg), grid, Value(), cfg.threads, operands);
+    return success();
+  }
+  Value manyRows = arith::CmpIOp::create(b, arith::CmpIPredicate::ugt, gridRows,
+                                         constIndex(b, threshold));
+  auto ifOp = scf::IfOp::create(b, manyRows, /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  launch(getKernel(staged), grid, Value(), cfg.threads, operands);
+  b.setInsertionPointToStart(ifOp.elseBlock());
+  launch(getKernel(cfg), grid, Value(), cfg.threads, operands);
   return success();
 }
 
@@ -450,7 +488,7 @@ LogicalResult FunctionLowering::lowerQuantization(
     }
     Value gridRows = rows;
     if (scalesOut)
-      gridRows = arith::MaxUIOp::create(b, rows, constIndex(b, 1));
+      gridRows = b.createOrFold<arith::MaxUIOp>(rows, constIndex(b, 1));
     else
       scalesOut = staticScale;
     mapping.map(scalesResult, scalesOut);
@@ -500,7 +538,7 @@ LogicalResult FunctionLowering::lowerQuantization(
                     return arg.first == RowOperand::Input;
                   })->second;
   // CTA 0 writes the scale even when M = 0.
-  Value gridRows = arith::MaxUIOp::create(b, rows, constIndex(b, 1));
+  Value gridRows = b.createOrFold<arith::MaxUIOp>(rows, constIndex(b, 1));
   LogicalResult result = launchRowKernel(op, applySpec, gridRows,
                                          {{RowOperand::Input, y},
                                           {RowOperand::Amax, amax},
@@ -759,6 +797,13 @@ struct ConvertVllmToGPUPass
           << kMaxRowPrefetch << ", got " << static_cast<int>(rowPrefetch);
       return signalPassFailure();
     }
+    if (weightStagingRows < -1) {
+      emitError(module.getLoc(),
+                "weight-staging-rows must be -1 (automatic), 0 (never) or a "
+                "number of rows per CTA, got ")
+          << static_cast<int>(weightStagingRows);
+      return signalPassFailure();
+    }
 
     SmallVector<func::FuncOp> funcs;
     for (auto func : module.getOps<func::FuncOp>())
@@ -785,7 +830,9 @@ struct ConvertVllmToGPUPass
                     UnitAttr::get(ctx));
     KernelModule kernels(gpuModule);
     for (func::FuncOp func : funcs)
-      if (failed(FunctionLowering(func, kernels, *chipInfo, rowPrefetch).run()))
+      if (failed(FunctionLowering(func, kernels, *chipInfo, rowPrefetch,
+                                  weightStagingRows)
+                     .run()))
         return signalPassFailure();
     if (gpuModule.getBody()->without_terminator().empty())
       gpuModule.erase();

@@ -152,6 +152,11 @@ std::string codegen::getRowKernelName(const RowKernelSpec &spec) {
   return name;
 }
 
+std::string codegen::getRowKernelName(const RowKernelSpec &spec,
+                                      const RowConfig &cfg) {
+  return getRowKernelName(spec) + (cfg.stagedWeights ? "_wsmem" : "");
+}
+
 bool codegen::rowKernelCoversPaddingRows(const RowKernelSpec &spec) {
   return spec.stage == RowKernelSpec::Stage::Quantize &&
          spec.scheme.isPerGroup() &&
@@ -182,6 +187,8 @@ struct NormOperands {
   /// memref<2 x getBlockReduceHalfSize(threads) x f32> (flat) for the sum, one
   /// half per row parity (null with one warp).
   Value sumBuffer;
+  /// w as f32 in shared memory (RowConfig::stagedWeights), else null.
+  Value stagedWeight;
 };
 
 /// Emits the passes of a row kernel over one row (see the file header).
@@ -222,7 +229,14 @@ public:
   /// pass when there is one (one read instead of two, and correct when the
   /// caller updates the residual in place), else recomputed.
   SmallVector<SmallVector<Value>> reloadSource(const RowState &state);
+  /// w per slot as f32: from the staging buffer when the kernel has one,
+  /// else loaded and widened.
   SmallVector<SmallVector<Value>> loadWeights(const RowState &state);
+  /// Loads and widens w and stores it to the staging buffer, before the
+  /// row loop. Each thread stores the elements it reads later, so no
+  /// barrier is needed; slots past the end of the row stage zeros, as their
+  /// loads give.
+  void stageWeights(const RowState &state);
   Value accumulateSumOfSquares(ArrayRef<SmallVector<Value>> values, Value acc);
   /// r = 1 / sqrt(sum / H + epsilon) from the per-thread partial sums.
   Value inverseRms(Value threadSum);
@@ -350,13 +364,52 @@ RowEmitter::reloadSource(const RowState &state) {
   return values;
 }
 
+/// The staging buffer holds quads (four consecutive f32 of one vector) in
+/// the order (slot, quad, thread): the 16-byte accesses of a warp to one
+/// quad are consecutive, free of bank conflicts.
+static Value stagedQuadOffset(ImplicitLocOpBuilder &b, const RowConfig &cfg,
+                              Value tid, int64_t slot, int64_t quad) {
+  int64_t first = (slot * (cfg.vecWidth / 4) + quad) * cfg.threads;
+  return arith::MulIOp::create(
+      b, arith::AddIOp::create(b, constIndex(b, first), tid), constIndex(b, 4));
+}
+
 SmallVector<SmallVector<Value>> RowEmitter::loadWeights(const RowState &state) {
-  SmallVector<SmallVector<Value>> weights;
+  SmallVector<SmallVector<Value>> weights(cfg.slots);
+  if (operands.stagedWeight) {
+    auto quadType = VectorType::get({4}, b.getF32Type());
+    for (int64_t s = 0; s < cfg.slots; ++s)
+      for (int64_t q = 0; q < cfg.vecWidth / 4; ++q)
+        llvm::append_range(
+            weights[s],
+            extractAsF32(b, vector::LoadOp::create(
+                                b, quadType, operands.stagedWeight,
+                                ValueRange{stagedQuadOffset(b, cfg, tid, s, q)},
+                                /*nontemporal=*/false, llvm::MaybeAlign(16))));
+    return weights;
+  }
   for (int64_t s = 0; s < cfg.slots; ++s)
-    weights.push_back(extractAsF32(
+    weights[s] = extractAsF32(
         b, emitGuardedLoad(b, state.valid[s], vecType, operands.weight,
-                           {state.column[s]}, alignBytes)));
+                           {state.column[s]}, alignBytes));
   return weights;
+}
+
+void RowEmitter::stageWeights(const RowState &state) {
+  auto quadType = VectorType::get({4}, b.getF32Type());
+  for (int64_t s = 0; s < cfg.slots; ++s) {
+    SmallVector<Value> weights = extractAsF32(
+        b, emitGuardedLoad(b, state.valid[s], vecType, operands.weight,
+                           {state.column[s]}, alignBytes));
+    for (int64_t q = 0; q < cfg.vecWidth / 4; ++q)
+      vector::StoreOp::create(
+          b,
+          vector::FromElementsOp::create(
+              b, quadType, ArrayRef<Value>(weights).slice(4 * q, 4)),
+          operands.stagedWeight,
+          ValueRange{stagedQuadOffset(b, cfg, tid, s, q)},
+          /*nontemporal=*/false, llvm::MaybeAlign(16));
+  }
 }
 
 Value RowEmitter::accumulateSumOfSquares(ArrayRef<SmallVector<Value>> values,
@@ -448,9 +501,9 @@ static void emitSingleChunkRow(ImplicitLocOpBuilder &b, RowEmitter &row,
   RowState state = row.chunkState(constIndex(b, 0), /*constantBase=*/true);
   prefetch();
   if (spec.norm) {
-    // w is read for every row, from L1 after the first: holding it in
-    // registers across the loop would cost the registers that keep a second
-    // CTA resident.
+    // w is read for every row, from L1 after the first (or from the
+    // staging buffer): holding it in registers across the loop would cost
+    // the registers that keep a second CTA resident.
     auto weights = row.loadWeights(state);
     auto values = row.combineSource(state, inputs, /*storeResidual=*/true);
     Value r =
@@ -532,7 +585,7 @@ gpu::GPUFuncOp codegen::buildRowKernel(OpBuilder &moduleBuilder, Location loc,
   for (RowOperand role : roles)
     argTypes.push_back(getRowOperandType(ctx, spec, role));
   auto func =
-      gpu::GPUFuncOp::create(moduleBuilder, loc, getRowKernelName(spec),
+      gpu::GPUFuncOp::create(moduleBuilder, loc, getRowKernelName(spec, cfg),
                              moduleBuilder.getFunctionType(argTypes, {}));
   func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
                 moduleBuilder.getUnitAttr());
@@ -553,10 +606,13 @@ gpu::GPUFuncOp codegen::buildRowKernel(OpBuilder &moduleBuilder, Location loc,
         return func.getArgument(i);
     return Value();
   };
-  NormOperands norm{
-      argFor(RowOperand::Input),      argFor(RowOperand::Residual),
-      argFor(RowOperand::Weight),     argFor(RowOperand::ResidualOut),
-      argFor(RowOperand::Normalized), Value()};
+  NormOperands norm{argFor(RowOperand::Input),
+                    argFor(RowOperand::Residual),
+                    argFor(RowOperand::Weight),
+                    argFor(RowOperand::ResidualOut),
+                    argFor(RowOperand::Normalized),
+                    Value(),
+                    Value()};
   QuantOperands quantOperands;
   quantOperands.output = argFor(RowOperand::Output);
   quantOperands.scales = argFor(RowOperand::Scales);
@@ -568,6 +624,11 @@ gpu::GPUFuncOp codegen::buildRowKernel(OpBuilder &moduleBuilder, Location loc,
                            moduleBuilder.getF32Type());
   if (spec.stage != Stage::None)
     addQuantBuffers(func, spec, cfg, quantOperands);
+  assert((!cfg.stagedWeights || canStageWeights(spec, cfg)) &&
+         "staged weights need a persistent single-chunk norm kernel");
+  if (cfg.stagedWeights)
+    norm.stagedWeight = addWorkgroupBuffer(func, {cfg.stagedWeightElements()},
+                                           moduleBuilder.getF32Type());
 
   ImplicitLocOpBuilder b(loc, ctx);
   b.setInsertionPointToStart(&func.getBody().front());
@@ -599,6 +660,9 @@ gpu::GPUFuncOp codegen::buildRowKernel(OpBuilder &moduleBuilder, Location loc,
       llvm::append_range(inFlight,
                          invariant.loadInputs(slots, row, isRow(row)));
     }
+    // w's loads go out after the first rows' inputs.
+    if (cfg.stagedWeights)
+      invariant.stageWeights(slots);
   }
   // The grid may have CTAs without rows (the padding rows of MN-major
   // scales, or CTA 0 writing the dynamic per-tensor scale when M = 0):

@@ -85,6 +85,7 @@ void vllm::buildVllmGpuPipeline(OpPassManager &pm,
   convertOptions.features = options.features;
   convertOptions.optLevel = options.optLevel;
   convertOptions.rowPrefetch = options.rowPrefetch;
+  convertOptions.weightStagingRows = options.weightStagingRows;
   pm.addPass(createConvertVllmToGPUPass(convertOptions));
 
   // Host and kernels: structured control flow, functions, memref metadata.
