@@ -486,7 +486,7 @@ FailureOr<RowConfig> codegen::chooseRowConfig(const RowKernelSpec &spec,
     if (packedScales)
       quantRegisters = kPackedScaleRegisters +
                        (inputs == 1 && rows > 1 ? kPackedPrefetchRegisters : 0);
-    else if (noResidualF32Scales)
+    else if (noResidualF32Scales && rows > 1)
       quantRegisters = kNoResidualGroupF32ScaleRegisters;
     int64_t registers = kRowBaseRegisters + rowRegisters +
                         rows * inputs * rowRegisters +

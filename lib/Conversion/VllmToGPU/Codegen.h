@@ -76,16 +76,21 @@ constexpr int64_t kRowBaseRegisters = 20;
 /// - assembling packed UE8M0 words; in rows without a residual with two or
 ///   more rows in flight, more (the H = 7168 kernel spilled at 72 registers
 ///   with 2 rows; with 1 row it needs 69);
-/// - in rows without a residual, the Markstein-corrected quotients of f32
-///   scales, which keep each group's scale, its reciprocal and the first
-///   quotients live together (the H = 4096 kernel spilled at 64 registers,
-///   4 CTAs of 256 threads).
+/// - in rows without a residual with two or more rows in flight, the
+///   Markstein-corrected quotients of f32 scales, which keep each group's
+///   scale, its reciprocal and the first quotients live together (at
+///   H = 7168 it keeps 1 row in flight instead of 2, 0-6% faster).
 /// The residual kernels fit their estimate without the extra terms (72
 /// registers at H = 7168), and adding them there would halve their resident
-/// CTAs. Left as is: with one row in flight the packed kernel at H = 1536
-/// spills 4 bytes on sm_100a at 64 registers (10 CTAs of 96 threads); a
-/// term for it would also take the H = 4096 kernel from 4 CTAs to 3, which
-/// measured 10% slower.
+/// CTAs. Left as is, 4-byte spills (one register, L1-resident) where more
+/// resident warps measured faster than the registers that avoid them:
+/// - with one row in flight the packed kernel at H = 1536 on sm_100a at 64
+///   registers (10 CTAs of 96 threads); a term for it would also take the
+///   H = 4096 kernel from 4 CTAs to 3, which measured 10% slower;
+/// - per-group f32 without a residual at H = 2048 and 4096 on sm_90a at 64
+///   registers (4 CTAs of 256 threads, 1 row in flight; sm_100a's paired
+///   arithmetic fits): 5-8% faster at H = 4096, M = 512-4096 than 3 CTAs
+///   with 2 rows in flight, which the term gave (docs/benchmarks.md).
 constexpr int64_t kPackedScaleRegisters = 4;
 constexpr int64_t kPackedPrefetchRegisters = 4;
 constexpr int64_t kNoResidualGroupF32ScaleRegisters = 8;
