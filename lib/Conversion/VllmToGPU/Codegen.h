@@ -90,7 +90,8 @@ constexpr int64_t kRowBaseRegisters = 20;
 /// - per-group f32 without a residual at H = 2048 and 4096 on sm_90a at 64
 ///   registers (4 CTAs of 256 threads, 1 row in flight; sm_100a's paired
 ///   arithmetic fits): 5-8% faster at H = 4096, M = 512-4096 than 3 CTAs
-///   with 2 rows in flight, which the term gave (docs/benchmarks.md).
+///   with 2 rows in flight, which the term gave (docs/benchmarks.md;
+///   test/Conversion/vllm-to-gpu-ptxas-known-spills.mlir).
 constexpr int64_t kPackedScaleRegisters = 4;
 constexpr int64_t kPackedPrefetchRegisters = 4;
 constexpr int64_t kNoResidualGroupF32ScaleRegisters = 8;
