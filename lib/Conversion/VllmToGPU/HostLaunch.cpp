@@ -383,24 +383,24 @@ FunctionLowering::launchRowKernel(Operation *op, const RowKernelSpec &spec,
   if (cfg.isPersistent())
     grid = arith::MinUIOp::create(b, gridRows, constIndex(b, maxGrid));
 
+  auto launchVariant = [&](const RowConfig &config) {
+    launch(getKernel(config), grid, Value(), cfg.threads, operands);
+  };
+
   // Norm kernels with w staged in shared memory, where each CTA gets enough
-  // rows to pay for the staging: the busiest CTA has ceil(rows / maxGrid).
+  // rows to pay for the staging: the busiest CTA has ceil(rows / maxGrid),
+  // so N rows or more means rows > (N - 1) x maxGrid. A static M decides
+  // here, and only the kernel launched is generated.
   RowConfig staged = cfg;
   staged.stagedWeights = true;
   int64_t stagingRows =
       weightStagingRows < 0 ? kStagedWeightMinRowsPerCTA : weightStagingRows;
-  if (stagingRows == 0 || !canStageWeights(spec, staged)) {
-    launch(getKernel(cfg), grid, Value(), cfg.threads, operands);
-    return success();
-  }
+  bool stageable = stagingRows > 0 && canStageWeights(spec, staged);
   int64_t threshold = (stagingRows - 1) * maxGrid;
   std::optional<int64_t> knownRows = getConstantIntValue(gridRows);
-  if (stagingRows == 1 || (knownRows && *knownRows > threshold)) {
-    launch(getKernel(staged), grid, Value(), cfg.threads, operands);
-    return success();
-  }
-  if (knownRows) {
-    launch(getKernel(cfg), grid, Value(), cfg.threads, operands);
+  if (!stageable || stagingRows == 1 || knownRows) {
+    bool useStaged = stageable && (stagingRows == 1 || *knownRows > threshold);
+    launchVariant(useStaged ? staged : cfg);
     return success();
   }
   Value manyRows = arith::CmpIOp::create(b, arith::CmpIPredicate::ugt, gridRows,
@@ -408,9 +408,9 @@ FunctionLowering::launchRowKernel(Operation *op, const RowKernelSpec &spec,
   auto ifOp = scf::IfOp::create(b, manyRows, /*withElseRegion=*/true);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(ifOp.thenBlock());
-  launch(getKernel(staged), grid, Value(), cfg.threads, operands);
+  launchVariant(staged);
   b.setInsertionPointToStart(ifOp.elseBlock());
-  launch(getKernel(cfg), grid, Value(), cfg.threads, operands);
+  launchVariant(cfg);
   return success();
 }
 

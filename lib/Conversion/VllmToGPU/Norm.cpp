@@ -257,6 +257,9 @@ private:
   ImplicitLocOpBuilder &b;
   const RowKernelSpec &spec;
   const RowConfig &cfg;
+  /// w of slot `s` as f32, loaded from global memory and widened.
+  SmallVector<Value> loadGlobalWeight(const RowState &state, int64_t s);
+
   const NormOperands &operands;
   Value tid, row, sumBase;
   bool pairs;
@@ -374,33 +377,36 @@ static Value stagedQuadOffset(ImplicitLocOpBuilder &b, const RowConfig &cfg,
       b, arith::AddIOp::create(b, constIndex(b, first), tid), constIndex(b, 4));
 }
 
+SmallVector<Value> RowEmitter::loadGlobalWeight(const RowState &state,
+                                                int64_t s) {
+  return extractAsF32(b, emitGuardedLoad(b, state.valid[s], vecType,
+                                         operands.weight, {state.column[s]},
+                                         alignBytes));
+}
+
 SmallVector<SmallVector<Value>> RowEmitter::loadWeights(const RowState &state) {
   SmallVector<SmallVector<Value>> weights(cfg.slots);
-  if (operands.stagedWeight) {
-    auto quadType = VectorType::get({4}, b.getF32Type());
+  if (!operands.stagedWeight) {
     for (int64_t s = 0; s < cfg.slots; ++s)
-      for (int64_t q = 0; q < cfg.vecWidth / 4; ++q)
-        llvm::append_range(
-            weights[s],
-            extractAsF32(b, vector::LoadOp::create(
-                                b, quadType, operands.stagedWeight,
-                                ValueRange{stagedQuadOffset(b, cfg, tid, s, q)},
-                                /*nontemporal=*/false, llvm::MaybeAlign(16))));
+      weights[s] = loadGlobalWeight(state, s);
     return weights;
   }
+  auto quadType = VectorType::get({4}, b.getF32Type());
   for (int64_t s = 0; s < cfg.slots; ++s)
-    weights[s] = extractAsF32(
-        b, emitGuardedLoad(b, state.valid[s], vecType, operands.weight,
-                           {state.column[s]}, alignBytes));
+    for (int64_t q = 0; q < cfg.vecWidth / 4; ++q)
+      llvm::append_range(
+          weights[s],
+          extractAsF32(b, vector::LoadOp::create(
+                              b, quadType, operands.stagedWeight,
+                              ValueRange{stagedQuadOffset(b, cfg, tid, s, q)},
+                              /*nontemporal=*/false, llvm::MaybeAlign(16))));
   return weights;
 }
 
 void RowEmitter::stageWeights(const RowState &state) {
   auto quadType = VectorType::get({4}, b.getF32Type());
   for (int64_t s = 0; s < cfg.slots; ++s) {
-    SmallVector<Value> weights = extractAsF32(
-        b, emitGuardedLoad(b, state.valid[s], vecType, operands.weight,
-                           {state.column[s]}, alignBytes));
+    SmallVector<Value> weights = loadGlobalWeight(state, s);
     for (int64_t q = 0; q < cfg.vecWidth / 4; ++q)
       vector::StoreOp::create(
           b,
