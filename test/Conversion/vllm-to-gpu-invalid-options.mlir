@@ -10,12 +10,17 @@
 // RUN: not vllm-opt %s --convert-vllm-to-gpu="row-prefetch=4" 2>&1 | FileCheck %s --check-prefix=PREFETCH
 // RUN: not vllm-opt %s --convert-vllm-to-gpu="row-prefetch=-2" 2>&1 | FileCheck %s --check-prefix=PREFETCH-NEG
 // RUN: not vllm-opt %s --convert-vllm-to-gpu="weight-staging-rows=-2" 2>&1 | FileCheck %s --check-prefix=STAGING
+// RUN: not vllm-opt %s --convert-vllm-to-gpu="row-thread-folding=0" 2>&1 | FileCheck %s --check-prefix=FOLD0
+// RUN: not vllm-opt %s --convert-vllm-to-gpu="row-thread-folding=3" 2>&1 | FileCheck %s --check-prefix=FOLD3
+// RUN: not vllm-opt %s --convert-vllm-to-gpu="row-thread-folding=8" 2>&1 | FileCheck %s --check-prefix=FOLD8
+// RUN: not vllm-opt %s --convert-vllm-to-gpu="row-thread-folding=-2" 2>&1 | FileCheck %s --check-prefix=FOLD-NEG
 // The same through the pipeline, which must not reach the NVPTX backend:
 // RUN: not vllm-opt %s --vllm-gpu-pipeline=chip=sm_80 2>&1 | FileCheck %s --check-prefix=CHIP
 // RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_100a features=+ptx80" 2>&1 | FileCheck %s --check-prefix=OLD-PTX
 // RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a format=sass" 2>&1 | FileCheck %s --check-prefix=FORMAT
 // RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a row-prefetch=7" 2>&1 | FileCheck %s --check-prefix=PREFETCH7
 // RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a weight-staging-rows=-5" 2>&1 | FileCheck %s --check-prefix=STAGING5
+// RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a row-thread-folding=6" 2>&1 | FileCheck %s --check-prefix=FOLD6
 
 // CHIP: error: unsupported target chip 'sm_80': supported chips are sm_90a, sm_100a
 // The error stands alone: the module is not printed after it.
@@ -32,6 +37,12 @@
 // STAGING: error: weight-staging-rows must be -1 (automatic), 0 (never) or a number of rows per CTA, got -2
 // STAGING-NOT: see current operation
 // STAGING5: error: weight-staging-rows must be -1 (automatic), 0 (never) or a number of rows per CTA, got -5
+// FOLD0: error: row-thread-folding must be -1 (automatic) or a power of two from 1 (no folding) to 4, got 0
+// FOLD0-NOT: see current operation
+// FOLD3: error: row-thread-folding must be -1 (automatic) or a power of two from 1 (no folding) to 4, got 3
+// FOLD8: error: row-thread-folding must be -1 (automatic) or a power of two from 1 (no folding) to 4, got 8
+// FOLD-NEG: error: row-thread-folding must be -1 (automatic) or a power of two from 1 (no folding) to 4, got -2
+// FOLD6: error: row-thread-folding must be -1 (automatic) or a power of two from 1 (no folding) to 4, got 6
 // FORMAT: error: unknown kernel binary format 'sass': expected cubin, ptx or fatbin
 // FORMAT-NOT: see current operation
 

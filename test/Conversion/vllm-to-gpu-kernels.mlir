@@ -144,13 +144,15 @@
 // (kMinRowInputVectorsPerThread): 512 vectors of x -> 256 threads with two
 // each without a residual; with one, a vector of x and one of the residual
 // per thread -> 512 threads. A fused kernel takes the layout of the unfused
-// norm it replaces, so both sum in the same order.
+// norm it replaces, so both sum in the same order; per-token without a
+// residual folds two of its threads into one (128 threads of 4 vectors,
+// same order: vllm-to-gpu-thread-folding.mlir).
 // CHECK-LABEL: gpu.func @rms_norm_bf16_h4096_eps358637BD_y(
 // CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
 // CHECK-LABEL: gpu.func @add_rms_norm_bf16_h4096_eps358637BD_y(
 // CHECK-SAME: known_block_size = array<i32: 512, 1, 1>
 // CHECK-LABEL: gpu.func @rms_norm_bf16_h4096_eps358637BD_q_token(
-// CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
+// CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
 // CHECK-LABEL: gpu.func @add_rms_norm_bf16_h4096_eps358637BD_q_token(
 // CHECK-SAME: known_block_size = array<i32: 512, 1, 1>
 // The packed amax needs pairs of bf16: f32 and f16 rows, and rows of

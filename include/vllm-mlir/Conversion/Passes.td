@@ -59,9 +59,13 @@ def ConvertVllmToGPUPass : Pass<"convert-vllm-to-gpu", "::mlir::ModuleOp"> {
       variant (`_wsmem`) that widens w to f32 once per CTA into shared
       memory and reads it there for every row; the host launches it when M
       gives the busiest CTA `weight-staging-rows` rows or more (default 2;
-      with one row per CTA it gains nothing). The norm and the quantization
-      code come from the same generators in the fused and the unfused
-      kernels, so both produce identical bits (SPEC C9).
+      with one row per CTA it gains nothing). A kernel may fold threads of
+      its row's layout into one (`row-thread-folding`; by default two for
+      per-token without a residual, whose rows are reduced twice): each
+      thread keeps the folded threads' partial sums apart and the block
+      reduction combines them in the layout's order. The norm and the
+      quantization code come from the same generators in the fused and the
+      unfused kernels, so both produce identical bits (SPEC C9).
     - dynamic per-tensor quantization: an amax kernel (atomic max on the f32
       bits) and a quantize kernel.
     - `scaled_matmul`: a tiled SIMT kernel with f32 accumulation per 128-wide
@@ -92,7 +96,14 @@ def ConvertVllmToGPUPass : Pass<"convert-vllm-to-gpu", "::mlir::ModuleOp"> {
            "in registers is launched in its variant that stages w as f32 in "
            "shared memory (the host picks the variant by M at run time): "
            "-1 automatic (2), 0 never, 1 always, N >= 2 when the busiest "
-           "CTA gets N rows or more">
+           "CTA gets N rows or more">,
+    Option<"rowThreadFolding", "row-thread-folding", "int",
+           /*default=*/"-1",
+           "threads of a row's reduction layout one thread of a row kernel "
+           "stands in for, keeping their partial sums apart (same bits): "
+           "-1 automatic, 1 none, 2 or 4 where the layout has a multiple of "
+           "that many warps and the row is kept in registers (else the "
+           "largest power of two below that fits)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

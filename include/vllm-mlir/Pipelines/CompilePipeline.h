@@ -52,6 +52,11 @@ struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
                      "shared memory (convert-vllm-to-gpu): -1 automatic, 0 "
                      "never, 1 always, N >= 2 from N"),
       llvm::cl::init(-1)};
+  PassOptions::Option<int> rowThreadFolding{
+      *this, "row-thread-folding",
+      llvm::cl::desc("reduction threads a row-kernel thread stands in for "
+                     "(convert-vllm-to-gpu): -1 automatic, 1 none, 2 or 4"),
+      llvm::cl::init(-1)};
   PassOptions::Option<std::string> format{
       *this, "format",
       llvm::cl::desc("embedded kernel binary: cubin, ptx (JIT-compiled by "

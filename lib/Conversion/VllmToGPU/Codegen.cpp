@@ -340,13 +340,16 @@ int64_t codegen::getBlockReduceHalfSize(int64_t threads) {
   return llvm::alignTo(threads / kWarpSize, 4);
 }
 
-Value codegen::emitBlockReduce(ImplicitLocOpBuilder &b, Value value,
+Value codegen::emitBlockReduce(ImplicitLocOpBuilder &b, ValueRange partials,
                                ReduceKind kind, int64_t threads, Value tid,
                                Value smem, Value base) {
-  value = emitWarpReduce(b, value, kind, kWarpSize);
-  int64_t numWarps = threads / kWarpSize;
+  SmallVector<Value> reduced;
+  for (Value partial : partials)
+    reduced.push_back(emitWarpReduce(b, partial, kind, kWarpSize));
+  int64_t warpsPerPartial = threads / kWarpSize;
+  int64_t numWarps = warpsPerPartial * static_cast<int64_t>(reduced.size());
   if (numWarps == 1)
-    return value;
+    return reduced.front();
   Value warpSize = constIndex(b, kWarpSize);
   Value warp = arith::DivUIOp::create(b, tid, warpSize);
   Value lane = arith::RemUIOp::create(b, tid, warpSize);
@@ -356,7 +359,13 @@ Value codegen::emitBlockReduce(ImplicitLocOpBuilder &b, Value value,
     return base ? arith::AddIOp::create(b, base, index).getResult() : index;
   };
   emitIf(b, isFirstLane, [&] {
-    memref::StoreOp::create(b, value, smem, ValueRange{entry(warp)});
+    for (auto [k, value] : llvm::enumerate(reduced)) {
+      Value index = warp;
+      if (k > 0)
+        index = arith::AddIOp::create(
+            b, warp, constIndex(b, static_cast<int64_t>(k) * warpsPerPartial));
+      memref::StoreOp::create(b, value, smem, ValueRange{entry(index)});
+    }
   });
   gpu::BarrierOp::create(b);
   // Every thread combines the per-warp partials in the same (warp) order.
@@ -451,10 +460,38 @@ RowConfig codegen::chooseRowConfig(const RowKernelSpec &spec) {
   return *chooseRowConfig(spec, /*prefetch=*/-1);
 }
 
+int64_t codegen::getAutomaticRowFolding(const RowKernelSpec &spec) {
+  // Per-token without a residual reduces every row twice, the sum of squares
+  // and then the amax, each with a barrier and a cross-warp step: folding
+  // two threads into one halves the warps those steps wait for. On the H200
+  // it was 6-10% faster at H = 7168 and 2-6% at H = 4096 for M >= 2048.
+  // Kernels that reduce a row once gained nothing or lost (per-group f32 at
+  // H = 7168: 5-15% slower); with a residual, the second input's registers
+  // cost resident CTAs (up to 9% slower at M = 16384) (docs/benchmarks.md).
+  // Only rows of 16-byte vectors: the register estimate of chooseRowConfig
+  // is calibrated on them (per-token at H = 1001, one bf16 per vector,
+  // spilled folded).
+  bool perToken = spec.stage == RowKernelSpec::Stage::Quantize &&
+                  spec.scheme.getKind() == QuantKind::PerToken;
+  int64_t elementBytes = spec.elemType.getIntOrFloatBitWidth() / 8;
+  bool fullVectors = spec.hidden % (16 / elementBytes) == 0;
+  return perToken && spec.norm && !spec.residual && fullVectors ? 2 : 1;
+}
+
 FailureOr<RowConfig> codegen::chooseRowConfig(const RowKernelSpec &spec,
-                                              int64_t prefetch) {
+                                              int64_t prefetch,
+                                              int64_t folding) {
   RowConfig cfg =
       chooseRowConfig(spec.elemType, spec.hidden, spec.norm && spec.residual);
+  // Fold reduction threads where each thread keeps whole warps' worth of
+  // the reduction layout (its butterflies stay within the warp) and the row
+  // is kept in registers (a streamed row sums chunk by chunk).
+  int64_t fold = folding < 0 ? getAutomaticRowFolding(spec) : folding;
+  while (fold > 1 && (cfg.chunks > 1 || cfg.threads % (fold * kWarpSize) != 0))
+    fold /= 2;
+  cfg.threads /= fold;
+  cfg.slots *= fold;
+  cfg.foldedThreads = fold;
   if (prefetch == 0)
     return cfg;
   // A streamed row's passes keep their own loads in flight: a CTA per row.

@@ -54,6 +54,9 @@ constexpr int64_t kRowThreads = 512;
 /// elements than with 512 of 8; with a residual, 16 elements per thread
 /// were 4-8% slower than 8 (docs/benchmarks.md).
 constexpr int64_t kMinRowInputVectorsPerThread = 2;
+/// Most reduction threads one row-kernel thread may stand in for
+/// (RowConfig::foldedThreads, the row-thread-folding option).
+constexpr int64_t kMaxFoldedThreads = 4;
 /// Bytes of a row (in its element type) one thread keeps in registers: x
 /// and w within the 128 registers a thread of a 512-thread CTA may use.
 /// Longer rows are streamed.
@@ -185,16 +188,21 @@ Value emitCombine(ImplicitLocOpBuilder &b, ReduceKind kind, Value lhs,
 Value emitWarpReduce(ImplicitLocOpBuilder &b, Value value, ReduceKind kind,
                      int64_t width);
 
-/// Reduction over a CTA of `threads` threads (a multiple of 32): shuffles
-/// within warps, then the per-warp results combined in warp order through
-/// `smem` (a workgroup f32 memref used by this reduction only), at entries
-/// `base` .. `base` + numWarps - 1 (`base` null means 0). Every thread gets
-/// the same bits; the result depends only on `threads` and the per-thread
-/// partials. There is one barrier, between the writes and the reads: a
-/// caller that reduces again before another barrier must alternate `base`
-/// between two halves of the buffer.
-Value emitBlockReduce(ImplicitLocOpBuilder &b, Value value, ReduceKind kind,
-                      int64_t threads, Value tid, Value smem,
+/// Reduction over a CTA of `threads` threads (a multiple of 32), each
+/// holding `partials`: partials[k] of thread t is the partial of thread
+/// t + k x threads of a reduction over partials.size() x `threads` threads
+/// (RowConfig::foldedThreads; one value when the CTA's threads are the
+/// reduction's). Shuffles within warps, then the per-warp results combined
+/// in the reduction's warp order through `smem` (a workgroup f32 memref used
+/// by this reduction only), at entries `base` .. `base` + numWarps - 1
+/// (`base` null means 0), where warp w's partial k is the reduction's warp
+/// w + k x threads / 32. Every thread gets the same bits; the result depends
+/// only on the reduction's threads and their partials, not on how they are
+/// folded. There is one barrier, between the writes and the reads: a caller
+/// that reduces again before another barrier must alternate `base` between
+/// two halves of the buffer.
+Value emitBlockReduce(ImplicitLocOpBuilder &b, ValueRange partials,
+                      ReduceKind kind, int64_t threads, Value tid, Value smem,
                       Value base = Value());
 
 /// Entries of one half of a block reduction buffer of `threads` threads:
@@ -243,7 +251,20 @@ struct RowConfig {
   /// (each thread its own elements, so no barrier) and reads it there for
   /// every row, instead of loading and widening it again per row.
   bool stagedWeights = false;
+  /// Threads of the row's reduction layout each thread stands in for.
+  /// chooseRowConfig(Type, int64_t, bool) gives the reduction layout, with
+  /// R threads and S slots; folding F of its threads gives R / F threads
+  /// with F x S slots, and by the slot rule above slot s of thread t then
+  /// holds what slot s / F of reduction thread t + (s % F) x R / F held. A
+  /// thread keeps one partial sum of squares per folded thread (its slots
+  /// k, k + F, ... in that order) and the block reduction combines the
+  /// partials as those of the unfolded threads, so the sum has the same bits
+  /// whatever the folding (SPEC C9). Fewer threads share the per-row work
+  /// (the second reduction of a row amax, the barriers, the row loop).
+  int64_t foldedThreads = 1;
   int64_t vecsPerChunk() const { return threads * slots; }
+  /// Threads of the reduction layout (see foldedThreads).
+  int64_t reductionThreads() const { return threads * foldedThreads; }
   /// f32 elements of the staged w (stagedWeights).
   int64_t stagedWeightElements() const { return vecsPerChunk() * vecWidth; }
   /// Whether CTAs loop over rows (with rows prefetched); otherwise the grid
@@ -308,9 +329,16 @@ RowConfig chooseRowConfig(const RowKernelSpec &spec);
 /// The same with the number of prefetched rows fixed (the row-prefetch
 /// option): 0 gives a CTA per row; 1 .. kMaxRowPrefetch a persistent grid
 /// with as many CTAs as the registers allow. Fails when the kernel streams
-/// its rows or no CTA would fit; -1 is the automatic choice.
+/// its rows or no CTA would fit; -1 is the automatic choice. `folding` (the
+/// row-thread-folding option) is the RowConfig::foldedThreads asked for: -1
+/// automatic (getAutomaticRowFolding), else a power of two, reduced to the
+/// largest power of two at most as large that the layout allows (rows kept
+/// in registers whose reduction layout has a multiple of F warps).
 FailureOr<RowConfig> chooseRowConfig(const RowKernelSpec &spec,
-                                     int64_t prefetch);
+                                     int64_t prefetch, int64_t folding = -1);
+/// The reduction threads folded into one by default for the kernel of
+/// `spec` (before the layout's limits).
+int64_t getAutomaticRowFolding(const RowKernelSpec &spec);
 /// A readable name that identifies the kernel (kernels are deduplicated by
 /// name).
 std::string getRowKernelName(const RowKernelSpec &spec);

@@ -145,9 +145,10 @@ class FunctionLowering {
 public:
   FunctionLowering(func::FuncOp func, KernelModule &kernels,
                    const TargetChipInfo &chip, int64_t rowPrefetch,
-                   int64_t weightStagingRows)
+                   int64_t weightStagingRows, int64_t rowThreadFolding)
       : oldFunc(func), kernels(kernels), chip(chip), rowPrefetch(rowPrefetch),
         weightStagingRows(weightStagingRows),
+        rowThreadFolding(rowThreadFolding),
         b(func.getLoc(), func.getContext()) {}
 
   LogicalResult run();
@@ -206,6 +207,8 @@ private:
   int64_t rowPrefetch;
   /// The weight-staging-rows option (-1: automatic, 0: never).
   int64_t weightStagingRows;
+  /// The row-thread-folding option (-1: automatic).
+  int64_t rowThreadFolding;
   ImplicitLocOpBuilder b;
   Value token;
 
@@ -359,12 +362,15 @@ LogicalResult
 FunctionLowering::launchRowKernel(Operation *op, const RowKernelSpec &spec,
                                   Value gridRows,
                                   ArrayRef<std::pair<RowOperand, Value>> args) {
-  FailureOr<RowConfig> requested = chooseRowConfig(spec, rowPrefetch);
+  FailureOr<RowConfig> requested =
+      chooseRowConfig(spec, rowPrefetch, rowThreadFolding);
   if (failed(requested))
     op->emitWarning("row-prefetch=")
         << rowPrefetch << " does not fit the registers of the "
         << getRowKernelName(spec) << " kernel; it gets the automatic choice";
-  RowConfig cfg = succeeded(requested) ? *requested : chooseRowConfig(spec);
+  RowConfig cfg = succeeded(requested) ? *requested
+                                       : *chooseRowConfig(spec, /*prefetch=*/-1,
+                                                          rowThreadFolding);
   auto getKernel = [&](const RowConfig &config) {
     return kernels.getOrCreate(
         getRowKernelName(spec, config), [&](OpBuilder &builder) {
@@ -804,6 +810,16 @@ struct ConvertVllmToGPUPass
           << static_cast<int>(weightStagingRows);
       return signalPassFailure();
     }
+    if (rowThreadFolding != -1 &&
+        (rowThreadFolding < 1 || rowThreadFolding > kMaxFoldedThreads ||
+         !llvm::isPowerOf2_64(rowThreadFolding))) {
+      emitError(module.getLoc(),
+                "row-thread-folding must be -1 (automatic) or a power of two "
+                "from 1 (no folding) to ")
+          << kMaxFoldedThreads << ", got "
+          << static_cast<int>(rowThreadFolding);
+      return signalPassFailure();
+    }
 
     SmallVector<func::FuncOp> funcs;
     for (auto func : module.getOps<func::FuncOp>())
@@ -831,7 +847,7 @@ struct ConvertVllmToGPUPass
     KernelModule kernels(gpuModule);
     for (func::FuncOp func : funcs)
       if (failed(FunctionLowering(func, kernels, *chipInfo, rowPrefetch,
-                                  weightStagingRows)
+                                  weightStagingRows, rowThreadFolding)
                      .run()))
         return signalPassFailure();
     if (gpuModule.getBody()->without_terminator().empty())

@@ -19,15 +19,21 @@
 //
 // The norm numerics (SPEC.md 3.1, 3.2), identical in every kernel:
 //
-//   residual_out = RN_T(x + residual)                    (f32 add, one round)
-//   sum          = fma(v, v, sum) per element in chunk, slot, element order,
-//                  then the block reduction of Codegen.cpp
-//   r            = 1 / sqrt.rn(sum / H + epsilon)        (div.rn, sqrt.rn,
-//   div.rn) y            = RN_T((v * r) * w)
+// clang-format off
+//   residual_out = RN_T(x + residual)              (f32 add, one round)
+//   sum          = fma(v, v, sum) per element in chunk, slot, element
+//                  order of each thread of the reduction layout, then the
+//                  block reduction of Codegen.cpp
+//   r            = 1 / sqrt.rn(sum / H + epsilon)  (div.rn, sqrt.rn, div.rn)
+//   y            = RN_T((v * r) * w)
+// clang-format on
 //
-// The layout of a row over the threads depends on T, H and whether a
-// residual is added, so a fused kernel and the unfused norm kernel it
-// replaces sum in the same order and produce the same y bits.
+// The reduction layout of a row over the threads depends on T, H and
+// whether a residual is added, so a fused kernel and the unfused norm
+// kernel it replaces sum in the same order and produce the same y bits. A
+// kernel may fold several threads of that layout into one
+// (RowConfig::foldedThreads): each thread then keeps their partial sums
+// apart, and the order of every addition stays that of the layout.
 //
 //===----------------------------------------------------------------------===//
 
@@ -237,9 +243,16 @@ public:
   /// barrier is needed; slots past the end of the row stage zeros, as their
   /// loads give.
   void stageWeights(const RowState &state);
-  Value accumulateSumOfSquares(ArrayRef<SmallVector<Value>> values, Value acc);
+  /// The thread's partial sums of squares, one per folded reduction thread
+  /// (RowConfig::foldedThreads): `acc[k]` continued with slots k, k + F, ...
+  SmallVector<Value> accumulateSumOfSquares(ArrayRef<SmallVector<Value>> values,
+                                            ArrayRef<Value> acc);
+  /// Initial partial sums of squares (accumulateSumOfSquares).
+  SmallVector<Value> zeroPartialSums() {
+    return SmallVector<Value>(cfg.foldedThreads, constF32(b, 0.0f));
+  }
   /// r = 1 / sqrt(sum / H + epsilon) from the per-thread partial sums.
-  Value inverseRms(Value threadSum);
+  Value inverseRms(ValueRange threadSums);
   /// y = RN_T((x * r) * w) into `state`, stored as the normalized tensor
   /// when `storeY`.
   void computeY(RowState &state, ArrayRef<SmallVector<Value>> values,
@@ -418,18 +431,24 @@ void RowEmitter::stageWeights(const RowState &state) {
   }
 }
 
-Value RowEmitter::accumulateSumOfSquares(ArrayRef<SmallVector<Value>> values,
-                                         Value acc) {
+SmallVector<Value>
+RowEmitter::accumulateSumOfSquares(ArrayRef<SmallVector<Value>> values,
+                                   ArrayRef<Value> acc) {
+  assert(static_cast<int64_t>(acc.size()) == cfg.foldedThreads &&
+         "one partial sum per folded thread");
   // An explicit fma per element: the same rounding in every kernel, whatever
   // contraction the backend would do with a multiply and an add.
-  for (const SmallVector<Value> &slot : values)
-    for (Value v : slot)
-      acc = emitFma(b, v, v, acc);
-  return acc;
+  SmallVector<Value> sums(acc);
+  for (auto [s, slot] : llvm::enumerate(values))
+    for (Value v : slot) {
+      Value &sum = sums[s % cfg.foldedThreads];
+      sum = emitFma(b, v, v, sum);
+    }
+  return sums;
 }
 
-Value RowEmitter::inverseRms(Value threadSum) {
-  Value sum = emitBlockReduce(b, threadSum, ReduceKind::Sum, cfg.threads, tid,
+Value RowEmitter::inverseRms(ValueRange threadSums) {
+  Value sum = emitBlockReduce(b, threadSums, ReduceKind::Sum, cfg.threads, tid,
                               operands.sumBuffer, sumBase);
   Value mean = arith::DivFOp::create(
       b, sum, constF32(b, static_cast<float>(cfg.hidden)));
@@ -512,8 +531,8 @@ static void emitSingleChunkRow(ImplicitLocOpBuilder &b, RowEmitter &row,
     // the registers that keep a second CTA resident.
     auto weights = row.loadWeights(state);
     auto values = row.combineSource(state, inputs, /*storeResidual=*/true);
-    Value r =
-        row.inverseRms(row.accumulateSumOfSquares(values, constF32(b, 0.0f)));
+    Value r = row.inverseRms(
+        row.accumulateSumOfSquares(values, row.zeroPartialSums()));
     row.computeY(state, values, weights, r, /*storeY=*/true);
   } else {
     row.setY(state, inputs);
@@ -540,7 +559,7 @@ static void emitStreamedRow(ImplicitLocOpBuilder &b, RowEmitter &row,
     Value sum = row.forChunks(constF32(b, 0.0f), [&](Value base, Value acc) {
       RowState state = row.chunkState(base, /*constantBase=*/false);
       return row.accumulateSumOfSquares(
-          row.loadSource(state, /*storeResidual=*/true), acc);
+          row.loadSource(state, /*storeResidual=*/true), acc)[0];
     });
     r = row.inverseRms(sum);
   }
@@ -624,10 +643,10 @@ gpu::GPUFuncOp codegen::buildRowKernel(OpBuilder &moduleBuilder, Location loc,
   quantOperands.scales = argFor(RowOperand::Scales);
   quantOperands.staticScale = argFor(RowOperand::StaticScale);
   quantOperands.amax = argFor(RowOperand::Amax);
-  if (spec.norm && cfg.threads > kWarpSize)
-    norm.sumBuffer =
-        addWorkgroupBuffer(func, {2 * getBlockReduceHalfSize(cfg.threads)},
-                           moduleBuilder.getF32Type());
+  if (spec.norm && cfg.reductionThreads() > kWarpSize)
+    norm.sumBuffer = addWorkgroupBuffer(
+        func, {2 * getBlockReduceHalfSize(cfg.reductionThreads())},
+        moduleBuilder.getF32Type());
   if (spec.stage != Stage::None)
     addQuantBuffers(func, spec, cfg, quantOperands);
   assert((!cfg.stagedWeights || canStageWeights(spec, cfg)) &&
@@ -694,7 +713,8 @@ gpu::GPUFuncOp codegen::buildRowKernel(OpBuilder &moduleBuilder, Location loc,
     Value row = rowAt(iteration);
     Value parity = arith::AndIOp::create(b, iteration, one);
     Value sumBase = arith::MulIOp::create(
-        b, parity, constIndex(b, getBlockReduceHalfSize(cfg.threads)));
+        b, parity,
+        constIndex(b, getBlockReduceHalfSize(cfg.reductionThreads())));
     RowEmitter emitter(b, spec, cfg, norm, tid, row, sumBase,
                        chip.hasPackedF32Arithmetic);
     if (quant)

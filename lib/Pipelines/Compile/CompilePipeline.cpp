@@ -86,6 +86,7 @@ void vllm::buildVllmGpuPipeline(OpPassManager &pm,
   convertOptions.optLevel = options.optLevel;
   convertOptions.rowPrefetch = options.rowPrefetch;
   convertOptions.weightStagingRows = options.weightStagingRows;
+  convertOptions.rowThreadFolding = options.rowThreadFolding;
   pm.addPass(createConvertVllmToGPUPass(convertOptions));
 
   // Host and kernels: structured control flow, functions, memref metadata.
