@@ -382,8 +382,8 @@ struct Context {
   int64_t H = 0, M = 0;
   bool edge = false;
   std::vector<float> xF, resF, yqF, wF;
-  std::map<DType, ref::Matrix> x, res, w;
-  ref::Matrix yq;
+  /// x, residual, w and the quantize kernels' y in each element type.
+  std::map<DType, ref::Matrix> x, res, w, yq;
   float staticScale = 0.01f;
 
   struct NormRef {
@@ -402,12 +402,18 @@ struct Context {
   struct QuantBytes {
     std::vector<uint8_t> q, scales, resOut;
   };
-  // Results of fused_* / fusedres_* by scheme.
+  // Results of fused_* / fusedres_* by element type and scheme (quantKey).
   std::map<std::string, QuantBytes> fusedOut, fusedResOut;
 
   // Device copies of the inputs.
   std::map<std::pair<int, int>, std::pair<void *, size_t>> device;
 };
+
+/// The key of a function's results in Context::fusedOut / fusedResOut: the
+/// fused_* and seq_* functions of one element type and scheme share it.
+static std::string quantKey(const KernelSpec &spec) {
+  return std::to_string(static_cast<int>(spec.dtype)) + ":" + spec.scheme.str();
+}
 
 struct RunOutput {
   bool ok = false;
@@ -444,6 +450,7 @@ private:
   // Inputs.
   void buildContext(Context &ctx, int64_t H, int64_t M, bool edge);
   const ref::Matrix &xOf(Context &ctx, DType t);
+  const ref::Matrix &yqOf(Context &ctx, DType t);
   const ref::Matrix &resOf(Context &ctx, DType t);
   const ref::Matrix &wOf(Context &ctx, DType t);
   const Context::NormRef &normRef(Context &ctx, DType t, float eps);
@@ -571,7 +578,13 @@ void Suite::buildContext(Context &ctx, int64_t H, int64_t M, bool edge) {
     ctx.wF[static_cast<size_t>(k)] =
         static_cast<float>((rw.next() % 10) == 0 ? -v : v);
   }
-  ctx.yq = toMatrix(DType::BF16, M, H, ctx.yqF);
+}
+
+const ref::Matrix &Suite::yqOf(Context &ctx, DType t) {
+  auto it = ctx.yq.find(t);
+  if (it == ctx.yq.end())
+    it = ctx.yq.emplace(t, toMatrix(t, ctx.M, ctx.H, ctx.yqF)).first;
+  return it->second;
 }
 
 const ref::Matrix &Suite::xOf(Context &ctx, DType t) {
@@ -637,8 +650,8 @@ void *Suite::deviceInput(Context &ctx, Role role, DType t) {
     bytes = resOf(ctx, t).bytes();
     break;
   case Role::Y:
-    host = ctx.yq.data.data();
-    bytes = ctx.yq.bytes();
+    host = yqOf(ctx, t).data.data();
+    bytes = yqOf(ctx, t).bytes();
     break;
   case Role::Static:
     host = &ctx.staticScale;
@@ -666,8 +679,7 @@ std::vector<void *> Suite::inputsFor(Context &ctx, const KernelSpec &spec) {
   for (const ArgSpec &a : argumentLayout(spec, ctx.M)) {
     if (a.output)
       continue;
-    DType t = (a.role == Role::Y) ? DType::BF16 : spec.dtype;
-    inputs.push_back(deviceInput(ctx, a.role, t));
+    inputs.push_back(deviceInput(ctx, a.role, spec.dtype));
   }
   return inputs;
 }
@@ -1122,7 +1134,8 @@ void Suite::testQuant(Context &ctx, const KernelSpec &spec, Case &c) {
     c.fail("run", run.error);
     return;
   }
-  ref::QuantOutput want = ref::quantize(ctx.yq, spec.scheme, ctx.staticScale);
+  ref::QuantOutput want =
+      ref::quantize(yqOf(ctx, spec.dtype), spec.scheme, ctx.staticScale);
   checkQ(c, "q bit-exact", run.outs[0], want.q, ctx.H);
   checkScales(c, "scales bit-exact", run.outs[1], want.scales, spec.scheme,
               ctx.M, ctx.H);
@@ -1162,7 +1175,7 @@ void Suite::testFused(Context &ctx, const KernelSpec &spec, Case &c) {
       checkSame(c, "C9 normalized == fused_add_rms_norm kernel", y.data,
                 gy->second.data, ref::dtypeSize(t));
     stored.resOut = run.outs[2];
-    ctx.fusedResOut[spec.scheme.str()] = std::move(stored);
+    ctx.fusedResOut[quantKey(spec)] = std::move(stored);
   } else {
     const Context::NormRef &r = normRef(ctx, t, spec.epsilon);
     checkNorm(c, "normalized within 1 ulp", xOf(ctx, t), wOf(ctx, t), r.r, r.y,
@@ -1174,7 +1187,7 @@ void Suite::testFused(Context &ctx, const KernelSpec &spec, Case &c) {
     else
       checkSame(c, "C9 normalized == rms_norm kernel", y.data, gy->second.data,
                 ref::dtypeSize(t));
-    ctx.fusedOut[spec.scheme.str()] = std::move(stored);
+    ctx.fusedOut[quantKey(spec)] = std::move(stored);
   }
 }
 
@@ -1210,7 +1223,7 @@ void Suite::testSeq(Context &ctx, const KernelSpec &spec, Case &c) {
   // The fused op with and without its normalized result agree.
   std::map<std::string, Context::QuantBytes> &fused =
       res ? ctx.fusedResOut : ctx.fusedOut;
-  auto fo = fused.find(spec.scheme.str());
+  auto fo = fused.find(quantKey(spec));
   RunOutput other;
   if (!checkBuildsAgree(c, "C9 fused build == unfused build", spec, ctx.M,
                         inputs, run, other))

@@ -16,6 +16,7 @@ T = bf16 unless the name says otherwise; Q = a scheme code, see SCHEMES):
   rms_norm_<t>_h<H>(x, w) -> y
   add_rms_norm_<t>_h<H>(x, w, r) -> (y, residual_out)
   quant_<Q>_h<H>(y [, s]) -> (q, scales)
+  quant_f16_<Q>_h<H>, fused_f16_<Q>_h<H>, ...   the same on f16 (Q_F16)
   fused_<Q>_h<H>(x, w [, s]) -> (q, scales, y)             explicit rms_norm_quant
   fusedres_<Q>_h<H>(x, w, r [, s]) -> (q, scales, residual_out, y)
   seq_<Q>_h<H>(x, w [, s]) -> (q, scales)                  rms_norm; quantize
@@ -60,6 +61,11 @@ Q_CORE = ["spt", "dpt", "tok", "tokub", "g128_f32_rm", "g128_f32_mn4",
 Q_EXT = ["g128_f32_mn1", "g128_ue8f32_rm", "g128_ue8f32_mn1", "g64_f32_rm",
          "g64_ue8f32_mn4", "g64_ue8pk_mn4", "g32_f32_mn4", "g32_ue8pk_mn4"]
 Q_ODD = ["spt", "dpt", "tok", "tokub"]
+# Schemes also run on f16 activations (every function kind), where H has f16
+# norms (the ext and odd sizes): the quantization of f16 takes the f32 amax
+# path instead of the packed bf16 one.
+Q_F16 = ["spt", "dpt", "tok", "tokub", "g128_f32_mn4", "g128_ue8pk_mn4",
+         "g64_ue8f32_mn4"]
 FUNCTION_KINDS = ["quant", "fused", "fusedres", "seq", "seqres"]
 
 # (N, K) of the DeepSeek-V3 GEMMs the suite checks.
@@ -152,25 +158,26 @@ def gen_add_norm(H, t, eps):
     return name, body
 
 
-def quantize_line(result, src, code, H, static):
+def quantize_line(result, src, code, H, static, t="bf16"):
     st = scale_type(code, H)
     scale = " scale(%%s : %s)" % STATIC_T if static else ""
     return "  %s = vllm.quantize %s%s as %s : %s -> tensor<?x%dx%s>, %s\n" % (
-        result, src, scale, scheme_attr(code), act(H), H, QT, st)
+        result, src, scale, scheme_attr(code), act(H, t), H, QT, st)
 
 
-def gen_quant_family(kind, code, H, eps):
-    """Returns (name, body) of one function of `kind` for scheme `code`."""
+def gen_quant_family(kind, code, H, eps, t="bf16"):
+    """Returns (name, body) of one function of `kind` for scheme `code` on
+    activations of type `t`."""
     static = SCHEMES[code][0] == "static_per_tensor"
     st = scale_type(code, H)
     qt = "tensor<?x%dx%s>" % (H, QT)
-    a, v = act(H), vec(H)
-    name = "%s_%s_h%d" % (kind, code, H)
+    a, v = act(H, t), vec(H, t)
+    name = "%s_%s%s_h%d" % (kind, "" if t == "bf16" else t + "_", code, H)
     s_arg = ", %%s: %s" % STATIC_T if static else ""
     if kind == "quant":
         body = "func.func @%s(%%y: %s%s) -> (%s, %s) {\n" % (name, a, s_arg,
                                                            qt, st)
-        body += quantize_line("%q, %sc", "%y", code, H, static)
+        body += quantize_line("%q, %sc", "%y", code, H, static, t)
         body += "  return %%q, %%sc : %s, %s\n}\n" % (qt, st)
         return name, body
     res = kind in ("fusedres", "seqres")
@@ -197,7 +204,7 @@ def gen_quant_family(kind, code, H, eps):
     else:
         body += "  %%n = vllm.rms_norm %%x, %%w {epsilon = %s : f32} : (%s, %s) -> %s\n" % (
             eps, a, v, a)
-    body += quantize_line("%q, %sc", "%n", code, H, static)
+    body += quantize_line("%q, %sc", "%n", code, H, static, t)
     names = ["%q", "%sc"] + (["%ro"] if res else [])
     body += "  return %s : %s\n}\n" % (", ".join(names), ", ".join(results))
     return name, body
@@ -292,7 +299,10 @@ def build(set_name):
             codes += Q_EXT
         if odd:
             codes += Q_ODD
-        for code in codes:
+        typed_codes = [("bf16", code) for code in codes]
+        if H in cfg["ext"] or odd:
+            typed_codes += [("f16", code) for code in Q_F16]
+        for t, code in typed_codes:
             if not valid(code, H):
                 continue
             static = SCHEMES[code][0] == "static_per_tensor"
@@ -305,8 +315,8 @@ def build(set_name):
                 cpp_kind = {"quant": "Kind::Quant", "fused": "Kind::Fused",
                             "fusedres": "Kind::FusedRes", "seq": "Kind::Seq",
                             "seqres": "Kind::SeqRes"}[kind]
-                add(buf, gen_quant_family(kind, code, H, eps), cpp_kind, H, 0,
-                    "bf16", eps, code, n_in, n_out)
+                add(buf, gen_quant_family(kind, code, H, eps, t), cpp_kind, H,
+                    0, t, eps, code, n_in, n_out)
                 del res
         files["test_kernels_h%d.mlir" % H] = header(set_name) + "\n".join(buf)
 

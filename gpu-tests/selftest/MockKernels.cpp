@@ -189,7 +189,7 @@ void mockDispatch(int index, void * /*stream*/, void **args, int n) {
     if (const Arg *st = role(Role::Static))
       std::memcpy(&s, st->data, 4);
     ref::QuantOutput out =
-        ref::quantize(readMatrix(*role(Role::Y), DType::BF16), spec.scheme, s);
+        ref::quantize(readMatrix(*role(Role::Y), t), spec.scheme, s);
     if (f == "q-flip")
       out.q[0] ^= 1;
     write(*role(Role::Q), out.q.data(), out.q.size());
