@@ -126,9 +126,10 @@ func.func @token4096(%x: tensor<?x4096xbf16>, %w: tensor<4096xbf16>) -> (tensor<
 // -----
 
 // Not folded by default: a residual (its second input's registers cost
-// resident CTAs), per-group scales (one block reduction per row), odd H
-// (rows of 1-element vectors) and streamed rows. The option folds the first
-// three; a streamed row sums chunk by chunk and is never folded.
+// resident CTAs) and per-group scales (one block reduction per row); the
+// option folds them. Never folded: odd H (rows of 1-element vectors, which
+// the register estimate is not calibrated on) and streamed rows (summed
+// chunk by chunk).
 // CHECK-LABEL: gpu.func @add_rms_norm_bf16_h7168_eps358637BD_r_q_token(
 // CHECK-SAME: known_block_size = array<i32: 448, 1, 1>
 // CHECK-LABEL: gpu.func @rms_norm_bf16_h7168_eps358637BD_q_group128_f32_mn_major4(
@@ -142,7 +143,7 @@ func.func @token4096(%x: tensor<?x4096xbf16>, %w: tensor<4096xbf16>) -> (tensor<
 // TWO-LABEL: gpu.func @rms_norm_bf16_h7168_eps358637BD_q_group128_f32_mn_major4(
 // TWO-SAME: known_block_size = array<i32: 224, 1, 1>
 // TWO-LABEL: gpu.func @rms_norm_bf16_h1001_eps358637BD_q_token(
-// TWO-SAME: known_block_size = array<i32: 256, 1, 1>
+// TWO-SAME: known_block_size = array<i32: 512, 1, 1>
 // TWO-LABEL: gpu.func @rms_norm_bf16_h65536_eps358637BD_q_token(
 // TWO-SAME: known_block_size = array<i32: 512, 1, 1>
 func.func @unfolded(%x: tensor<?x7168xbf16>, %w: tensor<7168xbf16>, %r: tensor<?x7168xbf16>, %xo: tensor<?x1001xbf16>, %wo: tensor<1001xbf16>, %xl: tensor<?x65536xbf16>, %wl: tensor<65536xbf16>) -> (tensor<?x7168xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>, tensor<?x7168xbf16>, tensor<?x7168xf8E4M3FN>, tensor<56x?xf32, #vllm.scales<group 128, f32, mn_major, align 4>>, tensor<?x1001xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>, tensor<?x65536xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>) {

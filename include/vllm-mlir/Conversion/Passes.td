@@ -102,8 +102,9 @@ def ConvertVllmToGPUPass : Pass<"convert-vllm-to-gpu", "::mlir::ModuleOp"> {
            "threads of a row's reduction layout one thread of a row kernel "
            "stands in for, keeping their partial sums apart (same bits): "
            "-1 automatic, 1 none, 2 or 4 where the layout has a multiple of "
-           "that many warps and the row is kept in registers (else the "
-           "largest power of two below that fits)">
+           "that many warps, the row is kept in registers in 16-byte vectors "
+           "and the folded threads fit the registers (else the largest "
+           "power of two below that fits)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

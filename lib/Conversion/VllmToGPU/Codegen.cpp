@@ -468,14 +468,40 @@ int64_t codegen::getAutomaticRowFolding(const RowKernelSpec &spec) {
   // Kernels that reduce a row once gained nothing or lost (per-group f32 at
   // H = 7168: 5-15% slower); with a residual, the second input's registers
   // cost resident CTAs (up to 9% slower at M = 16384) (docs/benchmarks.md).
-  // Only rows of 16-byte vectors: the register estimate of chooseRowConfig
-  // is calibrated on them (per-token at H = 1001, one bf16 per vector,
-  // spilled folded).
   bool perToken = spec.stage == RowKernelSpec::Stage::Quantize &&
                   spec.scheme.getKind() == QuantKind::PerToken;
-  int64_t elementBytes = spec.elemType.getIntOrFloatBitWidth() / 8;
-  bool fullVectors = spec.hidden % (16 / elementBytes) == 0;
-  return perToken && spec.norm && !spec.residual && fullVectors ? 2 : 1;
+  return perToken && spec.norm && !spec.residual ? 2 : 1;
+}
+
+/// Registers a thread of the kernel of `spec` needs with `cfg`'s share of a
+/// row and `rows` rows in flight besides the one it processes, estimated
+/// from the thread's part of a row (rowBytes in T, rowBytes / 4
+/// registers): the prefetched rows as loaded (x and the residual), the row
+/// being processed as loaded and as f32 (twice the registers for bf16 /
+/// f16), w while it is used, plus kRowBaseRegisters and the quantization
+/// terms. Calibrated on ptxas -v for rows of 16-byte vectors
+/// (test/Conversion/vllm-to-gpu-ptxas-*.mlir: no kernel spills);
+/// nvvm.minctasm holds ptxas to the estimate.
+static int64_t estimateRowRegisters(const RowKernelSpec &spec,
+                                    const RowConfig &cfg, int64_t rows) {
+  int64_t bytes = spec.elemType.getIntOrFloatBitWidth() / 8;
+  int64_t rowRegisters = cfg.slots * cfg.vecWidth * bytes / 4;
+  int64_t inputs = spec.norm && spec.residual ? 2 : 1;
+  bool groupScales =
+      spec.stage == RowKernelSpec::Stage::Quantize && spec.scheme.isPerGroup();
+  bool packedScales =
+      groupScales && spec.scheme.getEncoding() == ScaleEncoding::UE8M0Packed;
+  bool noResidualF32Scales = groupScales && inputs == 1 &&
+                             spec.scheme.getEncoding() == ScaleEncoding::F32;
+  int64_t quantRegisters = 0;
+  if (packedScales)
+    quantRegisters = kPackedScaleRegisters +
+                     (inputs == 1 && rows > 1 ? kPackedPrefetchRegisters : 0);
+  else if (noResidualF32Scales && rows > 1)
+    quantRegisters = kNoResidualGroupF32ScaleRegisters;
+  return kRowBaseRegisters + rowRegisters + rows * inputs * rowRegisters +
+         rowRegisters * 4 / bytes + (spec.norm ? rowRegisters : 0) +
+         quantRegisters;
 }
 
 FailureOr<RowConfig> codegen::chooseRowConfig(const RowKernelSpec &spec,
@@ -484,10 +510,23 @@ FailureOr<RowConfig> codegen::chooseRowConfig(const RowKernelSpec &spec,
   RowConfig cfg =
       chooseRowConfig(spec.elemType, spec.hidden, spec.norm && spec.residual);
   // Fold reduction threads where each thread keeps whole warps' worth of
-  // the reduction layout (its butterflies stay within the warp) and the row
-  // is kept in registers (a streamed row sums chunk by chunk).
+  // the reduction layout (its butterflies stay within the warp), the row is
+  // kept in registers in 16-byte vectors (a streamed row sums chunk by
+  // chunk; the register estimate is calibrated on 16-byte vectors: per-token
+  // at H = 1001, one bf16 per vector, spilled folded) and the folded thread
+  // still fits the registers a thread may have.
+  int64_t bytes = spec.elemType.getIntOrFloatBitWidth() / 8;
   int64_t fold = folding < 0 ? getAutomaticRowFolding(spec) : folding;
-  while (fold > 1 && (cfg.chunks > 1 || cfg.threads % (fold * kWarpSize) != 0))
+  auto canFold = [&](int64_t factor) {
+    RowConfig folded = cfg;
+    folded.threads /= factor;
+    folded.slots *= factor;
+    return cfg.chunks == 1 && cfg.vecWidth * bytes == 16 &&
+           cfg.threads % (factor * kWarpSize) == 0 &&
+           estimateRowRegisters(spec, folded, /*rows=*/0) <=
+               kMaxRegistersPerThread;
+  };
+  while (fold > 1 && !canFold(fold))
     fold /= 2;
   cfg.threads /= fold;
   cfg.slots *= fold;
@@ -500,35 +539,11 @@ FailureOr<RowConfig> codegen::chooseRowConfig(const RowKernelSpec &spec,
       return failure();
     return cfg;
   }
-  // Registers per thread, estimated from the thread's part of a row
-  // (rowBytes in T, rowBytes / 4 registers): the prefetched rows as loaded
-  // (x and the residual), the row being processed as f32 (twice the
-  // registers for bf16 / f16), w while it is used, and as much again for
-  // addresses and temporaries, plus kRowBaseRegisters. Calibrated on
-  // ptxas -v (test/Conversion/vllm-to-gpu-ptxas-*.mlir: no kernel spills);
-  // nvvm.minctasm holds ptxas to the estimate.
-  int64_t bytes = spec.elemType.getIntOrFloatBitWidth() / 8;
-  int64_t rowBytes = cfg.slots * cfg.vecWidth * bytes;
-  int64_t rowRegisters = rowBytes / 4;
+  int64_t bytesPerRow = cfg.slots * cfg.vecWidth * bytes;
   int64_t inputs = spec.norm && spec.residual ? 2 : 1;
-  bool groupScales =
-      spec.stage == RowKernelSpec::Stage::Quantize && spec.scheme.isPerGroup();
-  bool packedScales =
-      groupScales && spec.scheme.getEncoding() == ScaleEncoding::UE8M0Packed;
-  bool noResidualF32Scales = groupScales && inputs == 1 &&
-                             spec.scheme.getEncoding() == ScaleEncoding::F32;
   // Resident CTAs per SM with `rows` rows in flight (0: does not fit).
   auto residentCTAs = [&](int64_t rows) {
-    int64_t quantRegisters = 0;
-    if (packedScales)
-      quantRegisters = kPackedScaleRegisters +
-                       (inputs == 1 && rows > 1 ? kPackedPrefetchRegisters : 0);
-    else if (noResidualF32Scales && rows > 1)
-      quantRegisters = kNoResidualGroupF32ScaleRegisters;
-    int64_t registers = kRowBaseRegisters + rowRegisters +
-                        rows * inputs * rowRegisters +
-                        rowRegisters * 4 / bytes +
-                        (spec.norm ? rowRegisters : 0) + quantRegisters;
+    int64_t registers = estimateRowRegisters(spec, cfg, rows);
     // The registers ptxas grants each thread when `ctas` CTAs share an SM:
     // the warps are spread over the 4 sub-partitions, each with a quarter
     // of the register file, allocated in units of 8 per thread.
@@ -557,8 +572,8 @@ FailureOr<RowConfig> codegen::chooseRowConfig(const RowKernelSpec &spec,
   int64_t bestBytes = 0;
   for (int64_t rows = 1; rows <= kMaxRowPrefetch; ++rows) {
     int64_t ctas = residentCTAs(rows);
-    int64_t inFlight = std::min(ctas * cfg.threads * rows * inputs * rowBytes,
-                                kTargetBytesInFlight);
+    int64_t inFlight = std::min(
+        ctas * cfg.threads * rows * inputs * bytesPerRow, kTargetBytesInFlight);
     if (ctas == 0 || ctas < cfg.ctasPerSM ||
         (ctas == cfg.ctasPerSM && inFlight <= bestBytes))
       continue;

@@ -66,8 +66,10 @@ constexpr int64_t kMaxRowBytesPerThread = 96;
 /// loading: about bandwidth x latency (32 B/ns per SM x ~1 us).
 constexpr int64_t kMaxRowPrefetch = 3;
 constexpr int64_t kTargetBytesInFlight = 32 * 1024;
-/// Register file, thread and CTA limits of an SM (sm_90 and sm_100 alike).
+/// Register file, thread and CTA limits of an SM, and the registers one
+/// thread may have (sm_90 and sm_100 alike).
 constexpr int64_t kRegistersPerSM = 65536;
+constexpr int64_t kMaxRegistersPerThread = 255;
 constexpr int64_t kMaxThreadsPerSM = 2048;
 constexpr int64_t kMaxCTAsPerSM = 32;
 /// Registers a row-kernel thread needs besides the row data it holds
@@ -332,8 +334,10 @@ RowConfig chooseRowConfig(const RowKernelSpec &spec);
 /// its rows or no CTA would fit; -1 is the automatic choice. `folding` (the
 /// row-thread-folding option) is the RowConfig::foldedThreads asked for: -1
 /// automatic (getAutomaticRowFolding), else a power of two, reduced to the
-/// largest power of two at most as large that the layout allows (rows kept
-/// in registers whose reduction layout has a multiple of F warps).
+/// largest power of two at most as large that the layout allows: rows kept
+/// in registers in 16-byte vectors, whose reduction layout has a multiple
+/// of F warps, and whose folded threads fit kMaxRegistersPerThread by the
+/// register estimate.
 FailureOr<RowConfig> chooseRowConfig(const RowKernelSpec &spec,
                                      int64_t prefetch, int64_t folding = -1);
 /// The reduction threads folded into one by default for the kernel of
