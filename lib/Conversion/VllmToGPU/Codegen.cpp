@@ -477,9 +477,10 @@ int64_t codegen::getAutomaticRowFolding(const RowKernelSpec &spec) {
 /// row and `rows` rows in flight besides the one it processes, estimated
 /// from the thread's part of a row (rowBytes in T, rowBytes / 4
 /// registers): the prefetched rows as loaded (x and the residual), the row
-/// being processed as loaded and as f32 (twice the registers for bf16 /
-/// f16), w while it is used, plus kRowBaseRegisters and the quantization
-/// terms. Calibrated on ptxas -v for rows of 16-byte vectors
+/// being processed as f32 (twice the registers for bf16 / f16), w while it
+/// is used, and as much again for addresses and temporaries, plus
+/// kRowBaseRegisters and the quantization terms (kPackedScaleRegisters,
+/// ...). Calibrated on ptxas -v for rows of 16-byte vectors
 /// (test/Conversion/vllm-to-gpu-ptxas-*.mlir: no kernel spills);
 /// nvvm.minctasm holds ptxas to the estimate.
 static int64_t estimateRowRegisters(const RowKernelSpec &spec,
