@@ -580,32 +580,30 @@ void Suite::buildContext(Context &ctx, int64_t H, int64_t M, bool edge) {
   }
 }
 
-const ref::Matrix &Suite::yqOf(Context &ctx, DType t) {
-  auto it = ctx.yq.find(t);
-  if (it == ctx.yq.end())
-    it = ctx.yq.emplace(t, toMatrix(t, ctx.M, ctx.H, ctx.yqF)).first;
+/// `values` (rows x cols) in type `t`, converted once per context and type.
+static const ref::Matrix &convertOnce(std::map<DType, ref::Matrix> &cache,
+                                      DType t, int64_t rows, int64_t cols,
+                                      const std::vector<float> &values) {
+  auto it = cache.find(t);
+  if (it == cache.end())
+    it = cache.emplace(t, toMatrix(t, rows, cols, values)).first;
   return it->second;
+}
+
+const ref::Matrix &Suite::yqOf(Context &ctx, DType t) {
+  return convertOnce(ctx.yq, t, ctx.M, ctx.H, ctx.yqF);
 }
 
 const ref::Matrix &Suite::xOf(Context &ctx, DType t) {
-  auto it = ctx.x.find(t);
-  if (it == ctx.x.end())
-    it = ctx.x.emplace(t, toMatrix(t, ctx.M, ctx.H, ctx.xF)).first;
-  return it->second;
+  return convertOnce(ctx.x, t, ctx.M, ctx.H, ctx.xF);
 }
 
 const ref::Matrix &Suite::resOf(Context &ctx, DType t) {
-  auto it = ctx.res.find(t);
-  if (it == ctx.res.end())
-    it = ctx.res.emplace(t, toMatrix(t, ctx.M, ctx.H, ctx.resF)).first;
-  return it->second;
+  return convertOnce(ctx.res, t, ctx.M, ctx.H, ctx.resF);
 }
 
 const ref::Matrix &Suite::wOf(Context &ctx, DType t) {
-  auto it = ctx.w.find(t);
-  if (it == ctx.w.end())
-    it = ctx.w.emplace(t, toMatrix(t, 1, ctx.H, ctx.wF)).first;
-  return it->second;
+  return convertOnce(ctx.w, t, 1, ctx.H, ctx.wF);
 }
 
 const Context::NormRef &Suite::normRef(Context &ctx, DType t, float eps) {
@@ -634,31 +632,30 @@ void *Suite::deviceInput(Context &ctx, Role role, DType t) {
   auto it = ctx.device.find(key);
   if (it != ctx.device.end())
     return it->second.first;
-  const void *host = nullptr;
-  size_t bytes = 0;
+  const void *host = &ctx.staticScale;
+  size_t bytes = 4;
+  const ref::Matrix *matrix = nullptr;
   switch (role) {
   case Role::X:
-    host = xOf(ctx, t).data.data();
-    bytes = xOf(ctx, t).bytes();
+    matrix = &xOf(ctx, t);
     break;
   case Role::W:
-    host = wOf(ctx, t).data.data();
-    bytes = wOf(ctx, t).bytes();
+    matrix = &wOf(ctx, t);
     break;
   case Role::Res:
-    host = resOf(ctx, t).data.data();
-    bytes = resOf(ctx, t).bytes();
+    matrix = &resOf(ctx, t);
     break;
   case Role::Y:
-    host = yqOf(ctx, t).data.data();
-    bytes = yqOf(ctx, t).bytes();
+    matrix = &yqOf(ctx, t);
     break;
   case Role::Static:
-    host = &ctx.staticScale;
-    bytes = 4;
     break;
   default:
     return nullptr;
+  }
+  if (matrix) {
+    host = matrix->data.data();
+    bytes = matrix->bytes();
   }
   void *ptr = pool.get(bytes);
   if (!ptr || !device.upload(ptr, host, bytes))

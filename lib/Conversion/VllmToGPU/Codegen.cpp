@@ -517,21 +517,23 @@ FailureOr<RowConfig> codegen::chooseRowConfig(const RowKernelSpec &spec,
   // at H = 1001, one bf16 per vector, spilled folded) and the folded thread
   // still fits the registers a thread may have.
   int64_t bytes = spec.elemType.getIntOrFloatBitWidth() / 8;
-  int64_t fold = folding < 0 ? getAutomaticRowFolding(spec) : folding;
-  auto canFold = [&](int64_t factor) {
+  auto foldedBy = [&](int64_t factor) {
     RowConfig folded = cfg;
     folded.threads /= factor;
     folded.slots *= factor;
+    folded.foldedThreads = factor;
+    return folded;
+  };
+  auto canFold = [&](int64_t factor) {
     return cfg.chunks == 1 && cfg.vecWidth * bytes == 16 &&
            cfg.threads % (factor * kWarpSize) == 0 &&
-           estimateRowRegisters(spec, folded, /*rows=*/0) <=
+           estimateRowRegisters(spec, foldedBy(factor), /*rows=*/0) <=
                kMaxRegistersPerThread;
   };
+  int64_t fold = folding < 0 ? getAutomaticRowFolding(spec) : folding;
   while (fold > 1 && !canFold(fold))
     fold /= 2;
-  cfg.threads /= fold;
-  cfg.slots *= fold;
-  cfg.foldedThreads = fold;
+  cfg = foldedBy(fold);
   if (prefetch == 0)
     return cfg;
   // A streamed row's passes keep their own loads in flight: a CTA per row.

@@ -390,7 +390,7 @@ FunctionLowering::launchRowKernel(Operation *op, const RowKernelSpec &spec,
     grid = arith::MinUIOp::create(b, gridRows, constIndex(b, maxGrid));
 
   auto launchVariant = [&](const RowConfig &config) {
-    launch(getKernel(config), grid, Value(), cfg.threads, operands);
+    launch(getKernel(config), grid, Value(), config.threads, operands);
   };
 
   // Norm kernels with w staged in shared memory, where each CTA gets enough
