@@ -9,6 +9,10 @@
 #   e.g. scripts/make-bench-variant.sh build .carry/per-row --row-prefetch 0
 # DEST gets libvllm_bench_kernels.so, libvllm_bench_kernels_unfused.so and
 # libvllm_runtime.so; run bench.py with --lib-dir DEST.
+#
+# HIDDEN=2048,5120,... builds the modules of those H instead of the
+# benchmark's (gen_bench_kernels.py --hidden), for studies by H; run bench.py
+# with the same --h.
 set -euo pipefail
 
 build=${1:?usage: scripts/make-bench-variant.sh BUILD_DIR DEST [OPTIONS...]}
@@ -17,7 +21,16 @@ shift 2
 
 compile=$build/bin/vllm-compile
 runtime=$build/lib/libvllm_runtime.so
-modules=("$build"/bench/gpu/kernels/bench_kernels_h*.mlir)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+if [[ -n ${HIDDEN:-} ]]; then
+  here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+  python3 "$here/../bench/gpu/kernels/gen_bench_kernels.py" \
+    --out-dir "$tmp/modules" --hidden "$HIDDEN"
+  modules=("$tmp"/modules/bench_kernels_h*.mlir)
+else
+  modules=("$build"/bench/gpu/kernels/bench_kernels_h*.mlir)
+fi
 for needed in "$compile" "$runtime" "${modules[0]}"; do
   if [[ ! -e $needed ]]; then
     echo "error: $needed is missing: build the vllm_bench_kernels target first" >&2
@@ -27,8 +40,6 @@ done
 cc=${CC:-$(command -v clang-22 || command -v clang || command -v cc)}
 
 mkdir -p "$dest"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 for fusion in on off; do
   suffix=$([[ $fusion == on ]] && echo "" || echo "_unfused")
   objects=()

@@ -53,6 +53,9 @@ VARIANTS = {
 }
 DEFAULT_M = [1, 16, 128, 512, 2048, 4096, 8192, 16384]
 DEFAULT_H = [4096, 7168]
+# What a run can time (--impls): our fused kernel, the op sequence fused by
+# the compiler, the op sequence unfused, and the torch peers.
+IMPLS = ["ours", "pass", "unfused", "eager", "compile"]
 EPS = 1e-6
 STATIC_SCALE = 0.01
 MIN_SCALE = 1.0 / (448.0 * 512.0)
@@ -292,15 +295,16 @@ def self_test():
     return 0
 
 
-def check_libs(lib_dir):
+def check_libs(lib_dir, hidden=DEFAULT_H):
     """Checks that both benchmark libraries export every function this
-    script calls (no torch or GPU needed; module loading may fail)."""
+    script calls for the H in `hidden` (no torch or GPU needed; module
+    loading may fail)."""
     ctypes.CDLL(os.path.join(lib_dir, "libvllm_runtime.so"),
                 mode=ctypes.RTLD_GLOBAL)
     missing = found = 0
     for name in ("libvllm_bench_kernels.so", "libvllm_bench_kernels_unfused.so"):
         lib = ctypes.CDLL(os.path.join(lib_dir, name))
-        for H in DEFAULT_H:
+        for H in hidden:
             for variant in VARIANTS:
                 for residual in (False, True):
                     for prefix in ("bench", "benchfused"):
@@ -648,21 +652,24 @@ def run(args):
     gen.manual_seed(args.seed)
     results = []
     compiled = {}
+    residual_modes = {"both": (False, True), "no": (False,),
+                      "yes": (True,)}[args.residual]
     for H in args.h:
         for variant in args.variants:
-            for residual in (False, True):
+            for residual in residual_modes:
                 peer = make_peer(torch, variant, residual)
                 impls = {}
-                if "fused" in libs:
+                if "fused" in libs and "ours" in args.impls:
                     impls["ours"] = Ours(libs["fused"], function_name(
                         "benchfused", variant, residual, H), torch)
+                if "fused" in libs and "pass" in args.impls:
                     impls["pass"] = Ours(libs["fused"], function_name(
                         "bench", variant, residual, H), torch)
-                if "unfused" in libs:
+                if "unfused" in libs and "unfused" in args.impls:
                     impls["unfused"] = Ours(libs["unfused"], function_name(
                         "bench", variant, residual, H), torch)
                 key = (variant, residual, H)
-                if not args.no_compile and key not in compiled:
+                if "compile" in args.impls and key not in compiled:
                     # Default (automatic) dynamic shapes: the first M
                     # compiles static, the next makes M dynamic while H
                     # stays static, as a serving engine's graphs are.
@@ -683,7 +690,7 @@ def run(args):
                     notes = []
                     if n_sets * one.set_bytes() < 3 * l2:
                         notes.append("L2-warm (%d sets)" % n_sets)
-                    if M in args.check_m or M == args.m[0]:
+                    if impls and (M in args.check_m or M == args.m[0]):
                         status = spot_check(torch, rt, impls, peer, one,
                                             residual,
                                             VARIANTS[variant][2] ==
@@ -699,9 +706,9 @@ def run(args):
                                                 args.warmup)
                         if note:
                             notes.append("%s %s" % (name, note))
-                    peers = [("eager", peer)]
-                    if not args.no_compile:
-                        peers.append(("compile", compiled[key]))
+                    peers = [(name, f) for name, f in
+                             (("eager", peer), ("compile", compiled.get(key)))
+                             if name in args.impls]
                     for name, f in peers:
                         calls = [(lambda s=s, f=f: f(*s.peer_args()))
                                  for s in sets
@@ -798,8 +805,17 @@ def main():
                         "graph (diagnostics: with --max-sets 2, one graph "
                         "of many calls on the same inputs)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--residual", choices=("both", "no", "yes"),
+                   default="both",
+                   help="time the kernels without a residual, with one, or "
+                        "both")
+    p.add_argument("--impls", type=lambda t: parse_list(t, str),
+                   default=list(IMPLS),
+                   help="what to time, of %s (comparisons of builds: ours)"
+                        % ",".join(IMPLS))
     p.add_argument("--no-compile", action="store_true",
-                   help="skip the torch.compile peer")
+                   help="skip the torch.compile peer (as --impls without "
+                        "compile)")
     p.add_argument("--no-copy-sizes", action="store_true",
                    help="skip timing the copy kernel on the target sizes")
     p.add_argument("--quick", action="store_true",
@@ -820,10 +836,16 @@ def main():
             print("\n".join(targets_report(json.load(f))))
         return 0
     if args.check_libs:
-        return check_libs(args.lib_dir)
+        return check_libs(args.lib_dir, args.h)
     for v in args.variants:
         if v not in VARIANTS:
             p.error("unknown variant %s (known: %s)" % (v, ", ".join(VARIANTS)))
+    for name in args.impls:
+        if name not in IMPLS:
+            p.error("unknown implementation %s (known: %s)"
+                    % (name, ", ".join(IMPLS)))
+    if args.no_compile and "compile" in args.impls:
+        args.impls.remove("compile")
     if args.calls_per_set < 1:
         p.error("--calls-per-set must be at least 1")
     if args.quick:

@@ -9,7 +9,9 @@
 // suite compares the folded fused kernel with the unfolded unfused norm).
 // By default per-token without a residual folds two threads: its rows are
 // reduced twice (sum of squares, then amax), and the cross-warp steps and
-// barriers of both get half the warps (docs/benchmarks.md).
+// barriers of both get half the warps. So does per-group f32 without a
+// residual where the folded CTA has a multiple of 4 warps, one per
+// scheduler (docs/benchmarks.md).
 // RUN: vllm-opt %s -split-input-file --convert-vllm-to-gpu="chip=sm_90a weight-staging-rows=0" --canonicalize --cse | FileCheck %s
 // RUN: vllm-opt %s -split-input-file --convert-vllm-to-gpu="chip=sm_90a weight-staging-rows=0 row-thread-folding=1" --canonicalize --cse | FileCheck %s --check-prefix=NONE
 // RUN: vllm-opt %s -split-input-file --convert-vllm-to-gpu="chip=sm_90a weight-staging-rows=0 row-thread-folding=2" --canonicalize --cse | FileCheck %s --check-prefix=TWO
@@ -125,9 +127,42 @@ func.func @token4096(%x: tensor<?x4096xbf16>, %w: tensor<4096xbf16>) -> (tensor<
 
 // -----
 
+// Per-group f32 without a residual folds where the folded CTA keeps a
+// multiple of 4 warps: H = 4096, 256 threads (8 warps) -> 128 (4). Not at
+// H = 6144 (384 threads, 12 warps -> 6), nor with other scale encodings.
+// The folded kernel keeps a partial per folded thread: two fma chains from
+// zero, each butterflied.
+// CHECK-LABEL: gpu.func @rms_norm_bf16_h4096_eps358637BD_q_group128_f32_mn_major4(
+// CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
+// CHECK: llvm.intr.fma(%{{.*}}, %{{.*}}, %[[ZERO:cst[_0-9]*]]) : (f32, f32, f32) -> f32
+// CHECK: llvm.intr.fma(%{{.*}}, %{{.*}}, %[[ZERO]]) : (f32, f32, f32) -> f32
+// CHECK-COUNT-10: gpu.shuffle xor
+// CHECK: gpu.barrier
+// CHECK-COUNT-8: memref.load
+// CHECK-LABEL: gpu.func @rms_norm_bf16_h4096_eps358637BD_q_group128_ue8m0_f32_mn_major4(
+// CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
+// CHECK-LABEL: gpu.func @rms_norm_bf16_h6144_eps358637BD_q_group128_f32_mn_major4(
+// CHECK-SAME: known_block_size = array<i32: 384, 1, 1>
+// NONE-LABEL: gpu.func @rms_norm_bf16_h4096_eps358637BD_q_group128_f32_mn_major4(
+// NONE-SAME: known_block_size = array<i32: 256, 1, 1>
+// TWO-LABEL: gpu.func @rms_norm_bf16_h4096_eps358637BD_q_group128_f32_mn_major4(
+// TWO-SAME: known_block_size = array<i32: 128, 1, 1>
+// TWO-LABEL: gpu.func @rms_norm_bf16_h4096_eps358637BD_q_group128_ue8m0_f32_mn_major4(
+// TWO-SAME: known_block_size = array<i32: 128, 1, 1>
+// TWO-LABEL: gpu.func @rms_norm_bf16_h6144_eps358637BD_q_group128_f32_mn_major4(
+// TWO-SAME: known_block_size = array<i32: 192, 1, 1>
+func.func @group4096(%x: tensor<?x4096xbf16>, %w: tensor<4096xbf16>, %x6: tensor<?x6144xbf16>, %w6: tensor<6144xbf16>) -> (tensor<?x4096xf8E4M3FN>, tensor<32x?xf32, #vllm.scales<group 128, f32, mn_major, align 4>>, tensor<?x4096xf8E4M3FN>, tensor<32x?xf32, #vllm.scales<group 128, ue8m0_f32, mn_major, align 4>>, tensor<?x6144xf8E4M3FN>, tensor<48x?xf32, #vllm.scales<group 128, f32, mn_major, align 4>>) {
+  %q, %s = vllm.rms_norm_quant %x, %w as <per_group 128, f32, mn_major, align 4> {epsilon = 1.0e-06 : f32} : (tensor<?x4096xbf16>, tensor<4096xbf16>) -> (tensor<?x4096xf8E4M3FN>, tensor<32x?xf32, #vllm.scales<group 128, f32, mn_major, align 4>>)
+  %q2, %s2 = vllm.rms_norm_quant %x, %w as <per_group 128, ue8m0_f32, mn_major, align 4> {epsilon = 1.0e-06 : f32} : (tensor<?x4096xbf16>, tensor<4096xbf16>) -> (tensor<?x4096xf8E4M3FN>, tensor<32x?xf32, #vllm.scales<group 128, ue8m0_f32, mn_major, align 4>>)
+  %q3, %s3 = vllm.rms_norm_quant %x6, %w6 as <per_group 128, f32, mn_major, align 4> {epsilon = 1.0e-06 : f32} : (tensor<?x6144xbf16>, tensor<6144xbf16>) -> (tensor<?x6144xf8E4M3FN>, tensor<48x?xf32, #vllm.scales<group 128, f32, mn_major, align 4>>)
+  return %q, %s, %q2, %s2, %q3, %s3 : tensor<?x4096xf8E4M3FN>, tensor<32x?xf32, #vllm.scales<group 128, f32, mn_major, align 4>>, tensor<?x4096xf8E4M3FN>, tensor<32x?xf32, #vllm.scales<group 128, ue8m0_f32, mn_major, align 4>>, tensor<?x6144xf8E4M3FN>, tensor<48x?xf32, #vllm.scales<group 128, f32, mn_major, align 4>>
+}
+
+// -----
+
 // Not folded by default: a residual (its second input's registers cost
-// resident CTAs) and per-group scales (one block reduction per row); the
-// option folds them. Never folded: odd H (rows of 1-element vectors, which
+// resident CTAs) and per-group f32 at H = 7168 (the folded CTA's 7 warps
+// share the 4 schedulers unequally); the option folds them. Never folded: odd H (rows of 1-element vectors, which
 // the register estimate is not calibrated on) and streamed rows (summed
 // chunk by chunk).
 // CHECK-LABEL: gpu.func @add_rms_norm_bf16_h7168_eps358637BD_r_q_token(

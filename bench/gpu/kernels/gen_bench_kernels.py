@@ -74,9 +74,9 @@ def function(prefix, variant, res, H):
     return body
 
 
-def build():
+def build(hidden):
     files = {}
-    for H in HIDDEN:
+    for H in hidden:
         parts = []
         for variant in VARIANTS:
             for res in (False, True):
@@ -92,8 +92,18 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out-dir", default=".")
     p.add_argument("--list-outputs", action="store_true")
+    p.add_argument("--hidden", default=",".join(str(h) for h in HIDDEN),
+                   help="comma-separated H values, one module each (default: "
+                        "the benchmark's; others for studies by H, "
+                        "scripts/make-bench-variant.sh's HIDDEN)")
     args = p.parse_args()
-    files = build()
+    try:
+        hidden = [int(h) for h in args.hidden.split(",") if h]
+    except ValueError:
+        p.error("--hidden takes comma-separated integers, got %r" % args.hidden)
+    if not hidden or any(h < 1 for h in hidden):
+        p.error("--hidden needs one or more positive H values")
+    files = build(hidden)
     if args.list_outputs:
         print(";".join(sorted(files)))
         return 0

@@ -61,7 +61,9 @@ def ConvertVllmToGPUPass : Pass<"convert-vllm-to-gpu", "::mlir::ModuleOp"> {
       gives the busiest CTA `weight-staging-rows` rows or more (default 2;
       with one row per CTA it gains nothing). A kernel may fold threads of
       its row's layout into one (`row-thread-folding`; by default two for
-      per-token without a residual, whose rows are reduced twice): each
+      per-token without a residual, whose rows are reduced twice, and for
+      per-group f32 without a residual where the folded CTA keeps a
+      multiple of 4 warps): each
       thread keeps the folded threads' partial sums apart and the block
       reduction combines them in the layout's order. The norm and the
       quantization code come from the same generators in the fused and the

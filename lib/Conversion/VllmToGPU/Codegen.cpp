@@ -460,17 +460,31 @@ RowConfig codegen::chooseRowConfig(const RowKernelSpec &spec) {
   return *chooseRowConfig(spec, /*prefetch=*/-1);
 }
 
-int64_t codegen::getAutomaticRowFolding(const RowKernelSpec &spec) {
+int64_t codegen::getAutomaticRowFolding(const RowKernelSpec &spec,
+                                        const RowConfig &layout) {
+  if (spec.stage != RowKernelSpec::Stage::Quantize || !spec.norm ||
+      spec.residual)
+    return 1;
   // Per-token without a residual reduces every row twice, the sum of squares
   // and then the amax, each with a barrier and a cross-warp step: folding
   // two threads into one halves the warps those steps wait for. On the H200
   // it was 6-10% faster at H = 7168 and 2-6% at H = 4096 for M >= 2048.
-  // Kernels that reduce a row once gained nothing or lost (per-group f32 at
-  // H = 7168: 5-15% slower); with a residual, the second input's registers
-  // cost resident CTAs (up to 9% slower at M = 16384) (docs/benchmarks.md).
-  bool perToken = spec.stage == RowKernelSpec::Stage::Quantize &&
-                  spec.scheme.getKind() == QuantKind::PerToken;
-  return perToken && spec.norm && !spec.residual ? 2 : 1;
+  // With a residual, the second input's registers cost resident CTAs (up to
+  // 9% slower at M = 16384) (docs/benchmarks.md).
+  if (spec.scheme.getKind() == QuantKind::PerToken)
+    return 2;
+  // Per-group f32 without a residual gains where the folded CTA keeps one
+  // warp per scheduler or a multiple (H = 4096 and 8192 of bf16: 2-10%
+  // faster at M >= 512; the folded thread also holds the quotients without
+  // the spill of the unfolded one). Where the folded CTA has an odd number of
+  // warps the schedulers get unequal shares (H = 3072, 5120, 7168: 3-13%
+  // slower), and at H = 2048 and 6144 it was within 2%. The kernels that
+  // reduce a row once with other scales gained nothing (docs/benchmarks.md).
+  bool groupF32 = spec.scheme.isPerGroup() &&
+                  spec.scheme.getEncoding() == ScaleEncoding::F32;
+  if (groupF32 && layout.threads % (2 * kSchedulersPerSM * kWarpSize) == 0)
+    return 2;
+  return 1;
 }
 
 /// Registers a thread of the kernel of `spec` needs with `cfg`'s share of a
@@ -530,7 +544,7 @@ FailureOr<RowConfig> codegen::chooseRowConfig(const RowKernelSpec &spec,
            estimateRowRegisters(spec, foldedBy(factor), /*rows=*/0) <=
                kMaxRegistersPerThread;
   };
-  int64_t fold = folding < 0 ? getAutomaticRowFolding(spec) : folding;
+  int64_t fold = folding < 0 ? getAutomaticRowFolding(spec, cfg) : folding;
   while (fold > 1 && !canFold(fold))
     fold /= 2;
   cfg = foldedBy(fold);
@@ -552,8 +566,10 @@ FailureOr<RowConfig> codegen::chooseRowConfig(const RowKernelSpec &spec,
     // of the register file, allocated in units of 8 per thread.
     int64_t warps = cfg.threads / kWarpSize;
     auto granted = [&](int64_t ctas) {
-      int64_t warpsPerPartition = llvm::divideCeil(ctas * warps, 4);
-      return kRegistersPerSM / 4 / kWarpSize / warpsPerPartition / 8 * 8;
+      int64_t warpsPerPartition =
+          llvm::divideCeil(ctas * warps, kSchedulersPerSM);
+      return kRegistersPerSM / kSchedulersPerSM / kWarpSize /
+             warpsPerPartition / 8 * 8;
     };
     int64_t ctas = std::min(kMaxThreadsPerSM / cfg.threads, kMaxCTAsPerSM);
     while (ctas > 0 && granted(ctas) < registers)

@@ -40,6 +40,9 @@ namespace vllm {
 namespace codegen {
 
 constexpr int64_t kWarpSize = 32;
+/// Warp schedulers (sub-partitions) of an SM, each with a quarter of the
+/// register file; a CTA's warps are spread over them.
+constexpr int64_t kSchedulersPerSM = 4;
 /// Hardware limit of threads per CTA.
 constexpr int64_t kMaxThreads = 1024;
 /// Row kernels use at most this many threads and give each thread more
@@ -85,18 +88,25 @@ constexpr int64_t kRowBaseRegisters = 20;
 ///   Markstein-corrected quotients of f32 scales, which keep each group's
 ///   scale, its reciprocal and the first quotients live together (at
 ///   H = 7168 it keeps 1 row in flight instead of 2, 0-6% faster).
-/// The residual kernels fit their estimate without the extra terms (72
-/// registers at H = 7168), and adding them there would halve their resident
-/// CTAs. Left as is, 4-byte spills (one register, L1-resident) where more
-/// resident warps measured faster than the registers that avoid them:
-/// - with one row in flight the packed kernel at H = 1536 on sm_100a at 64
-///   registers (10 CTAs of 96 threads); a term for it would also take the
-///   H = 4096 kernel from 4 CTAs to 3, which measured 10% slower;
-/// - per-group f32 without a residual at H = 2048 and 4096 on sm_90a at 64
+/// The residual kernels take no extra terms (72 registers at H = 7168):
+/// adding them there would halve their resident CTAs. Left as is, 4-byte spills
+/// (one register, L1-resident) where more resident warps measured faster than
+/// the registers that avoid them:
+/// - with one row in flight the packed kernel without a residual at 64
+///   registers, in the variant that reads w from global memory, on both
+///   chips (H = 1536: 10 CTAs of 96 threads; also H = 3072 and 5120); a term
+///   for it would also take the H = 4096 kernel from 4 CTAs to 3, which
+///   measured 10% slower;
+/// - per-group f32 without a residual at H = 2048 on sm_90a at 64
 ///   registers (4 CTAs of 256 threads, 1 row in flight; sm_100a's paired
-///   arithmetic fits): 5-8% faster at H = 4096, M = 512-4096 than 3 CTAs
-///   with 2 rows in flight, which the term gave (docs/benchmarks.md;
-///   test/Conversion/vllm-to-gpu-ptxas-known-spills.mlir).
+///   arithmetic fits): at H = 4096 the same layout was 5-8% faster at
+///   M = 512-4096 than 3 CTAs with 2 rows in flight, which the term gave
+///   (H = 4096 now folds two reduction threads into one, which fits:
+///   getAutomaticRowFolding);
+/// - packed UE8M0 with a residual at H = 7168 at 72 registers (2 CTAs of 448
+///   threads), in the variant that reads w from global memory, on both
+///   chips; a term would leave one CTA per SM
+///   (test/Conversion/vllm-to-gpu-ptxas-known-spills.mlir pins them all).
 constexpr int64_t kPackedScaleRegisters = 4;
 constexpr int64_t kPackedPrefetchRegisters = 4;
 constexpr int64_t kNoResidualGroupF32ScaleRegisters = 8;
@@ -341,8 +351,10 @@ RowConfig chooseRowConfig(const RowKernelSpec &spec);
 FailureOr<RowConfig> chooseRowConfig(const RowKernelSpec &spec,
                                      int64_t prefetch, int64_t folding = -1);
 /// The reduction threads folded into one by default for the kernel of
-/// `spec` (before the layout's limits).
-int64_t getAutomaticRowFolding(const RowKernelSpec &spec);
+/// `spec` whose row has the reduction layout `layout` (before the layout's
+/// limits).
+int64_t getAutomaticRowFolding(const RowKernelSpec &spec,
+                               const RowConfig &layout);
 /// A readable name that identifies the kernel (kernels are deduplicated by
 /// name).
 std::string getRowKernelName(const RowKernelSpec &spec);
