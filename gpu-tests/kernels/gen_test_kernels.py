@@ -307,7 +307,6 @@ def build(set_name):
                 continue
             static = SCHEMES[code][0] == "static_per_tensor"
             for kind in FUNCTION_KINDS:
-                res = kind in ("fusedres", "seqres")
                 n_in = {"quant": 1, "fused": 2, "fusedres": 3, "seq": 2,
                         "seqres": 3}[kind] + (1 if static else 0)
                 n_out = {"quant": 2, "fused": 3, "fusedres": 4, "seq": 2,
@@ -317,7 +316,6 @@ def build(set_name):
                             "seqres": "Kind::SeqRes"}[kind]
                 add(buf, gen_quant_family(kind, code, H, eps, t), cpp_kind, H,
                     0, t, eps, code, n_in, n_out)
-                del res
         files["test_kernels_h%d.mlir" % H] = header(set_name) + "\n".join(buf)
 
     buf = []

@@ -322,18 +322,37 @@ Value codegen::emitCombine(ImplicitLocOpBuilder &b, ReduceKind kind, Value lhs,
   return arith::MaxNumFOp::create(b, lhs, rhs);
 }
 
-Value codegen::emitWarpReduce(ImplicitLocOpBuilder &b, Value value,
-                              ReduceKind kind, int64_t width) {
-  // Butterfly: lane i combines its value with lane i ^ offset's. Both lanes
-  // compute a + b and b + a, which IEEE addition makes equal, so every lane
-  // of the group ends with the same bits.
+Value codegen::emitButterfly(ImplicitLocOpBuilder &b, Value value,
+                             int64_t width,
+                             function_ref<Value(Value, Value)> combine) {
+  Type type = value.getType();
+  bool asWord = !type.isF32() && !type.isInteger(32);
+  auto wordType = VectorType::get({1}, b.getI32Type());
   for (int64_t offset = width / 2; offset >= 1; offset /= 2) {
-    auto shuffle = gpu::ShuffleOp::create(
-        b, value, static_cast<int32_t>(offset), static_cast<int32_t>(kWarpSize),
-        gpu::ShuffleMode::XOR);
-    value = emitCombine(b, kind, value, shuffle.getShuffleResult());
+    Value sent = value;
+    if (asWord)
+      sent = vector::ExtractOp::create(
+          b, vector::BitCastOp::create(b, wordType, value), 0);
+    Value received = gpu::ShuffleOp::create(
+                         b, sent, static_cast<int32_t>(offset),
+                         static_cast<int32_t>(kWarpSize), gpu::ShuffleMode::XOR)
+                         .getShuffleResult();
+    if (asWord)
+      received = vector::BitCastOp::create(
+          b, type, vector::BroadcastOp::create(b, wordType, received));
+    value = combine(value, received);
   }
   return value;
+}
+
+Value codegen::emitWarpReduce(ImplicitLocOpBuilder &b, Value value,
+                              ReduceKind kind, int64_t width) {
+  // Lane i combines its value with lane i ^ offset's. Both lanes compute
+  // a + b and b + a, which IEEE addition makes equal, so every lane of the
+  // group ends with the same bits.
+  return emitButterfly(b, value, width, [&](Value lhs, Value rhs) {
+    return emitCombine(b, kind, lhs, rhs);
+  });
 }
 
 int64_t codegen::getBlockReduceHalfSize(int64_t threads) {

@@ -194,6 +194,14 @@ enum class ReduceKind { Sum, Max };
 Value emitCombine(ImplicitLocOpBuilder &b, ReduceKind kind, Value lhs,
                   Value rhs);
 
+/// Butterfly over aligned groups of `width` lanes (a power of two <= 32):
+/// at each step lane i replaces its value v by combine(v, v of lane
+/// i ^ offset), offset from width / 2 down to 1. A value of 32 bits that is
+/// not an i32 or f32 (a pair of bf16) crosses each shuffle as one i32 word.
+/// All 32 lanes of the warp must execute it.
+Value emitButterfly(ImplicitLocOpBuilder &b, Value value, int64_t width,
+                    function_ref<Value(Value, Value)> combine);
+
 /// Butterfly reduction over aligned groups of `width` lanes (a power of two
 /// <= 32): every lane of a group gets the same bits. All 32 lanes of the
 /// warp must execute it.

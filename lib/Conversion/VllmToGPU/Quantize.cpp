@@ -183,20 +183,10 @@ emitGroupAmaxes(ImplicitLocOpBuilder &b, const RowState &state, int64_t lanes) {
     Value pair =
         emitPackedAbsMax(b, vector::ShuffleOp::create(b, first, second, {0, 2}),
                          vector::ShuffleOp::create(b, first, second, {1, 3}));
-    // The butterfly of emitWarpReduce, with the pair crossing each shuffle
-    // as one i32 word.
-    auto wordType = VectorType::get({1}, b.getI32Type());
-    for (int64_t offset = lanes / 2; offset >= 1; offset /= 2) {
-      Value word = vector::ExtractOp::create(
-          b, vector::BitCastOp::create(b, wordType, pair), 0);
-      auto shuffle = gpu::ShuffleOp::create(
-          b, word, static_cast<int32_t>(offset),
-          static_cast<int32_t>(kWarpSize), gpu::ShuffleMode::XOR);
-      Value other = vector::BitCastOp::create(
-          b, pair.getType(),
-          vector::BroadcastOp::create(b, wordType, shuffle.getShuffleResult()));
-      pair = emitPackedAbsMax(b, pair, other);
-    }
+    // The pair crosses each shuffle of the butterfly as one i32 word.
+    pair = emitButterfly(b, pair, lanes, [&](Value lhs, Value rhs) {
+      return emitPackedAbsMax(b, lhs, rhs);
+    });
     for (Value half : extractAsF32(b, pair))
       amaxes.push_back(emitAbs(b, half));
     ++s;
