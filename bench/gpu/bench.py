@@ -56,6 +56,9 @@ DEFAULT_H = [4096, 7168]
 # What a run can time (--impls): our fused kernel, the op sequence fused by
 # the compiler, the op sequence unfused, and the torch peers.
 IMPLS = ["ours", "pass", "unfused", "eager", "compile"]
+# Ours among them: the library and the function prefix each one calls.
+OUR_IMPLS = {"ours": ("fused", "benchfused"), "pass": ("fused", "bench"),
+             "unfused": ("unfused", "bench")}
 EPS = 1e-6
 STATIC_SCALE = 0.01
 MIN_SCALE = 1.0 / (448.0 * 512.0)
@@ -658,16 +661,10 @@ def run(args):
         for variant in args.variants:
             for residual in residual_modes:
                 peer = make_peer(torch, variant, residual)
-                impls = {}
-                if "fused" in libs and "ours" in args.impls:
-                    impls["ours"] = Ours(libs["fused"], function_name(
-                        "benchfused", variant, residual, H), torch)
-                if "fused" in libs and "pass" in args.impls:
-                    impls["pass"] = Ours(libs["fused"], function_name(
-                        "bench", variant, residual, H), torch)
-                if "unfused" in libs and "unfused" in args.impls:
-                    impls["unfused"] = Ours(libs["unfused"], function_name(
-                        "bench", variant, residual, H), torch)
+                impls = {name: Ours(libs[lib], function_name(
+                             prefix, variant, residual, H), torch)
+                         for name, (lib, prefix) in OUR_IMPLS.items()
+                         if lib in libs and name in args.impls}
                 key = (variant, residual, H)
                 if "compile" in args.impls and key not in compiled:
                     # Default (automatic) dynamic shapes: the first M

@@ -479,8 +479,11 @@ RowConfig codegen::chooseRowConfig(const RowKernelSpec &spec) {
   return *chooseRowConfig(spec, /*prefetch=*/-1);
 }
 
-int64_t codegen::getAutomaticRowFolding(const RowKernelSpec &spec,
-                                        const RowConfig &layout) {
+/// The reduction threads folded into one by default for the kernel of
+/// `spec` whose row has the reduction layout `layout` (before the layout's
+/// limits, chooseRowConfig).
+static int64_t getAutomaticRowFolding(const RowKernelSpec &spec,
+                                      const RowConfig &layout) {
   if (spec.stage != RowKernelSpec::Stage::Quantize || !spec.norm ||
       spec.residual)
     return 1;

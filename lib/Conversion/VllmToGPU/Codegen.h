@@ -358,11 +358,6 @@ RowConfig chooseRowConfig(const RowKernelSpec &spec);
 /// register estimate.
 FailureOr<RowConfig> chooseRowConfig(const RowKernelSpec &spec,
                                      int64_t prefetch, int64_t folding = -1);
-/// The reduction threads folded into one by default for the kernel of
-/// `spec` whose row has the reduction layout `layout` (before the layout's
-/// limits).
-int64_t getAutomaticRowFolding(const RowKernelSpec &spec,
-                               const RowConfig &layout);
 /// A readable name that identifies the kernel (kernels are deduplicated by
 /// name).
 std::string getRowKernelName(const RowKernelSpec &spec);
