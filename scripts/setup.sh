@@ -3,6 +3,8 @@
 # configures and builds vllm-mlir into build/.
 #   VLLM_BUILD_DIR   build directory (default: build)
 #   VLLM_SKIP_APT=1  skip apt-get (toolchain already installed)
+#   VLLM_COMPILER    clang (default: clang-22) or gcc (Debian's g++ 12)
+#   VLLM_TARGETS     ninja targets to build (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${VLLM_BUILD_DIR:-build}
@@ -27,17 +29,24 @@ if [[ "${VLLM_SKIP_APT:-0}" != 1 ]]; then
   fi
 fi
 
-step "Configuring ($BUILD_DIR)"
+case "${VLLM_COMPILER:-clang}" in
+  clang) cc=clang-22 cxx=clang++-22 ;;
+  gcc) cc=gcc cxx=g++ ;;
+  *) echo "error: VLLM_COMPILER must be clang or gcc" >&2; exit 2 ;;
+esac
+
+step "Configuring ($BUILD_DIR, $cxx)"
 mkdir -p "$BUILD_DIR"
 start=$(date +%s)
 cmake -G Ninja -S . -B "$BUILD_DIR" \
   -DMLIR_DIR=$LLVM_PREFIX/lib/cmake/mlir \
   -DLLVM_EXTERNAL_LIT=$LLVM_PREFIX/bin/lit \
   -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
+  -DCMAKE_C_COMPILER=$cc -DCMAKE_CXX_COMPILER=$cxx \
   -DVLLM_MLIR_WERROR=${VLLM_MLIR_WERROR:-ON} >"$BUILD_DIR/configure.log" 2>&1 ||
   { cat "$BUILD_DIR/configure.log"; exit 1; }
 
 step "Building (ninja, $(nproc) jobs)"
-ninja -C "$BUILD_DIR"
+# shellcheck disable=SC2086 # VLLM_TARGETS is a list of targets.
+ninja -C "$BUILD_DIR" ${VLLM_TARGETS:-}
 echo "build finished in $(($(date +%s) - start)) s"

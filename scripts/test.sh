@@ -59,6 +59,13 @@ else
   skipped=$((skipped + 1)); echo "SKIP: clang-format not installed"
 fi
 
+echo "==> builder calls bind their IR-creating arguments (scripts/check-builder-calls.py)"
+if python3 scripts/check-builder-calls.py $(git ls-files 'lib/*.cpp' 'tools/*.cpp'); then
+  passed=$((passed + 1)); echo "PASS: no call creates IR in two of its arguments"
+else
+  failed=$((failed + 1)); echo "FAIL: the calls above depend on the compiler's argument order"
+fi
+
 echo "==> generated docs are current"
 if ninja -C "$BUILD_DIR" check-docs >/dev/null 2>&1; then
   passed=$((passed + 1)); echo "PASS: docs/ matches mlir-tblgen output"

@@ -34,5 +34,6 @@ if config.ptxas_executable and os.path.exists(config.ptxas_executable):
     config.substitutions.append(("%ptxas", config.ptxas_executable))
 
 tool_dirs = [config.vllm_mlir_tools_dir, config.llvm_tools_dir]
-tools = ["vllm-opt", "vllm-capi-test", "mlir-opt", "mlir-translate", "not"]
+tools = ["vllm-opt", "vllm-capi-test", "mlir-opt", "mlir-translate", "not",
+         "split-file"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

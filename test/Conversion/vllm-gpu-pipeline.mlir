@@ -29,8 +29,12 @@
 // CHECK-LABEL: define internal void @vllm_kernels_load()
 // CHECK: call ptr @mgpuModuleLoadJIT(ptr @vllm_kernels_binary, i32 3)
 
-// BIN: llvm.func @_mlir_ciface_seq(
+// The binary comes first in the module, then the runtime functions the host
+// code calls, then the host code.
 // BIN: gpu.binary @vllm_kernels [#gpu.object<#nvvm.target<O = 3, chip = "sm_100a", features = "+ptx86">, {{.*}}bin = "\7FELF
+// BIN-NEXT: llvm.func @mgpuMemAlloc(i64, !llvm.ptr, i8) -> !llvm.ptr
+// BIN-NEXT: llvm.func @mgpuMemFree(!llvm.ptr, !llvm.ptr)
+// BIN: llvm.func @_mlir_ciface_seq(
 // BIN-LL-LABEL: define internal void @vllm_kernels_load()
 // BIN-LL: call ptr @mgpuModuleLoad(ptr @vllm_kernels_binary, i64
 

@@ -9,7 +9,14 @@
 // are written straight into the result buffers; the quantize grid covers
 // the padding rows of the scales (Mpad = roundup(M, 4)). Both kernels are
 // persistent: at most 32 CTAs of 32 threads per SM x 132 SMs = 4224 CTAs,
-// looping over the rows.
+// looping over the rows. The norm comes in two variants, the one that
+// stages w in shared memory launched when a CTA gets two rows or more
+// (vllm-to-gpu-staged-weights.mlir). The kernel module comes first; the
+// host function branches to new blocks, appended in order.
+// CHECK: gpu.module @vllm_kernels [#nvvm.target<O = 3, chip = "sm_90a", features = "+ptx86">]
+// CHECK: gpu.func @rms_norm_bf16_h256_eps358637BD_y_wsmem(
+// CHECK: gpu.func @rms_norm_bf16_h256_eps358637BD_y(
+// CHECK: gpu.func @quantize_bf16_h256_q_group128_ue8m0_packed_mn_major4(
 // CHECK-LABEL: func.func @seq(
 // CHECK-SAME: %[[STREAM:[^:]*]]: !llvm.ptr, %[[X:[^:]*]]: memref<?x256xbf16>, %[[W:[^:]*]]: memref<256xbf16>, %[[Q:[^:]*]]: memref<?x256xf8E4M3FN>, %[[S:[^:]*]]: memref<1x?xi32>)
 // CHECK-SAME: attributes {llvm.emit_c_interface}
@@ -22,23 +29,32 @@
 // CHECK: %[[M:.*]] = memref.dim %[[X]], %[[C0]]
 // CHECK: %[[Y:.*]], %{{.*}} = gpu.alloc async [%[[TOK]]] (%[[M]]) : memref<?x256xbf16>
 // CHECK: %[[GRID:.*]] = arith.minui %[[M]], %[[CAP]]
+// CHECK: %[[MANY:.*]] = arith.cmpi ugt, %[[M]], %[[CAP]]
+// CHECK: cf.cond_br %[[MANY]], ^[[STAGED:bb[0-9]+]], ^[[GLOBAL:bb[0-9]+]]
+// CHECK: ^[[STAGED]]:
 // CHECK: %[[HAS_ROWS:.*]] = arith.cmpi ugt, %[[GRID]], %[[C0]]
-// CHECK: scf.if %[[HAS_ROWS]] {
-// CHECK:   gpu.launch_func async [%[[TOK]]] @vllm_kernels::@rms_norm_bf16_h256_eps358637BD_y blocks in (%[[GRID]], %{{.*}}, %{{.*}}) threads in (%[[C32]], %{{.*}}, %{{.*}}) args(%[[X]] : memref<?x256xbf16>, %[[W]] : memref<256xbf16>, %[[Y]] : memref<?x256xbf16>)
-// CHECK: }
+// CHECK: cf.cond_br %[[HAS_ROWS]], ^[[LAUNCH_STAGED:bb[0-9]+]], ^[[QUANT:bb[0-9]+]]
+// CHECK: ^[[LAUNCH_STAGED]]:
+// CHECK: gpu.launch_func async [%[[TOK]]] @vllm_kernels::@rms_norm_bf16_h256_eps358637BD_y_wsmem blocks in (%[[GRID]], %{{.*}}, %{{.*}}) threads in (%[[C32]], %{{.*}}, %{{.*}}) args(%[[X]] : memref<?x256xbf16>, %[[W]] : memref<256xbf16>, %[[Y]] : memref<?x256xbf16>)
+// CHECK: cf.br ^[[QUANT]]
+// CHECK: ^[[GLOBAL]]:
+// CHECK: %[[HAS_ROWS_2:.*]] = arith.cmpi ugt, %[[GRID]], %[[C0]]
+// CHECK: cf.cond_br %[[HAS_ROWS_2]], ^[[LAUNCH:bb[0-9]+]], ^[[QUANT]]
+// CHECK: ^[[LAUNCH]]:
+// CHECK: gpu.launch_func async [%[[TOK]]] @vllm_kernels::@rms_norm_bf16_h256_eps358637BD_y blocks in (%[[GRID]], %{{.*}}, %{{.*}}) threads in (%[[C32]], %{{.*}}, %{{.*}}) args(%[[X]] : memref<?x256xbf16>, %[[W]] : memref<256xbf16>, %[[Y]] : memref<?x256xbf16>)
+// CHECK: cf.br ^[[QUANT]]
+// CHECK: ^[[QUANT]]:
 // CHECK: %[[BUMP:.*]] = arith.addi %[[M]], %[[C3]]
 // CHECK: %[[DIV:.*]] = arith.divui %[[BUMP]], %[[C4]]
 // CHECK: %[[MPAD:.*]] = arith.muli %[[DIV]], %[[C4]]
 // CHECK: %[[PAD_GRID:.*]] = arith.minui %[[MPAD]], %[[CAP]]
 // CHECK: %[[HAS_PAD_ROWS:.*]] = arith.cmpi ugt, %[[PAD_GRID]], %[[C0]]
-// CHECK: scf.if %[[HAS_PAD_ROWS]] {
-// CHECK:   gpu.launch_func async [%[[TOK]]] @vllm_kernels::@quantize_bf16_h256_q_group128_ue8m0_packed_mn_major4 blocks in (%[[PAD_GRID]], %{{.*}}, %{{.*}}) threads in (%[[C32]], %{{.*}}, %{{.*}}) args(%[[Y]] : memref<?x256xbf16>, %[[Q]] : memref<?x256xf8E4M3FN>, %[[S]] : memref<1x?xi32>)
-// CHECK: }
-// CHECK: gpu.dealloc async [%[[TOK]]] %[[Y]] : memref<?x256xbf16>
+// CHECK: cf.cond_br %[[HAS_PAD_ROWS]], ^[[LAUNCH_Q:bb[0-9]+]], ^[[END:bb[0-9]+]]
+// CHECK: ^[[LAUNCH_Q]]:
+// CHECK: gpu.launch_func async [%[[TOK]]] @vllm_kernels::@quantize_bf16_h256_q_group128_ue8m0_packed_mn_major4 blocks in (%[[PAD_GRID]], %{{.*}}, %{{.*}}) threads in (%[[C32]], %{{.*}}, %{{.*}}) args(%[[Y]] : memref<?x256xbf16>, %[[Q]] : memref<?x256xf8E4M3FN>, %[[S]] : memref<1x?xi32>)
+// CHECK: ^[[END]]:
+// CHECK-NEXT: gpu.dealloc async [%[[TOK]]] %[[Y]] : memref<?x256xbf16>
 // CHECK-NEXT: return
-// CHECK: gpu.module @vllm_kernels [#nvvm.target<O = 3, chip = "sm_90a", features = "+ptx86">]
-// CHECK: gpu.func @rms_norm_bf16_h256_eps358637BD_y(
-// CHECK: gpu.func @quantize_bf16_h256_q_group128_ue8m0_packed_mn_major4(
 func.func @seq(%x: tensor<?x256xbf16>, %w: tensor<256xbf16>) -> (tensor<?x256xf8E4M3FN>, tensor<1x?xi32, #vllm.scales<group 128, ue8m0_packed, mn_major, align 4>>) {
   %y = vllm.rms_norm %x, %w {epsilon = 1.0e-06 : f32} : (tensor<?x256xbf16>, tensor<256xbf16>) -> tensor<?x256xbf16>
   %q, %s = vllm.quantize %y as <per_group 128, ue8m0_packed, mn_major, align 4> : tensor<?x256xbf16> -> tensor<?x256xf8E4M3FN>, tensor<1x?xi32, #vllm.scales<group 128, ue8m0_packed, mn_major, align 4>>
@@ -64,20 +80,8 @@ func.func @fused_add(%x: tensor<?x4096xbf16>, %r: tensor<?x4096xbf16>, %w: tenso
 // is not copied on the stream: the kernel gets the result buffer as its last
 // argument and CTA 0 copies the operand into it, so the grid has at least
 // one CTA (max(M, 1)) even when M = 0.
-// CHECK-LABEL: func.func @static(
-// CHECK-SAME: %{{[^:]*}}: !llvm.ptr, %[[Y:[^:]*]]: memref<?x4096xbf16>, %[[S:[^:]*]]: memref<1xf32>, %[[Q:[^:]*]]: memref<?x4096xf8E4M3FN>, %[[SOUT:[^:]*]]: memref<1xf32>)
-// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
-// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
-// CHECK-DAG: %[[CAP:.*]] = arith.constant 528 : index
-// CHECK: %[[TOK:.*]] = builtin.unrealized_conversion_cast
-// CHECK: %[[M:.*]] = memref.dim %[[Y]], %[[C0]]
-// CHECK: %[[ROWS:.*]] = arith.maxui %[[M]], %[[C1]]
-// CHECK: %[[GRID:.*]] = arith.minui %[[ROWS]], %[[CAP]]
-// CHECK: gpu.launch_func async [%[[TOK]]] @vllm_kernels::@quantize_bf16_h4096_q_static blocks in (%[[GRID]], {{.*}} args(%[[Y]] : memref<?x4096xbf16>, %[[S]] : memref<1xf32>, %[[Q]] : memref<?x4096xf8E4M3FN>, %[[SOUT]] : memref<1xf32>)
-// CHECK-NOT: gpu.memcpy
-// CHECK: return
-// In the kernel, thread 0 of CTA 0 copies the scale when the two buffers
-// differ:
+// In the kernel (first in the module), thread 0 of CTA 0 copies the scale
+// when the two buffers differ:
 // CHECK: gpu.func @quantize_bf16_h4096_q_static(%{{[^:]*}}: memref<?x4096xbf16>, %[[KS:[^:]*]]: memref<1xf32>, %{{[^:]*}}: memref<?x4096xf8E4M3FN>, %[[KSOUT:[^:]*]]: memref<1xf32>)
 // CHECK: %[[TID0:.*]] = arith.cmpi eq, %thread_id_x, %[[KC0:.*]] : index
 // CHECK-NEXT: %[[CTA0:.*]] = arith.cmpi eq, %block_id_x, %[[KC0]] : index
@@ -90,6 +94,18 @@ func.func @fused_add(%x: tensor<?x4096xbf16>, %r: tensor<?x4096xbf16>, %w: tenso
 // CHECK-NEXT: %[[V:.*]] = memref.load %[[KS]][%[[KC0]]] : memref<1xf32>
 // CHECK-NEXT: memref.store %[[V]], %[[KSOUT]][%[[KC0]]] : memref<1xf32>
 // CHECK-NEXT: }
+// CHECK-LABEL: func.func @static(
+// CHECK-SAME: %{{[^:]*}}: !llvm.ptr, %[[Y:[^:]*]]: memref<?x4096xbf16>, %[[S:[^:]*]]: memref<1xf32>, %[[Q:[^:]*]]: memref<?x4096xf8E4M3FN>, %[[SOUT:[^:]*]]: memref<1xf32>)
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG: %[[CAP:.*]] = arith.constant 528 : index
+// CHECK: %[[TOK:.*]] = builtin.unrealized_conversion_cast
+// CHECK: %[[M:.*]] = memref.dim %[[Y]], %[[C0]]
+// CHECK: %[[ROWS:.*]] = arith.maxui %[[M]], %[[C1]]
+// CHECK: %[[GRID:.*]] = arith.minui %[[ROWS]], %[[CAP]]
+// CHECK: gpu.launch_func async [%[[TOK]]] @vllm_kernels::@quantize_bf16_h4096_q_static blocks in (%[[GRID]], {{.*}} args(%[[Y]] : memref<?x4096xbf16>, %[[S]] : memref<1xf32>, %[[Q]] : memref<?x4096xf8E4M3FN>, %[[SOUT]] : memref<1xf32>)
+// CHECK-NOT: gpu.memcpy
+// CHECK: return
 func.func @static(%y: tensor<?x4096xbf16>, %s: tensor<1xf32, #vllm.scales<tensor>>) -> (tensor<?x4096xf8E4M3FN>, tensor<1xf32, #vllm.scales<tensor>>) {
   %q, %sc = vllm.quantize %y scale(%s : tensor<1xf32, #vllm.scales<tensor>>) as <static_per_tensor> : tensor<?x4096xbf16> -> tensor<?x4096xf8E4M3FN>, tensor<1xf32, #vllm.scales<tensor>>
   return %q, %sc : tensor<?x4096xf8E4M3FN>, tensor<1xf32, #vllm.scales<tensor>>
@@ -259,6 +275,9 @@ func.func @matmul(%a: tensor<?x256xf8E4M3FN>, %b: tensor<200x256xf8E4M3FN>, %sa:
 
 // Static row counts: buffers are cast to the kernels' dynamic types; a
 // private function gets no C interface; identical ops share one kernel.
+// CHECK: gpu.module @vllm_kernels
+// CHECK-COUNT-1: gpu.func
+// CHECK-NOT: gpu.func
 // CHECK-LABEL: func.func private @static_m(
 // CHECK-SAME: %{{[^:]*}}: !llvm.ptr, %[[X:[^:]*]]: memref<6x4096xbf16>, %[[W:[^:]*]]: memref<4096xbf16>, %[[OUT:[^:]*]]: memref<6x4096xbf16>) {
 // CHECK-DAG: %[[C6:.*]] = arith.constant 6 : index
@@ -268,9 +287,6 @@ func.func @matmul(%a: tensor<?x256xf8E4M3FN>, %b: tensor<200x256xf8E4M3FN>, %sa:
 // CHECK: gpu.launch_func async [%{{.*}}] @vllm_kernels::@[[KERNEL:.*]] blocks in (%[[C6]], {{.*}} args(%[[XC]] : memref<?x4096xbf16>, %[[W]] : memref<4096xbf16>, %[[TC]] : memref<?x4096xbf16>)
 // CHECK: %[[OC:.*]] = memref.cast %[[OUT]]
 // CHECK: gpu.launch_func async [%{{.*}}] @vllm_kernels::@[[KERNEL]] blocks in (%[[C6]], {{.*}} args(%[[TC]] : memref<?x4096xbf16>, %[[W]] : memref<4096xbf16>, %[[OC]] : memref<?x4096xbf16>)
-// CHECK: gpu.module @vllm_kernels
-// CHECK-COUNT-1: gpu.func
-// CHECK-NOT: gpu.func
 func.func private @static_m(%x: tensor<6x4096xbf16>, %w: tensor<4096xbf16>) -> tensor<6x4096xbf16> {
   %y = vllm.rms_norm %x, %w {epsilon = 1.0e-06 : f32} : (tensor<6x4096xbf16>, tensor<4096xbf16>) -> tensor<6x4096xbf16>
   %y2 = vllm.rms_norm %y, %w {epsilon = 1.0e-06 : f32} : (tensor<6x4096xbf16>, tensor<4096xbf16>) -> tensor<6x4096xbf16>
@@ -280,6 +296,7 @@ func.func private @static_m(%x: tensor<6x4096xbf16>, %w: tensor<4096xbf16>) -> t
 // -----
 
 // Functions without tensors or vllm ops are left alone.
+// CHECK-NOT: gpu.module
 // CHECK-LABEL: func.func @host_only(
 // CHECK-SAME: %{{.*}}: memref<4xf32>)
 // CHECK-NOT: gpu.module

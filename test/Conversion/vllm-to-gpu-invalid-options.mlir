@@ -21,6 +21,16 @@
 // RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a row-prefetch=7" 2>&1 | FileCheck %s --check-prefix=PREFETCH7
 // RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a weight-staging-rows=-5" 2>&1 | FileCheck %s --check-prefix=STAGING5
 // RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a row-thread-folding=6" 2>&1 | FileCheck %s --check-prefix=FOLD6
+// A fusion-chip the fusion pipeline rejects is reported in its words.
+// RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a fuse=true fusion-chip=sm_80" 2>&1 | FileCheck %s --check-prefix=FUSION-CHIP
+// A toolkit path that does not exist, or has no ptxas where the format needs
+// one: gpu-module-to-binary reported the first as an error, then found ptxas
+// on PATH and exited successfully with a cubin embedded.
+// RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a toolkit=/nonexistent" 2>&1 | FileCheck %s --check-prefix=TOOLKIT
+// RUN: rm -rf %t.toolkit && mkdir -p %t.toolkit/bin
+// RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a format=cubin toolkit=%t.toolkit" 2>&1 | FileCheck %s --check-prefix=NO-PTXAS -DDIR=%t.toolkit
+// PTX needs no ptxas:
+// RUN: vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a format=ptx toolkit=%t.toolkit" -o /dev/null
 
 // CHIP: error: unsupported target chip 'sm_80': supported chips are sm_90a, sm_100a
 // The error stands alone: the module is not printed after it.
@@ -45,6 +55,11 @@
 // FOLD6: error: row-thread-folding must be -1 (automatic) or a power of two from 1 (no folding) to 4, got 6
 // FORMAT: error: unknown kernel binary format 'sass': expected cubin, ptx or fatbin
 // FORMAT-NOT: see current operation
+// FUSION-CHIP: error: vllm-fusion-pipeline: unknown chip 'sm_80' (expected sm_90a or sm_100a)
+// FUSION-CHIP-NOT: see current operation
+// TOOLKIT: error: CUDA toolkit path '/nonexistent' is not a directory
+// TOOLKIT-NOT: see current operation
+// NO-PTXAS: error: CUDA toolkit path '[[DIR]]' has no executable bin/ptxas, which format 'cubin' needs
 
 func.func @norm(%x: tensor<?x64xbf16>, %w: tensor<64xbf16>) -> tensor<?x64xbf16> {
   %y = vllm.rms_norm %x, %w {epsilon = 1.0e-06 : f32} : (tensor<?x64xbf16>, tensor<64xbf16>) -> tensor<?x64xbf16>

@@ -10,23 +10,23 @@
 // RUN: vllm-opt %s -split-input-file --convert-vllm-to-gpu="chip=sm_90a row-prefetch=3" -verify-diagnostics -o /dev/null
 
 // H = 7168: 448 threads, 2 vectors each.
-// PER-ROW-LABEL: func.func @norm(
-// PER-ROW: %[[M:.*]] = memref.dim
-// PER-ROW-NOT: arith.minui
-// PER-ROW: gpu.launch_func {{.*}} blocks in (%[[M]],
 // PER-ROW: gpu.func @rms_norm_bf16_h7168_eps358637BD_y(
 // PER-ROW-NOT: nvvm.minctasm
 // PER-ROW-NOT: scf.for
 // PER-ROW: gpu.barrier
 // PER-ROW: gpu.return
+// PER-ROW-LABEL: func.func @norm(
+// PER-ROW: %[[M:.*]] = memref.dim
+// PER-ROW-NOT: arith.minui
+// PER-ROW: gpu.launch_func {{.*}} blocks in (%[[M]],
 
 // One row ahead: 2 resident CTAs per SM (264 on 132 SMs), the loop carries
 // the next row's 2 vectors.
-// ONE-LABEL: func.func @norm(
-// ONE: arith.constant 264 : index
 // ONE: gpu.func @rms_norm_bf16_h7168_eps358637BD_y(
 // ONE-SAME: nvvm.minctasm = 2 : i32
 // ONE: scf.for {{.*}} iter_args(%{{[^,]*}} = %{{[^,]*}}, %{{[^,]*}} = %{{[^)]*}}) -> (vector<8xbf16>, vector<8xbf16>)
+// ONE-LABEL: func.func @norm(
+// ONE: arith.constant 264 : index
 
 // The automatic choice for this kernel: 2 CTAs per SM, 2 rows ahead.
 // AUTO: gpu.func @rms_norm_bf16_h7168_eps358637BD_y(

@@ -12,19 +12,7 @@
 // In PTX the staged loads and stores are 16-byte shared memory accesses.
 // RUN: vllm-opt %s -split-input-file --vllm-gpu-pipeline="chip=sm_90a format=ptx" | vllm-opt --vllm-dump-gpu-binary -o /dev/null | FileCheck %s --check-prefix=PTX
 
-// H = 4096: 256 threads with 2 vectors of 8 each, 4 CTAs per SM, so the
-// grid is at most 528 CTAs; from M = 529 some CTA gets two rows.
-// CHECK-LABEL: func.func @norm(
-// CHECK-DAG: %[[C528:.*]] = arith.constant 528 : index
-// CHECK: %[[M:.*]] = memref.dim
-// CHECK: %[[GRID:.*]] = arith.minui %[[M]], %[[C528]]
-// CHECK: %[[MANY:.*]] = arith.cmpi ugt, %[[M]], %[[C528]]
-// CHECK: scf.if %[[MANY]] {
-// CHECK:   gpu.launch_func {{.*}} @vllm_kernels::@rms_norm_bf16_h4096_eps358637BD_y_wsmem blocks in (%[[GRID]],
-// CHECK: } else {
-// CHECK:   gpu.launch_func {{.*}} @vllm_kernels::@rms_norm_bf16_h4096_eps358637BD_y blocks in (%[[GRID]],
-// CHECK: }
-// The staged kernel: a 4096 x f32 workgroup buffer next to the reduction
+// The kernels come first (gpu.module). The staged kernel: a 4096 x f32 workgroup buffer next to the reduction
 // buffer. Before the row loop each thread stores its own w quads (four f32)
 // at (quad x 256 + thread) x 4, quad = slot x 2 + half, and reads the same
 // ones for every row: no barrier is needed, and a warp's accesses to one
@@ -55,17 +43,32 @@
 // CHECK: scf.for
 // CHECK: vector.load %{{.*}} : memref<4096xbf16>, vector<8xbf16>
 
+// H = 4096: 256 threads with 2 vectors of 8 each, 4 CTAs per SM, so the
+// grid is at most 528 CTAs; from M = 529 some CTA gets two rows.
+// CHECK-LABEL: func.func @norm(
+// CHECK-DAG: %[[C528:.*]] = arith.constant 528 : index
+// CHECK: %[[M:.*]] = memref.dim
+// CHECK: %[[GRID:.*]] = arith.minui %[[M]], %[[C528]]
+// CHECK: %[[MANY:.*]] = arith.cmpi ugt, %[[M]], %[[C528]]
+// CHECK: cf.cond_br %[[MANY]], ^[[STAGED:bb[0-9]+]], ^[[GLOBAL:bb[0-9]+]]
+// CHECK: ^[[STAGED]]:
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@rms_norm_bf16_h4096_eps358637BD_y_wsmem blocks in (%[[GRID]],
+// CHECK: ^[[GLOBAL]]:
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@rms_norm_bf16_h4096_eps358637BD_y blocks in (%[[GRID]],
+// CHECK: return
+
+// NEVER-NOT: _wsmem
 // NEVER-LABEL: func.func @norm(
-// NEVER-NOT: } else {
+// NEVER-NOT: arith.cmpi ugt, %{{.*}}, %c528
 // NEVER: gpu.launch_func {{.*}} @vllm_kernels::@rms_norm_bf16_h4096_eps358637BD_y blocks
 // NEVER-NOT: _wsmem
 
+// ALWAYS: gpu.func @rms_norm_bf16_h4096_eps358637BD_y_wsmem(
+// ALWAYS-NOT: gpu.func
 // ALWAYS-LABEL: func.func @norm(
 // ALWAYS-NOT: arith.cmpi ugt, %{{.*}}, %c528
 // ALWAYS: gpu.launch_func {{.*}} @vllm_kernels::@rms_norm_bf16_h4096_eps358637BD_y_wsmem blocks
 // ALWAYS-NOT: gpu.launch_func
-// ALWAYS: gpu.func @rms_norm_bf16_h4096_eps358637BD_y_wsmem(
-// ALWAYS-NOT: gpu.func
 // ALWAYS: // -----
 
 // From three rows on the busiest CTA: M > 2 x 528.
@@ -94,15 +97,16 @@ func.func @norm(%x: tensor<?x4096xbf16>, %w: tensor<4096xbf16>) -> tensor<?x4096
 // A fused kernel with a residual and padding rows of MN-major scales (the
 // grid covers roundup(M, 4)): the choice is made on the grid's rows.
 // H = 7168 with a residual: 448 threads, 2 CTAs per SM, at most 264 CTAs.
+// CHECK: gpu.func @add_rms_norm_bf16_h7168_eps358637BD_r_q_group128_ue8m0_packed_mn_major4_wsmem(
+// CHECK-SAME: memref<7168xf32, #gpu.address_space<workgroup>>
 // CHECK-LABEL: func.func @fused_res(
 // CHECK: %[[MPAD:.*]] = arith.muli
 // CHECK: %[[MANY:.*]] = arith.cmpi ugt, %[[MPAD]], %c264
-// CHECK: scf.if %[[MANY]] {
+// CHECK: cf.cond_br %[[MANY]], ^[[STAGED:bb[0-9]+]], ^[[GLOBAL:bb[0-9]+]]
+// CHECK: ^[[STAGED]]:
 // CHECK: @vllm_kernels::@add_rms_norm_bf16_h7168_eps358637BD_r_q_group128_ue8m0_packed_mn_major4_wsmem
-// CHECK: } else {
+// CHECK: ^[[GLOBAL]]:
 // CHECK: @vllm_kernels::@add_rms_norm_bf16_h7168_eps358637BD_r_q_group128_ue8m0_packed_mn_major4 blocks
-// CHECK: gpu.func @add_rms_norm_bf16_h7168_eps358637BD_r_q_group128_ue8m0_packed_mn_major4_wsmem(
-// CHECK-SAME: memref<7168xf32, #gpu.address_space<workgroup>>
 func.func @fused_res(%x: tensor<?x7168xbf16>, %w: tensor<7168xbf16>, %r: tensor<?x7168xbf16>) -> (tensor<?x7168xf8E4M3FN>, tensor<14x?xi32, #vllm.scales<group 128, ue8m0_packed, mn_major, align 4>>, tensor<?x7168xbf16>) {
   %q, %s, %ro = vllm.rms_norm_quant %x, %w residual(%r) as <per_group 128, ue8m0_packed, mn_major, align 4> {epsilon = 1.0e-06 : f32} : (tensor<?x7168xbf16>, tensor<7168xbf16>, tensor<?x7168xbf16>) -> (tensor<?x7168xf8E4M3FN>, tensor<14x?xi32, #vllm.scales<group 128, ue8m0_packed, mn_major, align 4>>, tensor<?x7168xbf16>)
   return %q, %s, %ro : tensor<?x7168xf8E4M3FN>, tensor<14x?xi32, #vllm.scales<group 128, ue8m0_packed, mn_major, align 4>>, tensor<?x7168xbf16>
@@ -112,15 +116,15 @@ func.func @fused_res(%x: tensor<?x7168xbf16>, %w: tensor<7168xbf16>, %r: tensor<
 
 // A static M decides at compile time, and only the kernel launched is
 // generated: 6 rows give one row per CTA, 2000 rows four.
-// CHECK-LABEL: func.func @static_few(
-// CHECK-NOT: scf.if
-// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@rms_norm_bf16_h4096_eps358637BD_y blocks
-// CHECK-LABEL: func.func @static_many(
-// CHECK-NOT: scf.if
-// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@rms_norm_bf16_h4096_eps358637BD_y_wsmem blocks
 // CHECK: gpu.module
 // CHECK-COUNT-2: gpu.func
 // CHECK-NOT: gpu.func
+// CHECK-LABEL: func.func @static_few(
+// CHECK-NOT: cf.cond_br
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@rms_norm_bf16_h4096_eps358637BD_y blocks
+// CHECK-LABEL: func.func @static_many(
+// CHECK-NOT: cf.cond_br
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@rms_norm_bf16_h4096_eps358637BD_y_wsmem blocks
 func.func @static_few(%x: tensor<6x4096xbf16>, %w: tensor<4096xbf16>) -> tensor<6x4096xbf16> {
   %y = vllm.rms_norm %x, %w {epsilon = 1.0e-06 : f32} : (tensor<6x4096xbf16>, tensor<4096xbf16>) -> tensor<6x4096xbf16>
   return %y : tensor<6x4096xbf16>
@@ -135,12 +139,11 @@ func.func @static_many(%x: tensor<2000x4096xbf16>, %w: tensor<4096xbf16>) -> ten
 // Not staged: f32 rows (nothing to widen), quantize kernels (no w), rows of
 // odd H (vectors narrower than four elements), rows streamed in chunks, and
 // rows kept in registers with a CTA per row (H = 24576).
-// CHECK-LABEL: func.func @not_staged(
-// CHECK-NOT: } else {
-// CHECK-NOT: _wsmem
-// CHECK: return
 // CHECK: gpu.module
 // CHECK-NOT: _wsmem
+// CHECK-LABEL: func.func @not_staged(
+// CHECK-NOT: _wsmem
+// CHECK: return
 func.func @not_staged(%xf: tensor<?x4096xf32>, %wf: tensor<4096xf32>, %y: tensor<?x4096xbf16>, %xo: tensor<?x1001xbf16>, %wo: tensor<1001xbf16>, %xs: tensor<?x65536xbf16>, %ws: tensor<65536xbf16>, %xw: tensor<?x24576xbf16>, %ww: tensor<24576xbf16>) -> (tensor<?x4096xf32>, tensor<?x4096xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>, tensor<?x1001xbf16>, tensor<?x65536xbf16>, tensor<?x24576xbf16>) {
   %nf = vllm.rms_norm %xf, %wf {epsilon = 1.0e-06 : f32} : (tensor<?x4096xf32>, tensor<4096xf32>) -> tensor<?x4096xf32>
   %q, %s = vllm.quantize %y as <per_token> : tensor<?x4096xbf16> -> tensor<?x4096xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>

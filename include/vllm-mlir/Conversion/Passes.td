@@ -73,6 +73,16 @@ def ConvertVllmToGPUPass : Pass<"convert-vllm-to-gpu", "::mlir::ModuleOp"> {
     - `scaled_matmul`: a tiled SIMT kernel with f32 accumulation per 128-wide
       K block, decoding every activation and weight scale format.
 
+    The host functions branch (`cf.cond_br`) around launches without work
+    (M = 0) and between kernel variants chosen by M; the kernel module comes
+    first in the module, followed by declarations of the runtime functions
+    the stream-ordered allocations, copies and fills call. (Both keep the
+    rest of the pipeline linear in the size of the module: an `scf.if` per
+    launch and lookups of the kernel module and runtime functions scanning
+    past every function were quadratic.) Symbols named like the runtime
+    interface of compiled code (`mgpu*`, `vllmrt*`, `_mlir_*`, `llvm.*`)
+    are diagnosed, as are static shapes whose grid exceeds CUDA's limits.
+
     Chip-specific code (UE8M0 conversion: `cvt.rp.satfinite.ue8m0x2.f32` on
     sm_100a, integer bit arithmetic on sm_90a; element-wise f32 arithmetic
     of the row kernels on pairs, `f32x2`, on sm_100a) is selected from
@@ -110,6 +120,7 @@ def ConvertVllmToGPUPass : Pass<"convert-vllm-to-gpu", "::mlir::ModuleOp"> {
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
+    "::mlir::cf::ControlFlowDialect",
     "::mlir::gpu::GPUDialect",
     "::mlir::LLVM::LLVMDialect",
     "::mlir::memref::MemRefDialect",
@@ -133,13 +144,20 @@ def VllmCheckNVVMTargetPass
     turns such input into diagnostics: every `gpu.module` with an
     `#nvvm.target` must name a supported chip and a PTX version that chip
     accepts, and every NVVM operation it contains must be available on it.
-    It also diagnoses an invalid binary `format` option of the pipeline.
+    It also diagnoses invalid options of the pipeline (binary `format`, a
+    `toolkit` without ptxas), so that the pipeline fails before any work
+    instead of reporting an error late and exiting successfully.
   }];
   let options = [
     Option<"format", "format", "std::string", /*default=*/"\"\"",
            "binary format the pipeline requested (checked when not empty)">,
-    Option<"missingPass", "missing-pass", "std::string", /*default=*/"\"\"",
-           "a pass the pipeline requested that is not registered (internal)">
+    Option<"pipelineError", "pipeline-error", "std::string",
+           /*default=*/"\"\"",
+           "an error found while the pipeline was built, such as a bad "
+           "option of a nested pipeline (internal)">,
+    Option<"toolkit", "toolkit", "std::string", /*default=*/"\"\"",
+           "CUDA toolkit path the pipeline serializes with (checked when not "
+           "empty: a directory, with bin/ptxas for cubin and fatbin)">
   ];
 }
 

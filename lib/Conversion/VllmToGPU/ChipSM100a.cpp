@@ -34,14 +34,15 @@ static Value emitUE8M0ExponentWithCvt(OpBuilder &builder, Location loc,
       b, b.getI16Type(), clamped, clamped, NVVM::FPRoundingMode::RP,
       NVVM::SaturationMode::SATFINITE, /*relu=*/false,
       Float8E8M0FNUType::get(b.getContext()));
-  Value low = arith::AndIOp::create(b, arith::ExtUIOp::create(b, i32, pair),
-                                    arith::ConstantIntOp::create(b, 0xFF, 32));
-  Value isInf = arith::CmpFOp::create(
-      b, arith::CmpFPredicate::OEQ, clamped,
-      arith::ConstantFloatOp::create(
-          b, b.getF32Type(), APFloat(std::numeric_limits<float>::infinity())));
-  return arith::SelectOp::create(b, isInf,
-                                 arith::ConstantIntOp::create(b, 255, 32), low);
+  Value wide = arith::ExtUIOp::create(b, i32, pair);
+  Value lowByteMask = arith::ConstantIntOp::create(b, 0xFF, 32);
+  Value low = arith::AndIOp::create(b, wide, lowByteMask);
+  Value infinity = arith::ConstantFloatOp::create(
+      b, b.getF32Type(), APFloat(std::numeric_limits<float>::infinity()));
+  Value isInf =
+      arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, clamped, infinity);
+  Value nanExponent = arith::ConstantIntOp::create(b, 255, 32);
+  return arith::SelectOp::create(b, isInf, nanExponent, low);
 }
 
 const TargetChipInfo &mlir::vllm::getSM100aChipInfo() {

@@ -176,12 +176,13 @@ Value codegen::constZeroVector(ImplicitLocOpBuilder &b, VectorType type) {
 
 Value codegen::emitPowerOfTwoBits(ImplicitLocOpBuilder &b,
                                   Value biasedExponent) {
-  Value normal = arith::ShLIOp::create(b, biasedExponent, constI32(b, 23));
-  return arith::SelectOp::create(
-      b,
-      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, biasedExponent,
-                            constI32(b, 0)),
-      constI32(b, 0x00400000), normal);
+  Value mantissaBits = constI32(b, 23);
+  Value normal = arith::ShLIOp::create(b, biasedExponent, mantissaBits);
+  Value zero = constI32(b, 0);
+  Value isZero =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, biasedExponent, zero);
+  Value subnormal = constI32(b, 0x00400000);
+  return arith::SelectOp::create(b, isZero, subnormal, normal);
 }
 
 void codegen::emitGuardedStore(ImplicitLocOpBuilder &b, Value cond, Value value,

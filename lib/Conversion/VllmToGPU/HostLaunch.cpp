@@ -22,6 +22,7 @@
 #include "vllm-mlir/Conversion/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
@@ -114,6 +115,79 @@ static LogicalResult checkConvertible(func::FuncOp func) {
   return success();
 }
 
+/// Prefixes of the symbols that compiled code shares with the runtime and
+/// the LLVM toolchain: the `mgpu*` runtime functions the launches call and
+/// the `vllmrt*` ones of our runtime (looked up by name in the module, so a
+/// user function of that name would be called instead), the
+/// `_mlir_ciface_*` entry points generated for public functions, and LLVM's
+/// intrinsic namespace.
+static constexpr StringLiteral kReservedSymbolPrefixes[] = {"mgpu", "vllmrt",
+                                                            "_mlir_", "llvm."};
+
+/// Diagnoses every symbol of `module` whose name the lowered module needs
+/// for itself.
+static LogicalResult checkReservedSymbols(ModuleOp module) {
+  bool ok = true;
+  for (Operation &op : module.getBody()->getOperations()) {
+    auto symbol = dyn_cast<SymbolOpInterface>(&op);
+    if (!symbol)
+      continue;
+    StringRef name = symbol.getName();
+    for (StringRef prefix : kReservedSymbolPrefixes) {
+      if (!name.starts_with(prefix))
+        continue;
+      emitError(op.getLoc(), "symbol name '@")
+          << name << "' is reserved: names starting with '" << prefix
+          << "' belong to the runtime interface of compiled code; rename it";
+      ok = false;
+      break;
+    }
+  }
+  return success(ok);
+}
+
+/// Declares, right after the kernel module at the start of `module`, the
+/// runtime functions that gpu-to-llvm will call for the stream-ordered
+/// allocations, copies and fills of the host functions, with the types
+/// gpu-to-llvm gives them. gpu-to-llvm looks each one up by name for every
+/// op it lowers, scanning the module from its start, and declares it at the
+/// end when absent: with the declarations at the end, each lookup passed
+/// every function, quadratic in the number of functions
+/// (docs/compile-time.md).
+static void declareRuntimeFunctions(ModuleOp module, Operation *after) {
+  MLIRContext *ctx = module.getContext();
+  Type ptr = LLVM::LLVMPointerType::get(ctx);
+  Type i64 = IntegerType::get(ctx, 64);
+  Type voidType = LLVM::LLVMVoidType::get(ctx);
+  llvm::MapVector<StringRef, LLVM::LLVMFunctionType> needed;
+  module.walk([&](Operation *op) {
+    if (isa<gpu::AllocOp>(op)) {
+      Type i8 = IntegerType::get(ctx, 8);
+      needed.insert(
+          {"mgpuMemAlloc", LLVM::LLVMFunctionType::get(ptr, {i64, ptr, i8})});
+    } else if (isa<gpu::DeallocOp>(op)) {
+      needed.insert(
+          {"mgpuMemFree", LLVM::LLVMFunctionType::get(voidType, {ptr, ptr})});
+    } else if (isa<gpu::MemcpyOp>(op)) {
+      needed.insert({"mgpuMemcpy", LLVM::LLVMFunctionType::get(
+                                       voidType, {ptr, ptr, i64, ptr})});
+    } else if (auto memset = dyn_cast<gpu::MemsetOp>(op)) {
+      unsigned width = memset.getValue().getType().getIntOrFloatBitWidth();
+      if (width == 16 || width == 32) {
+        Type valueType = IntegerType::get(ctx, width);
+        StringRef name = width == 16 ? "mgpuMemset16" : "mgpuMemset32";
+        needed.insert({name, LLVM::LLVMFunctionType::get(
+                                 voidType, {ptr, valueType, i64, ptr})});
+      }
+    }
+  });
+  OpBuilder builder(ctx);
+  builder.setInsertionPointAfter(after);
+  for (auto [name, type] : needed)
+    if (!module.lookupSymbol(name))
+      LLVM::LLVMFuncOp::create(builder, module.getLoc(), name, type);
+}
+
 namespace {
 
 /// The gpu.module the kernels go to, with kernels deduplicated by name.
@@ -178,6 +252,14 @@ private:
   }
   Value collapseTo2d(Value memref);
   Value paddedRows(Value rows, int64_t align);
+  /// Emits `if (cond) thenBody() else elseBody()` (no else when elseBody is
+  /// null) as branches to new blocks and continues in a join block.
+  void emitBranch(Value cond, function_ref<void()> thenBody,
+                  function_ref<void()> elseBody = nullptr);
+  /// Fails with a diagnostic on `op` when a grid dimension known at compile
+  /// time exceeds CUDA's limits. (With a dynamic M, a launch beyond them
+  /// fails at run time: docs/gpu-testing.md.)
+  LogicalResult checkGridLimits(Operation *op, Value gridX, Value gridY);
   void launch(gpu::GPUFuncOp kernel, Value gridX, Value gridY, int64_t threads,
               ValueRange operands);
   LogicalResult launchRowKernel(Operation *op, const RowKernelSpec &spec,
@@ -333,6 +415,56 @@ Value FunctionLowering::collapseTo2d(Value memref) {
 // Launches
 //===----------------------------------------------------------------------===//
 
+// The host function is built front to back and its insertion point is always
+// the end of its last block, so a branch only appends blocks: nothing is
+// split or moved. (An scf.if per launch, lowered by scf-to-cf, splits the
+// block after every one and moves the rest of the function each time, which
+// made the compile time quadratic in the number of launches:
+// docs/compile-time.md.)
+void FunctionLowering::emitBranch(Value cond, function_ref<void()> thenBody,
+                                  function_ref<void()> elseBody) {
+  Region *region = b.getInsertionBlock()->getParent();
+  auto *thenBlock = new Block();
+  auto *elseBlock = elseBody ? new Block() : nullptr;
+  auto *joinBlock = new Block();
+  Block *falseDest = elseBlock ? elseBlock : joinBlock;
+  cf::CondBranchOp::create(b, cond, thenBlock, ValueRange{}, falseDest,
+                           ValueRange{});
+  region->push_back(thenBlock);
+  b.setInsertionPointToEnd(thenBlock);
+  thenBody();
+  cf::BranchOp::create(b, joinBlock);
+  if (elseBlock) {
+    region->push_back(elseBlock);
+    b.setInsertionPointToEnd(elseBlock);
+    elseBody();
+    cf::BranchOp::create(b, joinBlock);
+  }
+  region->push_back(joinBlock);
+  b.setInsertionPointToEnd(joinBlock);
+}
+
+/// CUDA's limits on the grid: gridDim.x < 2^31, gridDim.y < 2^16.
+constexpr int64_t kMaxGridX = (int64_t{1} << 31) - 1;
+constexpr int64_t kMaxGridY = (int64_t{1} << 16) - 1;
+
+LogicalResult FunctionLowering::checkGridLimits(Operation *op, Value gridX,
+                                                Value gridY) {
+  auto check = [&](Value grid, int64_t limit, StringRef axis) -> LogicalResult {
+    std::optional<int64_t> ctas =
+        grid ? getConstantIntValue(grid) : std::nullopt;
+    if (!ctas || *ctas <= limit)
+      return success();
+    return op->emitOpError("cannot be lowered: its kernel needs a grid of ")
+           << *ctas << " CTAs along " << axis << ", more than CUDA's limit of "
+           << limit;
+  };
+  if (failed(check(gridX, kMaxGridX, "x")) ||
+      failed(check(gridY, kMaxGridY, "y")))
+    return failure();
+  return success();
+}
+
 void FunctionLowering::launch(gpu::GPUFuncOp kernel, Value gridX, Value gridY,
                               int64_t threads, ValueRange operands) {
   // CUDA rejects empty grids: skip the launch when there is no work (M = 0).
@@ -348,14 +480,16 @@ void FunctionLowering::launch(gpu::GPUFuncOp kernel, Value gridX, Value gridY,
     else
       args.push_back(memref::CastOp::create(b, type, operand));
   }
-  emitIf(b, nonEmpty, [&] {
+  auto emitLaunch = [&] {
     Value one = constIndex(b, 1);
+    Value blockSize = constIndex(b, threads);
     gpu::LaunchFuncOp::create(
         b, kernel, gpu::KernelDim3{gridX, gridY ? gridY : one, one},
-        gpu::KernelDim3{constIndex(b, threads), one, one},
+        gpu::KernelDim3{blockSize, one, one},
         /*dynamicSharedMemorySize=*/Value(), args,
         gpu::AsyncTokenType::get(b.getContext()), ValueRange{token});
-  });
+  };
+  emitBranch(nonEmpty, emitLaunch);
 }
 
 LogicalResult
@@ -388,6 +522,8 @@ FunctionLowering::launchRowKernel(Operation *op, const RowKernelSpec &spec,
   int64_t maxGrid = cfg.ctasPerSM * chip.numSMs;
   if (cfg.isPersistent())
     grid = arith::MinUIOp::create(b, gridRows, constIndex(b, maxGrid));
+  else if (failed(checkGridLimits(op, grid, Value())))
+    return failure();
 
   auto launchVariant = [&](const RowConfig &config) {
     launch(getKernel(config), grid, Value(), config.threads, operands);
@@ -409,14 +545,11 @@ FunctionLowering::launchRowKernel(Operation *op, const RowKernelSpec &spec,
     launchVariant(useStaged ? staged : cfg);
     return success();
   }
+  Value thresholdValue = constIndex(b, threshold);
   Value manyRows = arith::CmpIOp::create(b, arith::CmpIPredicate::ugt, gridRows,
-                                         constIndex(b, threshold));
-  auto ifOp = scf::IfOp::create(b, manyRows, /*withElseRegion=*/true);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(ifOp.thenBlock());
-  launchVariant(staged);
-  b.setInsertionPointToStart(ifOp.elseBlock());
-  launchVariant(cfg);
+                                         thresholdValue);
+  emitBranch(
+      manyRows, [&] { launchVariant(staged); }, [&] { launchVariant(cfg); });
   return success();
 }
 
@@ -441,10 +574,12 @@ LogicalResult FunctionLowering::lowerRMSNorm(RMSNormOp op) {
   RowKernelSpec spec = normSpec(op.getInput(), op.getEpsilonAttr(), false);
   spec.storeNormalized = true;
   Value x2d = collapseTo2d(x);
-  return launchRowKernel(op, spec, rowsOf(x2d),
+  Value rows = rowsOf(x2d);
+  Value y2d = collapseTo2d(y);
+  return launchRowKernel(op, spec, rows,
                          {{RowOperand::Input, x2d},
                           {RowOperand::Weight, lookup(op.getWeight())},
-                          {RowOperand::Normalized, collapseTo2d(y)}});
+                          {RowOperand::Normalized, y2d}});
 }
 
 LogicalResult FunctionLowering::lowerFusedAddRMSNorm(FusedAddRMSNormOp op) {
@@ -456,14 +591,16 @@ LogicalResult FunctionLowering::lowerFusedAddRMSNorm(FusedAddRMSNormOp op) {
   spec.storeNormalized = static_cast<bool>(y);
   spec.storeResidualOut = static_cast<bool>(residualOut);
   Value x2d = collapseTo2d(x);
-  return launchRowKernel(
-      op, spec, rowsOf(x2d),
-      {{RowOperand::Input, x2d},
-       {RowOperand::Residual, collapseTo2d(lookup(op.getResidual()))},
-       {RowOperand::Weight, lookup(op.getWeight())},
-       {RowOperand::ResidualOut,
-        residualOut ? collapseTo2d(residualOut) : Value()},
-       {RowOperand::Normalized, y ? collapseTo2d(y) : Value()}});
+  Value rows = rowsOf(x2d);
+  Value residual2d = collapseTo2d(lookup(op.getResidual()));
+  Value residualOut2d = residualOut ? collapseTo2d(residualOut) : Value();
+  Value y2d = y ? collapseTo2d(y) : Value();
+  return launchRowKernel(op, spec, rows,
+                         {{RowOperand::Input, x2d},
+                          {RowOperand::Residual, residual2d},
+                          {RowOperand::Weight, lookup(op.getWeight())},
+                          {RowOperand::ResidualOut, residualOut2d},
+                          {RowOperand::Normalized, y2d}});
 }
 
 LogicalResult FunctionLowering::lowerQuantization(
@@ -622,15 +759,19 @@ LogicalResult FunctionLowering::lowerScaledMatmul(ScaledMatmulOp op) {
 
   Value a = lookup(op.getA());
   Value rows = rowsOf(a);
-  Value d = resultBuffer(op.getResult(), {rows, constIndex(b, spec.n)}, true);
+  Value cols = constIndex(b, spec.n);
+  Value d = resultBuffer(op.getResult(), {rows, cols}, true);
   gpu::GPUFuncOp kernel =
       kernels.getOrCreate(getMatmulKernelName(spec), [&](OpBuilder &builder) {
         return buildScaledMatmulKernel(builder, op.getLoc(), spec, chip);
       });
   Value gridX = constIndex(b, llvm::divideCeil(spec.n, kMatmulTileN));
-  Value gridY = arith::DivUIOp::create(
-      b, arith::AddIOp::create(b, rows, constIndex(b, kMatmulTileM - 1)),
-      constIndex(b, kMatmulTileM));
+  Value tileRowsMinusOne = constIndex(b, kMatmulTileM - 1);
+  Value bumpedRows = b.createOrFold<arith::AddIOp>(rows, tileRowsMinusOne);
+  Value tileRows = constIndex(b, kMatmulTileM);
+  Value gridY = b.createOrFold<arith::DivUIOp>(bumpedRows, tileRows);
+  if (failed(checkGridLimits(op, gridX, gridY)))
+    return failure();
   launch(kernel, gridX, gridY, kMatmulThreads,
          {a, lookup(op.getB()), lookup(op.getAScales()),
           lookup(op.getBScales()), d});
@@ -825,13 +966,13 @@ struct ConvertVllmToGPUPass
     for (auto func : module.getOps<func::FuncOp>())
       if (needsConversion(func))
         funcs.push_back(func);
-    bool valid = true;
+    if (funcs.empty())
+      return;
+    bool valid = succeeded(checkReservedSymbols(module));
     for (func::FuncOp func : funcs)
       valid &= succeeded(checkConvertible(func));
     if (!valid)
       return signalPassFailure();
-    if (funcs.empty())
-      return;
 
     // One gpu.module for all kernels of the module, so they are loaded once.
     SymbolTable symbols(module);
@@ -841,7 +982,11 @@ struct ConvertVllmToGPUPass
                                             chipInfo->name, *resolvedFeatures);
     auto gpuModule = gpu::GPUModuleOp::create(
         builder, module.getLoc(), "vllm_kernels", ArrayRef<Attribute>{target});
-    symbols.insert(gpuModule);
+    // First in the module: the verifier of every gpu.launch_func looks its
+    // kernel module up by name, scanning the module's operations from the
+    // start, after every pass (quadratic in the number of functions when
+    // the kernel module comes last).
+    symbols.insert(gpuModule, module.getBody()->begin());
     module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
                     UnitAttr::get(ctx));
     KernelModule kernels(gpuModule);
@@ -850,6 +995,7 @@ struct ConvertVllmToGPUPass
                                   weightStagingRows, rowThreadFolding)
                      .run()))
         return signalPassFailure();
+    declareRuntimeFunctions(module, gpuModule);
     if (gpuModule.getBody()->without_terminator().empty())
       gpuModule.erase();
   }

@@ -386,8 +386,10 @@ RowEmitter::reloadSource(const RowState &state) {
 static Value stagedQuadOffset(ImplicitLocOpBuilder &b, const RowConfig &cfg,
                               Value tid, int64_t slot, int64_t quad) {
   int64_t first = (slot * (cfg.vecWidth / 4) + quad) * cfg.threads;
-  return arith::MulIOp::create(
-      b, arith::AddIOp::create(b, constIndex(b, first), tid), constIndex(b, 4));
+  Value firstQuad = constIndex(b, first);
+  Value quadIndex = arith::AddIOp::create(b, firstQuad, tid);
+  Value quadElements = constIndex(b, 4);
+  return arith::MulIOp::create(b, quadIndex, quadElements);
 }
 
 SmallVector<Value> RowEmitter::loadGlobalWeight(const RowState &state,
@@ -420,14 +422,14 @@ void RowEmitter::stageWeights(const RowState &state) {
   auto quadType = VectorType::get({4}, b.getF32Type());
   for (int64_t s = 0; s < cfg.slots; ++s) {
     SmallVector<Value> weights = loadGlobalWeight(state, s);
-    for (int64_t q = 0; q < cfg.vecWidth / 4; ++q)
-      vector::StoreOp::create(
-          b,
-          vector::FromElementsOp::create(
-              b, quadType, ArrayRef<Value>(weights).slice(4 * q, 4)),
-          operands.stagedWeight,
-          ValueRange{stagedQuadOffset(b, cfg, tid, s, q)},
-          /*nontemporal=*/false, llvm::MaybeAlign(16));
+    for (int64_t q = 0; q < cfg.vecWidth / 4; ++q) {
+      Value quad = vector::FromElementsOp::create(
+          b, quadType, ArrayRef<Value>(weights).slice(4 * q, 4));
+      Value offset = stagedQuadOffset(b, cfg, tid, s, q);
+      vector::StoreOp::create(b, quad, operands.stagedWeight,
+                              ValueRange{offset},
+                              /*nontemporal=*/false, llvm::MaybeAlign(16));
+    }
   }
 }
 
@@ -453,7 +455,9 @@ Value RowEmitter::inverseRms(ValueRange threadSums) {
   Value mean = arith::DivFOp::create(
       b, sum, constF32(b, static_cast<float>(cfg.hidden)));
   Value shifted = arith::AddFOp::create(b, mean, constF32(b, spec.epsilon));
-  return arith::DivFOp::create(b, constF32(b, 1.0f), emitSqrtRN(b, shifted));
+  Value one = constF32(b, 1.0f);
+  Value root = emitSqrtRN(b, shifted);
+  return arith::DivFOp::create(b, one, root);
 }
 
 void RowEmitter::computeY(RowState &state, ArrayRef<SmallVector<Value>> values,
@@ -495,8 +499,10 @@ void RowEmitter::setY(RowState &state, ArrayRef<Value> inputs) {
 
 Value RowEmitter::forChunks(Value init,
                             function_ref<Value(Value base, Value acc)> body) {
-  auto loop = scf::ForOp::create(b, constIndex(b, 0), constIndex(b, cfg.chunks),
-                                 constIndex(b, 1), ValueRange{init});
+  Value zero = constIndex(b, 0);
+  Value chunks = constIndex(b, cfg.chunks);
+  Value one = constIndex(b, 1);
+  auto loop = scf::ForOp::create(b, zero, chunks, one, ValueRange{init});
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
@@ -508,8 +514,10 @@ Value RowEmitter::forChunks(Value init,
 }
 
 void RowEmitter::forChunks(function_ref<void(Value base)> body) {
-  auto loop = scf::ForOp::create(b, constIndex(b, 0), constIndex(b, cfg.chunks),
-                                 constIndex(b, 1));
+  Value zero = constIndex(b, 0);
+  Value chunks = constIndex(b, cfg.chunks);
+  Value one = constIndex(b, 1);
+  auto loop = scf::ForOp::create(b, zero, chunks, one);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(loop.getBody()->getTerminator());
   body(arith::MulIOp::create(b, loop.getInductionVar(),
@@ -768,14 +776,13 @@ gpu::GPUFuncOp codegen::buildRowKernel(OpBuilder &moduleBuilder, Location loc,
   // Padding rows M <= row < Mpad of MN-major scales: zero scale entries.
   if (rowKernelCoversPaddingRows(spec)) {
     int64_t align = spec.scheme.getAlign();
-    Value paddedRows = arith::MulIOp::create(
-        b,
-        arith::DivUIOp::create(
-            b, arith::AddIOp::create(b, rows, constIndex(b, align - 1)),
-            constIndex(b, align)),
-        constIndex(b, align));
-    auto padLoop = scf::ForOp::create(
-        b, arith::AddIOp::create(b, rows, firstRow), paddedRows, gridSize);
+    Value alignMinusOne = constIndex(b, align - 1);
+    Value bumpedRows = arith::AddIOp::create(b, rows, alignMinusOne);
+    Value alignValue = constIndex(b, align);
+    Value paddedGroups = arith::DivUIOp::create(b, bumpedRows, alignValue);
+    Value paddedRows = arith::MulIOp::create(b, paddedGroups, alignValue);
+    Value firstPaddingRow = arith::AddIOp::create(b, rows, firstRow);
+    auto padLoop = scf::ForOp::create(b, firstPaddingRow, paddedRows, gridSize);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(padLoop.getBody()->getTerminator());
     emitPaddingRowScales(b, spec, cfg, tid, padLoop.getInductionVar(),

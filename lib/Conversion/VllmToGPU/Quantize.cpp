@@ -77,8 +77,9 @@ void codegen::addQuantBuffers(gpu::GPUFuncOp func, const RowKernelSpec &spec,
 /// Runs `body(index)` for index = tid, tid + threads, ... < count.
 static void emitStridedLoop(ImplicitLocOpBuilder &b, Value tid, int64_t count,
                             int64_t threads, function_ref<void(Value)> body) {
-  auto loop =
-      scf::ForOp::create(b, tid, constIndex(b, count), constIndex(b, threads));
+  Value countValue = constIndex(b, count);
+  Value step = constIndex(b, threads);
+  auto loop = scf::ForOp::create(b, tid, countValue, step);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(loop.getBody()->getTerminator());
   body(loop.getInductionVar());
@@ -120,11 +121,12 @@ static Value emitPackedPairAmax(ImplicitLocOpBuilder &b, Value packed) {
   Value words = vector::BitCastOp::create(
       b, VectorType::get({numPairs}, b.getI32Type()), packed);
   SmallVector<Value> pairs;
-  for (int64_t i = 0; i < numPairs; ++i)
-    pairs.push_back(vector::BitCastOp::create(
-        b, pairType,
-        vector::BroadcastOp::create(b, wordType,
-                                    vector::ExtractOp::create(b, words, i))));
+  for (int64_t i = 0; i < numPairs; ++i) {
+    Value word = vector::ExtractOp::create(b, words, i);
+    Value wordVector = vector::BroadcastOp::create(b, wordType, word);
+    pairs.push_back(vector::BitCastOp::create(b, pairType, wordVector));
+  }
+  assert(!pairs.empty() && "a packed vector holds at least one pair");
   // A balanced tree: independent instructions for the scheduler.
   while (pairs.size() > 1) {
     SmallVector<Value> next;
@@ -134,13 +136,15 @@ static Value emitPackedPairAmax(ImplicitLocOpBuilder &b, Value packed) {
       next.push_back(pairs.back());
     pairs = std::move(next);
   }
-  return pairs.front();
+  return pairs.empty() ? Value() : pairs.front();
 }
 
 /// The same as emitLocalAmax for a bf16 vector (emitPackedPairAmax).
 static Value emitPackedLocalAmax(ImplicitLocOpBuilder &b, Value packed) {
   SmallVector<Value> last = extractAsF32(b, emitPackedPairAmax(b, packed));
-  return arith::MaxNumFOp::create(b, emitAbs(b, last[0]), emitAbs(b, last[1]));
+  Value lowAbs = emitAbs(b, last[0]);
+  Value highAbs = emitAbs(b, last[1]);
+  return arith::MaxNumFOp::create(b, lowAbs, highAbs);
 }
 
 /// Whether slot `slot` of `state` has its amax taken on bf16 pairs.
@@ -180,9 +184,9 @@ emitGroupAmaxes(ImplicitLocOpBuilder &b, const RowState &state, int64_t lanes) {
     }
     Value first = emitPackedPairAmax(b, state.packedY[s]);
     Value second = emitPackedPairAmax(b, state.packedY[s + 1]);
-    Value pair =
-        emitPackedAbsMax(b, vector::ShuffleOp::create(b, first, second, {0, 2}),
-                         vector::ShuffleOp::create(b, first, second, {1, 3}));
+    Value lows = vector::ShuffleOp::create(b, first, second, {0, 2});
+    Value highs = vector::ShuffleOp::create(b, first, second, {1, 3});
+    Value pair = emitPackedAbsMax(b, lows, highs);
     // The pair crosses each shuffle of the butterfly as one i32 word.
     pair = emitButterfly(b, pair, lanes, [&](Value lhs, Value rhs) {
       return emitPackedAbsMax(b, lhs, rhs);
@@ -199,13 +203,14 @@ emitGroupAmaxes(ImplicitLocOpBuilder &b, const RowState &state, int64_t lanes) {
 /// 2^-127 for e = 254, and 0 = 1 / +Inf for e = 255. (e = 0 would be
 /// 1 / 2^-127 = 2^127; U(s) never gives it, s' >= 1e-10.)
 static Value emitPowerOfTwoReciprocal(ImplicitLocOpBuilder &b, Value exponent) {
-  Value bits = emitPowerOfTwoBits(
-      b, arith::SubIOp::create(b, constI32(b, 254), exponent));
-  bits =
-      arith::SelectOp::create(b,
-                              arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
-                                                    exponent, constI32(b, 255)),
-                              constI32(b, 0), bits);
+  Value maxNormal = constI32(b, 254);
+  Value reciprocalExponent = arith::SubIOp::create(b, maxNormal, exponent);
+  Value bits = emitPowerOfTwoBits(b, reciprocalExponent);
+  Value nanExponent = constI32(b, 255);
+  Value isInf =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, exponent, nanExponent);
+  Value zero = constI32(b, 0);
+  bits = arith::SelectOp::create(b, isInf, zero, bits);
   return arith::BitcastOp::create(b, b.getF32Type(), bits);
 }
 
@@ -271,9 +276,9 @@ static Value emitQuotient(ImplicitLocOpBuilder &b, Value y, Value reciprocal,
   if (kind == QuotientKind::Bounded)
     return q1;
   // Exponent field 255: q0 infinite or NaN.
-  Value exponent =
-      arith::AndIOp::create(b, arith::BitcastOp::create(b, b.getI32Type(), q0),
-                            constI32(b, 0x7F800000));
+  Value q0Bits = arith::BitcastOp::create(b, b.getI32Type(), q0);
+  Value exponentMask = constI32(b, 0x7F800000);
+  Value exponent = arith::AndIOp::create(b, q0Bits, exponentMask);
   Value notFinite = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, exponent,
                                           constI32(b, 0x7F800000));
   return arith::SelectOp::create(b, notFinite, q0, q1);
@@ -310,9 +315,10 @@ static Value emitDivideByFP8Max(ImplicitLocOpBuilder &b, Value amax) {
 /// registers emitDivideByFP8Max holds live, which the kernels with the
 /// fewest registers per thread do not have).
 static Value emitDynamicScale(ImplicitLocOpBuilder &b, Value amax) {
-  return arith::MaxNumFOp::create(
-      b, arith::DivFOp::create(b, amax, constF32(b, kFP8Max)),
-      constF32(b, kMinScale));
+  Value fp8Max = constF32(b, kFP8Max);
+  Value quotient = arith::DivFOp::create(b, amax, fp8Max);
+  Value minScale = constF32(b, kMinScale);
+  return arith::MaxNumFOp::create(b, quotient, minScale);
 }
 
 /// The dynamic per-tensor scale from the accumulated amax bits.
@@ -336,15 +342,18 @@ void codegen::emitRowQuantizationPrologue(ImplicitLocOpBuilder &b,
   if (!copiesStaticScale && spec.stage != Stage::ApplyTensorScale)
     return;
   // Thread 0 of CTA 0 writes the scales result.
-  Value first = arith::AndIOp::create(b, isZero(b, tid), isZero(b, row));
+  Value firstThread = isZero(b, tid);
+  Value firstCTA = isZero(b, row);
+  Value first = arith::AndIOp::create(b, firstThread, firstCTA);
   if (copiesStaticScale) {
     // The scales result of a static quantization is the scale operand.
     auto address = [&](Value memref) -> Value {
       return memref::ExtractAlignedPointerAsIndexOp::create(b, memref);
     };
+    Value outAddress = address(operands.scales);
+    Value inAddress = address(operands.staticScale);
     Value elsewhere = arith::CmpIOp::create(b, arith::CmpIPredicate::ne,
-                                            address(operands.scales),
-                                            address(operands.staticScale));
+                                            outAddress, inAddress);
     emitIf(b, arith::AndIOp::create(b, first, elsewhere), [&] {
       Value zero = constIndex(b, 0);
       memref::StoreOp::create(
@@ -354,8 +363,9 @@ void codegen::emitRowQuantizationPrologue(ImplicitLocOpBuilder &b,
     return;
   }
   emitIf(b, first, [&] {
-    memref::StoreOp::create(b, emitTensorScale(b, operands.amax),
-                            operands.scales, ValueRange{constIndex(b, 0)});
+    Value scaleValue = emitTensorScale(b, operands.amax);
+    Value zero = constIndex(b, 0);
+    memref::StoreOp::create(b, scaleValue, operands.scales, ValueRange{zero});
   });
 }
 

@@ -104,11 +104,11 @@ std::string codegen::getMatmulKernelName(const MatmulSpec &spec) {
 /// subnormal), 255 is NaN.
 static Value emitDecodeUE8M0(ImplicitLocOpBuilder &b, Value byte) {
   Value bits = emitPowerOfTwoBits(b, byte);
-  bits =
-      arith::SelectOp::create(b,
-                              arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
-                                                    byte, constI32(b, 255)),
-                              constI32(b, 0x7FC00000), bits);
+  Value nanByte = constI32(b, 255);
+  Value isNaN =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, byte, nanByte);
+  Value nanBits = constI32(b, 0x7FC00000);
+  bits = arith::SelectOp::create(b, isNaN, nanBits, bits);
   return arith::BitcastOp::create(b, b.getF32Type(), bits);
 }
 
@@ -127,16 +127,16 @@ static Value emitActivationScale(ImplicitLocOpBuilder &b,
     llvm_unreachable("rejected by checkMatmulSupported");
   }
   if (format.isPacked()) {
-    Value word = memref::LoadOp::create(
-        b, scales,
-        ValueRange{arith::DivUIOp::create(b, kb, constIndex(b, 4)), m});
-    Value shift = arith::IndexCastOp::create(
-        b, b.getI32Type(),
-        arith::MulIOp::create(b,
-                              arith::RemUIOp::create(b, kb, constIndex(b, 4)),
-                              constIndex(b, 8)));
-    Value byte = arith::AndIOp::create(
-        b, arith::ShRUIOp::create(b, word, shift), constI32(b, 0xFF));
+    Value bytesPerWord = constIndex(b, 4);
+    Value wordIndex = arith::DivUIOp::create(b, kb, bytesPerWord);
+    Value word = memref::LoadOp::create(b, scales, ValueRange{wordIndex, m});
+    Value byteIndex = arith::RemUIOp::create(b, kb, bytesPerWord);
+    Value bitsPerByte = constIndex(b, 8);
+    Value shiftIndex = arith::MulIOp::create(b, byteIndex, bitsPerByte);
+    Value shift = arith::IndexCastOp::create(b, b.getI32Type(), shiftIndex);
+    Value shifted = arith::ShRUIOp::create(b, word, shift);
+    Value byteMask = constI32(b, 0xFF);
+    Value byte = arith::AndIOp::create(b, shifted, byteMask);
     return emitDecodeUE8M0(b, byte);
   }
   if (format.getLayout() == ScaleLayout::RowMajor)
@@ -213,15 +213,18 @@ static void emitLoadTile(ImplicitLocOpBuilder &b, Value matrix, Value rowBase,
                              .getResult();
     emitIf(b, inTile, [&] {
       Value r = arith::DivUIOp::create(b, chunk, constIndex(b, chunksPerRow));
-      Value kc = arith::MulIOp::create(
-          b, arith::RemUIOp::create(b, chunk, constIndex(b, chunksPerRow)),
-          constIndex(b, width));
+      Value chunksPerRowValue = constIndex(b, chunksPerRow);
+      Value chunkInRow = arith::RemUIOp::create(b, chunk, chunksPerRowValue);
+      Value widthValue = constIndex(b, width);
+      Value kc = arith::MulIOp::create(b, chunkInRow, widthValue);
       Value row = arith::AddIOp::create(b, rowBase, r);
       Value col = arith::AddIOp::create(b, k0, kc);
-      Value valid = arith::AndIOp::create(
-          b, arith::CmpIOp::create(b, arith::CmpIPredicate::ult, row, rowLimit),
-          arith::CmpIOp::create(b, arith::CmpIPredicate::ult, col,
-                                constIndex(b, k)));
+      Value rowValid =
+          arith::CmpIOp::create(b, arith::CmpIPredicate::ult, row, rowLimit);
+      Value depth = constIndex(b, k);
+      Value colValid =
+          arith::CmpIOp::create(b, arith::CmpIPredicate::ult, col, depth);
+      Value valid = arith::AndIOp::create(b, rowValid, colValid);
       Value bytes =
           emitGuardedLoad(b, valid, vecType, matrix, {row, col}, width);
       for (auto [e, value] : llvm::enumerate(emitDecodeFP8(b, bytes))) {
@@ -263,12 +266,12 @@ gpu::GPUFuncOp codegen::buildScaledMatmulKernel(OpBuilder &moduleBuilder,
   Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
   Value tx = arith::RemUIOp::create(b, tid, constIndex(b, kThreadsN));
   Value ty = arith::DivUIOp::create(b, tid, constIndex(b, kThreadsN));
-  Value n0 =
-      arith::MulIOp::create(b, gpu::BlockIdOp::create(b, gpu::Dimension::x),
-                            constIndex(b, kMatmulTileN));
-  Value m0 =
-      arith::MulIOp::create(b, gpu::BlockIdOp::create(b, gpu::Dimension::y),
-                            constIndex(b, kMatmulTileM));
+  Value blockX = gpu::BlockIdOp::create(b, gpu::Dimension::x);
+  Value tileCols = constIndex(b, kMatmulTileN);
+  Value n0 = arith::MulIOp::create(b, blockX, tileCols);
+  Value blockY = gpu::BlockIdOp::create(b, gpu::Dimension::y);
+  Value tileRows = constIndex(b, kMatmulTileM);
+  Value m0 = arith::MulIOp::create(b, blockY, tileRows);
   Value rows = memref::DimOp::create(b, a, 0);
   Value cols = constIndex(b, spec.n);
   Value myRow0 = arith::AddIOp::create(
@@ -297,29 +300,37 @@ gpu::GPUFuncOp codegen::buildScaledMatmulKernel(OpBuilder &moduleBuilder,
   constexpr int64_t kOutputs = kPerThread * kPerThread;
   SmallVector<Value> zeros(kOutputs, constF32(b, 0.0f));
   int64_t kBlocks = llvm::divideCeil(spec.k, kScaleBlock);
-  auto blockLoop = scf::ForOp::create(
-      b, constIndex(b, 0), constIndex(b, kBlocks), constIndex(b, 1), zeros);
+  Value zeroIndex = constIndex(b, 0);
+  Value numBlocks = constIndex(b, kBlocks);
+  Value oneIndex = constIndex(b, 1);
+  auto blockLoop = scf::ForOp::create(b, zeroIndex, numBlocks, oneIndex, zeros);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(blockLoop.getBody());
     Value kb = blockLoop.getInductionVar();
     // Partial sums of this 128-wide K block.
-    auto tileLoop = scf::ForOp::create(b, constIndex(b, 0),
-                                       constIndex(b, kScaleBlock / kTileK),
-                                       constIndex(b, 1), zeros);
+    Value tileStart = constIndex(b, 0);
+    Value tilesPerBlock = constIndex(b, kScaleBlock / kTileK);
+    Value tileStep = constIndex(b, 1);
+    auto tileLoop =
+        scf::ForOp::create(b, tileStart, tilesPerBlock, tileStep, zeros);
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(tileLoop.getBody());
-      Value k0 = arith::AddIOp::create(
-          b, arith::MulIOp::create(b, kb, constIndex(b, kScaleBlock)),
-          arith::MulIOp::create(b, tileLoop.getInductionVar(),
-                                constIndex(b, kTileK)));
+      Value scaleBlock = constIndex(b, kScaleBlock);
+      Value blockStart = arith::MulIOp::create(b, kb, scaleBlock);
+      Value tileK = constIndex(b, kTileK);
+      Value tileOffset =
+          arith::MulIOp::create(b, tileLoop.getInductionVar(), tileK);
+      Value k0 = arith::AddIOp::create(b, blockStart, tileOffset);
       emitLoadTile(b, a, m0, rows, k0, spec.k, aTile, tid);
       emitLoadTile(b, bMat, n0, cols, k0, spec.k, bTile, tid);
       gpu::BarrierOp::create(b);
-      auto innerLoop =
-          scf::ForOp::create(b, constIndex(b, 0), constIndex(b, kTileK),
-                             constIndex(b, 1), tileLoop.getRegionIterArgs());
+      Value innerStart = constIndex(b, 0);
+      Value innerEnd = constIndex(b, kTileK);
+      Value innerStep = constIndex(b, 1);
+      auto innerLoop = scf::ForOp::create(b, innerStart, innerEnd, innerStep,
+                                          tileLoop.getRegionIterArgs());
       {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToStart(innerLoop.getBody());

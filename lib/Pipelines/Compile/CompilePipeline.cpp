@@ -66,17 +66,29 @@ void vllm::buildVllmGpuPipeline(OpPassManager &pm,
   // anything changes.
   VllmCheckNVVMTargetPassOptions checkOptions;
   checkOptions.format = options.format;
+  checkOptions.toolkit = options.toolkit;
   if (options.fuse) {
     const PassPipelineInfo *fusion = PassPipelineInfo::lookup(kFusionPipeline);
     std::string fusionOptions =
         options.fusionChip.empty() ? "" : "chip=" + options.fusionChip;
-    if (!fusion ||
-        failed(fusion->addToPipeline(pm, fusionOptions,
-                                     [](const Twine &) { return failure(); })))
-      checkOptions.missingPass =
-          (kFusionPipeline +
-           (fusionOptions.empty() ? std::string() : "{" + fusionOptions + "}"))
-              .str();
+    std::string fusionName =
+        (kFusionPipeline +
+         (fusionOptions.empty() ? std::string() : "{" + fusionOptions + "}"))
+            .str();
+    std::string fusionError;
+    if (!fusion)
+      checkOptions.pipelineError = "the pipeline needs the pass '" +
+                                   fusionName + "', which is not registered";
+    else if (failed(fusion->addToPipeline(pm, fusionOptions,
+                                          [&](const Twine &message) {
+                                            fusionError = message.str();
+                                            return failure();
+                                          })))
+      // The fusion pipeline's own message says which option is wrong (an
+      // unknown fusion-chip).
+      checkOptions.pipelineError =
+          fusionError.empty() ? "invalid options of '" + fusionName + "'"
+                              : fusionError;
   }
   pm.addPass(createVllmCheckNVVMTargetPass(checkOptions));
 

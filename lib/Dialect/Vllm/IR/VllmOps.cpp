@@ -14,6 +14,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace mlir::vllm;
@@ -41,6 +42,39 @@ static std::string shapeString(ArrayRef<int64_t> shape) {
   return result;
 }
 
+/// C11: every tensor an op reads or writes has at most 2^63 - 1 bytes, as
+/// far as its static dimensions tell (a dynamic dimension counts as 1): the
+/// kernels address elements with 64-bit offsets, and the lowering computes
+/// row counts and padded scale shapes from these dimensions. Checked first,
+/// so that the other checks can multiply dimensions without overflow.
+static LogicalResult verifyTensorSizes(Operation *op) {
+  auto check = [&](Type type, StringRef role,
+                   unsigned position) -> LogicalResult {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    if (!tensor || !tensor.getElementType().isIntOrFloat())
+      return success();
+    int64_t bytes =
+        llvm::divideCeil(tensor.getElementType().getIntOrFloatBitWidth(), 8);
+    for (int64_t dim : tensor.getShape()) {
+      if (ShapedType::isDynamic(dim))
+        continue;
+      if (llvm::MulOverflow(bytes, dim, bytes))
+        return op->emitOpError("(C11) ")
+               << role << " #" << position << " of type " << tensor
+               << " has more than 2^63 - 1 bytes, the largest tensor the "
+                  "kernels can address";
+    }
+    return success();
+  };
+  for (auto [i, type] : llvm::enumerate(op->getOperandTypes()))
+    if (failed(check(type, "operand", i)))
+      return failure();
+  for (auto [i, type] : llvm::enumerate(op->getResultTypes()))
+    if (failed(check(type, "result", i)))
+      return failure();
+  return success();
+}
+
 /// C1, C2: the input/weight/epsilon contract of every norm. `exactRank2`
 /// is set for ops that also quantize (their scales are indexed by row).
 static LogicalResult verifyNormOperands(Operation *op, RankedTensorType input,
@@ -54,6 +88,9 @@ static LogicalResult verifyNormOperands(Operation *op, RankedTensorType input,
   if (ShapedType::isDynamic(hidden))
     return op->emitOpError("(C1) the hidden size (last dimension) must be "
                            "static");
+  if (hidden == 0)
+    return op->emitOpError("(C11) the hidden size (last dimension) must be "
+                           "positive, got 0");
   if (weight.getRank() != 1)
     return op->emitOpError("(C1) expects a rank-1 weight, got rank ")
            << weight.getRank();
@@ -129,6 +166,8 @@ static LogicalResult verifyQuantization(Operation *op, RankedTensorType input,
 //===----------------------------------------------------------------------===//
 
 LogicalResult RMSNormOp::verify() {
+  if (failed(verifyTensorSizes(*this)))
+    return failure();
   auto input = cast<RankedTensorType>(getInput().getType());
   if (failed(verifyNormOperands(*this, input,
                                 cast<RankedTensorType>(getWeight().getType()),
@@ -145,6 +184,8 @@ LogicalResult RMSNormOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult FusedAddRMSNormOp::verify() {
+  if (failed(verifyTensorSizes(*this)))
+    return failure();
   auto input = cast<RankedTensorType>(getInput().getType());
   if (failed(verifyNormOperands(*this, input,
                                 cast<RankedTensorType>(getWeight().getType()),
@@ -187,12 +228,17 @@ void QuantizeOp::build(OpBuilder &builder, OperationState &state, Value input,
 }
 
 LogicalResult QuantizeOp::verify() {
+  if (failed(verifyTensorSizes(*this)))
+    return failure();
   auto input = cast<RankedTensorType>(getInput().getType());
   if (input.getRank() != 2)
     return emitOpError("(C1) expects a rank-2 input [M, H], got rank ")
            << input.getRank();
   if (ShapedType::isDynamic(input.getDimSize(1)))
     return emitOpError("(C1) the hidden size (last dimension) must be static");
+  if (input.getDimSize(1) == 0)
+    return emitOpError("(C11) the hidden size (last dimension) must be "
+                       "positive, got 0");
   return verifyQuantization(*this, input, getScale(), getScheme(),
                             cast<RankedTensorType>(getOutput().getType()),
                             cast<RankedTensorType>(getScales().getType()));
@@ -325,6 +371,8 @@ void RMSNormQuantOp::print(OpAsmPrinter &printer) {
 }
 
 LogicalResult RMSNormQuantOp::verify() {
+  if (failed(verifyTensorSizes(*this)))
+    return failure();
   auto input = cast<RankedTensorType>(getInput().getType());
   if (failed(verifyNormOperands(*this, input,
                                 cast<RankedTensorType>(getWeight().getType()),
@@ -395,6 +443,8 @@ static bool chipConsumes(Chip chip, ScaleFormatAttr format) {
 }
 
 LogicalResult ScaledMatmulOp::verify() {
+  if (failed(verifyTensorSizes(*this)))
+    return failure();
   auto aType = cast<RankedTensorType>(getA().getType());
   auto bType = cast<RankedTensorType>(getB().getType());
   auto dType = cast<RankedTensorType>(getResult().getType());
@@ -405,6 +455,9 @@ LogicalResult ScaledMatmulOp::verify() {
   if (ShapedType::isDynamic(depth) || ShapedType::isDynamic(cols) ||
       ShapedType::isDynamic(bType.getDimSize(1)))
     return emitOpError("K and N must be static");
+  if (depth == 0 || cols == 0)
+    return emitOpError("(C11) K and N must be positive, got K = ")
+           << depth << ", N = " << cols;
   if (bType.getDimSize(1) != depth)
     return emitOpError("A has K = ")
            << depth << " but B [N, K] has K = " << bType.getDimSize(1);

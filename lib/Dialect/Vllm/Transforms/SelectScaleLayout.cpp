@@ -29,25 +29,28 @@ namespace mlir::vllm {
 using namespace mlir;
 using namespace mlir::vllm;
 
+/// The per-group scale encoding the GEMM of `chip` consumes for scales the
+/// producer encodes as `requested`.
+static ScaleEncoding getEncodingConsumedBy(Chip chip, ScaleEncoding requested) {
+  switch (chip) {
+  case Chip::SM100a:
+    return ScaleEncoding::UE8M0Packed;
+  case Chip::SM90a:
+    // Keep the user's choice between plain f32 and power-of-two scales;
+    // packed exponents become the same powers of two stored as f32.
+    return requested == ScaleEncoding::F32 ? ScaleEncoding::F32
+                                           : ScaleEncoding::UE8M0F32;
+  }
+  llvm_unreachable("unknown chip");
+}
+
 QuantSchemeAttr mlir::vllm::getSchemeConsumedBy(Chip chip,
                                                 QuantSchemeAttr scheme) {
   if (!scheme.isPerGroup())
     return scheme;
   // The group size is kept: the scaled_matmul verifier already requires
   // 1x128 activation groups, so producers feeding one have it.
-  ScaleEncoding encoding;
-  switch (chip) {
-  case Chip::SM100a:
-    encoding = ScaleEncoding::UE8M0Packed;
-    break;
-  case Chip::SM90a:
-    // Keep the user's choice between plain f32 and power-of-two scales;
-    // packed exponents become the same powers of two stored as f32.
-    encoding = scheme.getEncoding() == ScaleEncoding::F32
-                   ? ScaleEncoding::F32
-                   : ScaleEncoding::UE8M0F32;
-    break;
-  }
+  ScaleEncoding encoding = getEncodingConsumedBy(chip, scheme.getEncoding());
   return QuantSchemeAttr::getPerGroup(scheme.getContext(),
                                       scheme.getGroupSize(), encoding,
                                       ScaleLayout::MNMajor, /*align=*/4);
