@@ -92,7 +92,7 @@ def slowest_passes(vllm_opt, path, pipeline, count=6):
     totals = {}
     for entry in report:
         name = entry.get("name")
-        if name and name != "Total":
+        if name and name not in ("Total", "root"):
             totals[name] = totals.get(name, 0.0) + entry["wall"]["duration"]
     return sorted(totals.items(), key=lambda item: -item[1])[:count]
 
