@@ -7,7 +7,8 @@
 #     [FUSION_CHIP <chip>]          # scale layout picked by the fusion
 #                                   # pipeline (default: CHIP)
 #     [NO_FUSION]                   # compile the ops as written
-#     [FORMAT <cubin|ptx|fatbin>])  # embedded kernel binary (default: cubin)
+#     [FORMAT <cubin|ptx|fatbin>]   # embedded kernel binary (default: cubin)
+#     [MATMUL_KERNEL <simt|auto>])  # kernel of scaled_matmul (default: simt)
 #
 # Each source goes through vllm-compile (vllm-opt --vllm-gpu-pipeline,
 # mlir-translate, clang -c); the objects are linked into one library. Every
@@ -25,8 +26,8 @@ set(VLLM_MLIR_COMPILE ${PROJECT_BINARY_DIR}/bin/vllm-compile CACHE FILEPATH
   "vllm-compile used by vllm_mlir_add_gpu_library")
 
 function(vllm_mlir_add_gpu_library target)
-  cmake_parse_arguments(ARG "NO_FUSION" "CHIP;FUSION_CHIP;FORMAT" "SOURCES"
-                        ${ARGN})
+  cmake_parse_arguments(ARG "NO_FUSION" "CHIP;FUSION_CHIP;FORMAT;MATMUL_KERNEL"
+                        "SOURCES" ${ARGN})
   if(ARG_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "vllm_mlir_add_gpu_library(${target}): unknown "
                         "arguments ${ARG_UNPARSED_ARGUMENTS}")
@@ -48,6 +49,11 @@ function(vllm_mlir_add_gpu_library target)
     list(APPEND fusion_args --fusion-chip ${ARG_FUSION_CHIP})
   endif()
 
+  set(matmul_args)
+  if(ARG_MATMUL_KERNEL)
+    set(matmul_args --matmul-kernel ${ARG_MATMUL_KERNEL})
+  endif()
+
   find_package(Python3 REQUIRED COMPONENTS Interpreter)
   set(tool_deps ${VLLM_MLIR_COMPILE})
   foreach(tool vllm-opt vllm-compile)
@@ -64,7 +70,8 @@ function(vllm_mlir_add_gpu_library target)
     add_custom_command(OUTPUT ${object}
       COMMAND ${CMAKE_COMMAND} -E make_directory ${objdir}
       COMMAND ${Python3_EXECUTABLE} ${VLLM_MLIR_COMPILE} ${source} --emit obj
-              --chip ${ARG_CHIP} ${fusion_args} --format ${ARG_FORMAT}
+              --chip ${ARG_CHIP} ${fusion_args} ${matmul_args}
+              --format ${ARG_FORMAT}
               -o ${object}
       DEPENDS ${source} ${tool_deps}
       COMMENT "Compiling ${name}.mlir for ${ARG_CHIP} (vllm-mlir)"
@@ -93,10 +100,15 @@ endfunction()
 # libvllm_runtime.so (where the GPU test and benchmark drivers look), so
 # that fused and unfused kernels can be compared bit for bit and timed.
 function(vllm_mlir_add_gpu_library_pair target)
-  cmake_parse_arguments(ARG "" "CHIP" "SOURCES" ${ARGN})
-  vllm_mlir_add_gpu_library(${target} SOURCES ${ARG_SOURCES} CHIP ${ARG_CHIP})
+  cmake_parse_arguments(ARG "" "CHIP;MATMUL_KERNEL" "SOURCES" ${ARGN})
+  set(matmul_args)
+  if(ARG_MATMUL_KERNEL)
+    set(matmul_args MATMUL_KERNEL ${ARG_MATMUL_KERNEL})
+  endif()
+  vllm_mlir_add_gpu_library(${target} SOURCES ${ARG_SOURCES} CHIP ${ARG_CHIP}
+    ${matmul_args})
   vllm_mlir_add_gpu_library(${target}_unfused
-    SOURCES ${ARG_SOURCES} CHIP ${ARG_CHIP} NO_FUSION)
+    SOURCES ${ARG_SOURCES} CHIP ${ARG_CHIP} NO_FUSION ${matmul_args})
   set_target_properties(${target} ${target}_unfused
     PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/lib
     BUILD_RPATH "\$ORIGIN" INSTALL_RPATH "\$ORIGIN")

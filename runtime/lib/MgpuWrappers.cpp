@@ -414,6 +414,30 @@ extern "C" void mgpuSetDefaultDevice(int32_t device) {
 // Tensor maps (TMA)
 //===----------------------------------------------------------------------===//
 
+/// The device copy of `map`: one per distinct descriptor, kept for the
+/// process (kernels read tensor maps from global memory).
+static void *deviceCopy(const Driver *d, const CUtensorMap &map,
+                        const char *caller) {
+  std::array<uint64_t, 16> key;
+  std::memcpy(key.data(), map.opaque, sizeof(map.opaque));
+  TensorMapCache &cache = tensorMapCache();
+  std::lock_guard<std::mutex> lock(cache.mutex);
+  auto it = cache.copies.find(key);
+  if (it != cache.copies.end())
+    return reinterpret_cast<void *>(it->second);
+  CUdeviceptr copy = 0;
+  if (!check(d->cuMemAlloc(&copy, sizeof(map)),
+             (std::string(caller) + " (cuMemAlloc)").c_str()))
+    return nullptr;
+  if (!check(d->cuMemcpyHtoD(copy, &map, sizeof(map)),
+             (std::string(caller) + " (cuMemcpyHtoD)").c_str())) {
+    d->cuMemFree(copy);
+    return nullptr;
+  }
+  cache.copies.emplace(key, copy);
+  return reinterpret_cast<void *>(copy);
+}
+
 extern "C" void *
 mgpuTensorMapEncodeTiledMemref(int64_t tensorRank, void *descriptor,
                                int64_t tensorDataType, int64_t interleave,
@@ -469,22 +493,44 @@ mgpuTensorMapEncodeTiledMemref(int64_t tensorRank, void *descriptor,
                  static_cast<int>(oobFill)),
              "mgpuTensorMapEncodeTiledMemref (cuTensorMapEncodeTiled)"))
     return nullptr;
-  std::array<uint64_t, 16> key;
-  std::memcpy(key.data(), map.opaque, sizeof(map.opaque));
-  TensorMapCache &cache = tensorMapCache();
-  std::lock_guard<std::mutex> lock(cache.mutex);
-  auto it = cache.copies.find(key);
-  if (it != cache.copies.end())
-    return reinterpret_cast<void *>(it->second);
-  CUdeviceptr copy = 0;
-  if (!check(d->cuMemAlloc(&copy, sizeof(map)),
-             "mgpuTensorMapEncodeTiledMemref (cuMemAlloc)"))
-    return nullptr;
-  if (!check(d->cuMemcpyHtoD(copy, &map, sizeof(map)),
-             "mgpuTensorMapEncodeTiledMemref (cuMemcpyHtoD)")) {
-    d->cuMemFree(copy);
+  return deviceCopy(d, map, "mgpuTensorMapEncodeTiledMemref");
+}
+
+extern "C" void *vllmrtTensorMapEncode2d(void *base, int64_t innerDim,
+                                         int64_t outerDim,
+                                         int64_t outerStrideBytes,
+                                         int64_t boxInner, int64_t boxOuter,
+                                         int64_t tensorDataType,
+                                         int64_t swizzle) {
+  if (!base || innerDim < 1 || outerDim < 1 || outerStrideBytes < 1 ||
+      boxInner < 1 || boxInner > 256 || boxOuter < 1 || boxOuter > 256 ||
+      tensorDataType < 0 || tensorDataType > 12 || swizzle < 0 || swizzle > 3) {
+    recordError("vllmrtTensorMapEncode2d: unsupported arguments");
     return nullptr;
   }
-  cache.copies.emplace(key, copy);
-  return reinterpret_cast<void *>(copy);
+  const Driver *d = withContext("vllmrtTensorMapEncode2d");
+  if (!d)
+    return nullptr;
+  if (!d->cuTensorMapEncodeTiled) {
+    recordError("vllmrtTensorMapEncode2d: the driver lacks "
+                "cuTensorMapEncodeTiled");
+    return nullptr;
+  }
+  uint64_t globalDim[2] = {static_cast<uint64_t>(innerDim),
+                           static_cast<uint64_t>(outerDim)};
+  uint64_t globalStrides[1] = {static_cast<uint64_t>(outerStrideBytes)};
+  unsigned boxDim[2] = {static_cast<unsigned>(boxInner),
+                        static_cast<unsigned>(boxOuter)};
+  unsigned elementStrides[2] = {1, 1};
+  CUtensorMap map;
+  std::memset(&map, 0, sizeof(map));
+  // Interleave none (0), L2 promotion 256 bytes (3), out-of-bounds
+  // elements filled with zeros (0).
+  if (!check(d->cuTensorMapEncodeTiled(&map, static_cast<int>(tensorDataType),
+                                       2, base, globalDim, globalStrides,
+                                       boxDim, elementStrides, 0,
+                                       static_cast<int>(swizzle), 3, 0),
+             "vllmrtTensorMapEncode2d (cuTensorMapEncodeTiled)"))
+    return nullptr;
+  return deviceCopy(d, map, "vllmrtTensorMapEncode2d");
 }

@@ -65,6 +65,21 @@ VT_TEST(noOpsNeedNoDriver) {
   VT_EXPECT_EQ(vllmrtClearError(), 2);
 }
 
+VT_TEST(tensorMapArgumentsChecked) {
+  vllmrtClearError();
+  // Argument errors of the tensor-core GEMM's descriptors are caught before
+  // the driver is needed: a null base, a box beyond 256, a bad swizzle.
+  int dummy = 0;
+  VT_EXPECT(vllmrtTensorMapEncode2d(nullptr, 128, 64, 128, 128, 64, 0, 3) ==
+            nullptr);
+  VT_EXPECT(contains(vllmrtGetLastError(), "vllmrtTensorMapEncode2d"));
+  VT_EXPECT(vllmrtTensorMapEncode2d(&dummy, 128, 64, 128, 128, 512, 0, 3) ==
+            nullptr);
+  VT_EXPECT(vllmrtTensorMapEncode2d(&dummy, 128, 64, 128, 128, 64, 0, 7) ==
+            nullptr);
+  VT_EXPECT_EQ(vllmrtClearError(), 3);
+}
+
 VT_TEST(memRefDescriptor) {
   int dummy = 0;
   auto d = vllmrt::contiguousMemRef<2>(&dummy, {5, 7});
@@ -292,6 +307,15 @@ VT_TEST(gpuClusterLaunchAndTensorMap) {
   void *map2 = mgpuTensorMapEncodeTiledMemref(2, &memref, 2, 0, 0, 0, 0, box);
   VT_EXPECT(map1 != nullptr);
   VT_EXPECT(map1 == map2);
+  // The GEMM's 2-D form: the same buffer as 64 rows of 128 bytes (UINT8,
+  // 128-byte swizzle), box 128 x 8; equal descriptors share a device copy,
+  // another box gets another.
+  void *tile1 = vllmrtTensorMapEncode2d(buf, 128, 16, 128, 128, 8, 0, 3);
+  void *tile2 = vllmrtTensorMapEncode2d(buf, 128, 16, 128, 128, 8, 0, 3);
+  void *tile3 = vllmrtTensorMapEncode2d(buf, 128, 16, 128, 128, 16, 0, 3);
+  VT_EXPECT(tile1 != nullptr);
+  VT_EXPECT(tile1 == tile2);
+  VT_EXPECT(tile3 != nullptr && tile3 != tile1);
   mgpuMemFree(buf, stream);
   // Managed memory is freed synchronously even when given a stream.
   void *managed = mgpuMemAlloc(64, stream, true);

@@ -71,7 +71,14 @@ def ConvertVllmToGPUPass : Pass<"convert-vllm-to-gpu", "::mlir::ModuleOp"> {
     - dynamic per-tensor quantization: an amax kernel (atomic max on the f32
       bits) and a quantize kernel.
     - `scaled_matmul`: a tiled SIMT kernel with f32 accumulation per 128-wide
-      K block, decoding every activation and weight scale format.
+      K block, decoding every activation and weight scale format; with
+      `matmul-kernel=auto` on sm_90a, a warp-specialized kernel (a TMA
+      producer warpgroup feeding a ring of shared-memory stages through
+      mbarriers, one or two consumer warpgroups running fp8 `wgmma` and
+      promoting each K block's partial sums with its scales in f32,
+      persistent over the tiles), in variants chosen by M at run time from
+      the strategy table of MatmulStrategy.cpp. Its TMA descriptors come
+      from the runtime (`vllmrtTensorMapEncode2d`).
 
     The host functions branch (`cf.cond_br`) around launches without work
     (M = 0) and between kernel variants chosen by M; the kernel module comes
@@ -116,7 +123,13 @@ def ConvertVllmToGPUPass : Pass<"convert-vllm-to-gpu", "::mlir::ModuleOp"> {
            "-1 automatic, 1 none, 2 or 4 where the layout has a multiple of "
            "that many warps, the row is kept in registers in 16-byte vectors "
            "and the folded threads fit the registers (else the largest "
-           "power of two below that fits)">
+           "power of two below that fits)">,
+    Option<"matmulKernel", "matmul-kernel", "std::string",
+           /*default=*/"\"simt\"",
+           "kernel of scaled_matmul: simt, or auto for the warp-specialized "
+           "tensor-core kernel where the chip and shape allow it (sm_90a, "
+           "K % 16 == 0, N % 8 == 0; compiled and ptxas-checked, not yet "
+           "validated on a GPU, hence not the default)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -57,6 +57,11 @@ struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
       llvm::cl::desc("reduction threads a row-kernel thread stands in for "
                      "(convert-vllm-to-gpu): -1 automatic, 1 none, 2 or 4"),
       llvm::cl::init(-1)};
+  PassOptions::Option<std::string> matmulKernel{
+      *this, "matmul-kernel",
+      llvm::cl::desc("kernel of scaled_matmul (convert-vllm-to-gpu): simt or "
+                     "auto"),
+      llvm::cl::init("simt")};
   PassOptions::Option<std::string> format{
       *this, "format",
       llvm::cl::desc("embedded kernel binary: cubin, ptx (JIT-compiled by "

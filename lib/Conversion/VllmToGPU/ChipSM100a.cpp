@@ -53,6 +53,7 @@ const TargetChipInfo &mlir::vllm::getSM100aChipInfo() {
       /*defaultFeatures=*/"+ptx86",
       /*hasUE8M0Convert=*/true,
       /*hasPackedF32Arithmetic=*/true,
+      /*hasWgmma=*/false,
       /*numSMs=*/148,
       /*emitUE8M0Exponent=*/emitUE8M0ExponentWithCvt,
   };

@@ -47,6 +47,7 @@ const TargetChipInfo &mlir::vllm::getSM90aChipInfo() {
       /*defaultFeatures=*/"+ptx86",
       /*hasUE8M0Convert=*/false,
       /*hasPackedF32Arithmetic=*/false,
+      /*hasWgmma=*/true,
       /*numSMs=*/132,
       /*emitUE8M0Exponent=*/emitUE8M0ExponentFromBits,
   };

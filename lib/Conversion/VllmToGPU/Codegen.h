@@ -506,12 +506,78 @@ constexpr int64_t kMatmulThreads = 256;
 
 /// Fails with a reason when the kernel cannot handle the shape.
 LogicalResult checkMatmulSupported(const MatmulSpec &spec, std::string &reason);
+
+/// sa(m, kb) in any activation scale format (f32), for `m` a valid row.
+Value emitMatmulActivationScale(ImplicitLocOpBuilder &b, ScaleFormatAttr format,
+                                Value scales, Value m, Value kb);
+/// sb(n, kb) in any weight scale format (f32), for `n` a valid column of D.
+Value emitMatmulWeightScale(ImplicitLocOpBuilder &b, ScaleFormatAttr format,
+                            Value scales, Value n, Value kb);
 std::string getMatmulKernelName(const MatmulSpec &spec);
 /// Operands: A [M, K], B [N, K], sa, sb, D [M, N]; grid (ceil(N/64),
 /// ceil(M/64)), kMatmulThreads threads.
 gpu::GPUFuncOp buildScaledMatmulKernel(OpBuilder &moduleBuilder, Location loc,
                                        const MatmulSpec &spec,
                                        const TargetChipInfo &chip);
+
+//===----------------------------------------------------------------------===//
+// scaled_matmul on tensor cores (MatmulStrategy.cpp, MatmulSM90a.cpp)
+//===----------------------------------------------------------------------===//
+
+/// Tile shape of the warp-specialized tensor-core GEMM. A CTA computes
+/// `blockM` x `blockN` tiles of D, persistent over the tiles: one producer
+/// warpgroup issues TMA loads of 128-wide K blocks of A and B into a ring
+/// of `stages` shared-memory stages; `consumers` warpgroups (64 rows of the
+/// tile each) run the MMAs and promote each K block's partial sums into f32
+/// accumulators with its scales (SPEC 3.5).
+struct GemmTileConfig {
+  int64_t blockM = 128;
+  int64_t blockN = 128;
+  int64_t stages = 4;
+  int64_t consumers = 2;
+  int64_t threads() const { return 128 * (consumers + 1); }
+  /// Bytes of one stage: a blockM x 128 fp8 tile of A and a blockN x 128
+  /// tile of B.
+  int64_t stageBytes() const { return (blockM + blockN) * 128; }
+  /// Dynamic shared memory of a CTA: the stages, two mbarriers per stage,
+  /// and 1024 bytes to align the tiles to the 128-byte swizzle's atom.
+  int64_t sharedMemoryBytes() const {
+    return stages * stageBytes() + 16 * stages + 1024;
+  }
+  bool operator==(const GemmTileConfig &other) const {
+    return blockM == other.blockM && blockN == other.blockN &&
+           stages == other.stages && consumers == other.consumers;
+  }
+};
+
+/// The kernel launched for row counts from `minRows` on (the host picks the
+/// last variant whose minRows <= M).
+struct GemmVariant {
+  int64_t minRows = 1;
+  GemmTileConfig config;
+};
+
+/// Whether the tensor-core kernel handles `spec` on `chip`; otherwise
+/// `reason` says why (the SIMT kernel then computes the op).
+bool canUseTensorCoreMatmul(const MatmulSpec &spec, const TargetChipInfo &chip,
+                            std::string &reason);
+/// The variants of the strategy table for `spec` on `chip`, by increasing
+/// minRows (the first has minRows = 1). `knownRows` restricts them to the
+/// one a static M uses.
+SmallVector<GemmVariant> chooseGemmVariants(const MatmulSpec &spec,
+                                            const TargetChipInfo &chip,
+                                            std::optional<int64_t> knownRows);
+std::string getTensorCoreMatmulKernelName(const MatmulSpec &spec,
+                                          const GemmTileConfig &cfg);
+/// Operands: the tensor maps of A ([M, K] fp8, box 128 x blockM, 128-byte
+/// swizzle) and B ([N, K], box 128 x blockN) as device pointers, M (index),
+/// sa, sb, D [M, N]. Launched with cfg.threads() threads, at most one CTA
+/// per SM over the tiles, and cfg.sharedMemoryBytes() of dynamic shared
+/// memory.
+gpu::GPUFuncOp buildWgmmaMatmulKernel(OpBuilder &moduleBuilder, Location loc,
+                                      const MatmulSpec &spec,
+                                      const GemmTileConfig &cfg,
+                                      const TargetChipInfo &chip);
 
 } // namespace codegen
 } // namespace vllm

@@ -35,6 +35,8 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <functional>
+
 namespace mlir {
 namespace vllm {
 #define GEN_PASS_DEF_CONVERTVLLMTOGPUPASS
@@ -146,6 +148,10 @@ static LogicalResult checkReservedSymbols(ModuleOp module) {
   return success(ok);
 }
 
+/// The runtime function that makes the tensor-core GEMM's TMA descriptors
+/// (runtime/include/vllm-runtime/MgpuWrappers.h).
+static constexpr StringLiteral kTensorMapFunction = "vllmrtTensorMapEncode2d";
+
 /// Declares, right after the kernel module at the start of `module`, the
 /// runtime functions that gpu-to-llvm will call for the stream-ordered
 /// allocations, copies and fills of the host functions, with the types
@@ -186,6 +192,22 @@ static void declareRuntimeFunctions(ModuleOp module, Operation *after) {
   for (auto [name, type] : needed)
     if (!module.lookupSymbol(name))
       LLVM::LLVMFuncOp::create(builder, module.getLoc(), name, type);
+  // The tensor maps are made by a call in the host functions themselves.
+  bool callsTensorMaps = module
+                             .walk([](func::CallOp call) {
+                               return call.getCallee() == kTensorMapFunction
+                                          ? WalkResult::interrupt()
+                                          : WalkResult::advance();
+                             })
+                             .wasInterrupted();
+  if (callsTensorMaps && !module.lookupSymbol(kTensorMapFunction)) {
+    SmallVector<Type> inputs(8, i64);
+    inputs.front() = ptr;
+    auto type = FunctionType::get(ctx, inputs, {ptr});
+    auto decl = func::FuncOp::create(builder, module.getLoc(),
+                                     kTensorMapFunction, type);
+    decl.setPrivate();
+  }
 }
 
 namespace {
@@ -219,10 +241,11 @@ class FunctionLowering {
 public:
   FunctionLowering(func::FuncOp func, KernelModule &kernels,
                    const TargetChipInfo &chip, int64_t rowPrefetch,
-                   int64_t weightStagingRows, int64_t rowThreadFolding)
+                   int64_t weightStagingRows, int64_t rowThreadFolding,
+                   bool simtMatmul)
       : oldFunc(func), kernels(kernels), chip(chip), rowPrefetch(rowPrefetch),
         weightStagingRows(weightStagingRows),
-        rowThreadFolding(rowThreadFolding),
+        rowThreadFolding(rowThreadFolding), simtMatmul(simtMatmul),
         b(func.getLoc(), func.getContext()) {}
 
   LogicalResult run();
@@ -261,7 +284,12 @@ private:
   /// fails at run time: docs/gpu-testing.md.)
   LogicalResult checkGridLimits(Operation *op, Value gridX, Value gridY);
   void launch(gpu::GPUFuncOp kernel, Value gridX, Value gridY, int64_t threads,
-              ValueRange operands);
+              ValueRange operands, int64_t sharedMemoryBytes = 0);
+  /// A device pointer to the TMA descriptor of `matrix` (an fp8 [rows, K]
+  /// memref with the identity layout), box 128 x `boxRows`, 128-byte
+  /// swizzle; null (with the runtime's error recorded) when it cannot be
+  /// made.
+  Value createTensorMap(Value matrix, int64_t boxRows);
   LogicalResult launchRowKernel(Operation *op, const RowKernelSpec &spec,
                                 Value gridRows,
                                 ArrayRef<std::pair<RowOperand, Value>> args);
@@ -272,6 +300,7 @@ private:
   LogicalResult lowerQuantize(QuantizeOp op);
   LogicalResult lowerRMSNormQuant(RMSNormQuantOp op);
   LogicalResult lowerScaledMatmul(ScaledMatmulOp op);
+  void lowerTensorCoreMatmul(ScaledMatmulOp op, const MatmulSpec &spec);
   LogicalResult lowerView(Operation *op);
   LogicalResult lowerScalar(Operation *op);
   /// The quantization shared by quantize and rms_norm_quant (the norm part
@@ -291,6 +320,9 @@ private:
   int64_t weightStagingRows;
   /// The row-thread-folding option (-1: automatic).
   int64_t rowThreadFolding;
+  /// The matmul-kernel=simt option: the SIMT GEMM even where the chip has
+  /// a tensor-core kernel.
+  bool simtMatmul;
   ImplicitLocOpBuilder b;
   Value token;
 
@@ -466,7 +498,8 @@ LogicalResult FunctionLowering::checkGridLimits(Operation *op, Value gridX,
 }
 
 void FunctionLowering::launch(gpu::GPUFuncOp kernel, Value gridX, Value gridY,
-                              int64_t threads, ValueRange operands) {
+                              int64_t threads, ValueRange operands,
+                              int64_t sharedMemoryBytes) {
   // CUDA rejects empty grids: skip the launch when there is no work (M = 0).
   Value count = gridY ? arith::MulIOp::create(b, gridX, gridY) : gridX;
   Value nonEmpty = arith::CmpIOp::create(b, arith::CmpIPredicate::ugt, count,
@@ -483,10 +516,12 @@ void FunctionLowering::launch(gpu::GPUFuncOp kernel, Value gridX, Value gridY,
   auto emitLaunch = [&] {
     Value one = constIndex(b, 1);
     Value blockSize = constIndex(b, threads);
+    Value sharedMemory =
+        sharedMemoryBytes ? constI32(b, static_cast<int32_t>(sharedMemoryBytes))
+                          : Value();
     gpu::LaunchFuncOp::create(
         b, kernel, gpu::KernelDim3{gridX, gridY ? gridY : one, one},
-        gpu::KernelDim3{blockSize, one, one},
-        /*dynamicSharedMemorySize=*/Value(), args,
+        gpu::KernelDim3{blockSize, one, one}, sharedMemory, args,
         gpu::AsyncTokenType::get(b.getContext()), ValueRange{token});
   };
   emitBranch(nonEmpty, emitLaunch);
@@ -754,8 +789,13 @@ LogicalResult FunctionLowering::lowerScaledMatmul(ScaledMatmulOp op) {
   if (failed(checkMatmulSupported(spec, reason)))
     return op.emitOpError("cannot be lowered to a GPU kernel: ") << reason;
   // A recorded `chip` (C10) names the GEMM the scales were laid out for;
-  // the SIMT kernel decodes every format on every chip, so it may differ
-  // from the target (e.g. packed UE8M0 scales tested on sm_90a).
+  // both kernels decode every format on every chip, so it may differ from
+  // the target (e.g. packed UE8M0 scales tested on sm_90a).
+  std::string tensorCoreReason;
+  if (!simtMatmul && canUseTensorCoreMatmul(spec, chip, tensorCoreReason)) {
+    lowerTensorCoreMatmul(op, spec);
+    return success();
+  }
 
   Value a = lookup(op.getA());
   Value rows = rowsOf(a);
@@ -776,6 +816,97 @@ LogicalResult FunctionLowering::lowerScaledMatmul(ScaledMatmulOp op) {
          {a, lookup(op.getB()), lookup(op.getAScales()),
           lookup(op.getBScales()), d});
   return success();
+}
+
+Value FunctionLowering::createTensorMap(Value matrix, int64_t boxRows) {
+  MLIRContext *ctx = b.getContext();
+  auto type = cast<MemRefType>(matrix.getType());
+  Value address = memref::ExtractAlignedPointerAsIndexOp::create(b, matrix);
+  Value address64 = arith::IndexCastUIOp::create(b, b.getI64Type(), address);
+  Type ptr = LLVM::LLVMPointerType::get(ctx);
+  Value base = LLVM::IntToPtrOp::create(b, ptr, address64);
+  Value rows = rowsOf(matrix);
+  Value rows64 = arith::IndexCastUIOp::create(b, b.getI64Type(), rows);
+  int64_t k = type.getDimSize(1);
+  SmallVector<Value> operands{base};
+  auto i64 = [&](int64_t value) -> Value {
+    return arith::ConstantIntOp::create(b, value, 64);
+  };
+  // [rows, K] fp8 read as UINT8 (CUtensorMapDataType 0: fp8 would be
+  // described as a 2-byte type; GEMM.md pitfall 2), 128-byte swizzle (3).
+  Value inner = i64(k);
+  operands.push_back(inner);
+  operands.push_back(rows64);
+  Value stride = i64(k);
+  operands.push_back(stride);
+  Value boxInner = i64(128);
+  operands.push_back(boxInner);
+  Value boxOuter = i64(boxRows);
+  operands.push_back(boxOuter);
+  Value dataType = i64(0);
+  operands.push_back(dataType);
+  Value swizzle = i64(3);
+  operands.push_back(swizzle);
+  return func::CallOp::create(b, kTensorMapFunction, TypeRange{ptr}, operands)
+      .getResult(0);
+}
+
+void FunctionLowering::lowerTensorCoreMatmul(ScaledMatmulOp op,
+                                             const MatmulSpec &spec) {
+  Value a = lookup(op.getA());
+  Value bMatrix = lookup(op.getB());
+  Value rows = rowsOf(a);
+  Value cols = constIndex(b, spec.n);
+  Value d = resultBuffer(op.getResult(), {rows, cols}, true);
+  Value aScales = lookup(op.getAScales());
+  Value bScales = lookup(op.getBScales());
+  std::optional<int64_t> knownRows = getConstantIntValue(rows);
+  SmallVector<GemmVariant> variants = chooseGemmVariants(spec, chip, knownRows);
+
+  auto launchVariant = [&](const GemmTileConfig &cfg) {
+    gpu::GPUFuncOp kernel = kernels.getOrCreate(
+        getTensorCoreMatmulKernelName(spec, cfg), [&](OpBuilder &builder) {
+          return buildWgmmaMatmulKernel(builder, op.getLoc(), spec, cfg, chip);
+        });
+    Value aMap = createTensorMap(a, cfg.blockM);
+    Value bMap = createTensorMap(bMatrix, cfg.blockN);
+    // A descriptor the runtime could not make (a misaligned view, no
+    // driver) launches nothing; the runtime has recorded why.
+    Type ptr = LLVM::LLVMPointerType::get(b.getContext());
+    Value null = LLVM::ZeroOp::create(b, ptr);
+    Value aValid = LLVM::ICmpOp::create(b, LLVM::ICmpPredicate::ne, aMap, null);
+    Value bValid = LLVM::ICmpOp::create(b, LLVM::ICmpPredicate::ne, bMap, null);
+    Value valid = arith::AndIOp::create(b, aValid, bValid);
+    // Persistent: at most one CTA per SM, looping over the tiles.
+    Value blockMMinusOne = constIndex(b, cfg.blockM - 1);
+    Value bumped = b.createOrFold<arith::AddIOp>(rows, blockMMinusOne);
+    Value blockM = constIndex(b, cfg.blockM);
+    Value rowTiles = b.createOrFold<arith::DivUIOp>(bumped, blockM);
+    Value colTiles = constIndex(b, llvm::divideCeil(spec.n, cfg.blockN));
+    Value tiles = b.createOrFold<arith::MulIOp>(rowTiles, colTiles);
+    Value sms = constIndex(b, chip.numSMs);
+    Value grid = b.createOrFold<arith::MinUIOp>(tiles, sms);
+    emitBranch(valid, [&] {
+      launch(kernel, grid, Value(), cfg.threads(),
+             {aMap, bMap, rows, aScales, bScales, d}, cfg.sharedMemoryBytes());
+    });
+  };
+
+  // The variant for the run-time M: the last whose range starts at or
+  // below it (MatmulStrategy.cpp).
+  std::function<void(size_t)> emitFrom = [&](size_t i) {
+    if (i + 1 == variants.size()) {
+      launchVariant(variants[i].config);
+      return;
+    }
+    Value nextMin = constIndex(b, variants[i + 1].minRows);
+    Value atLeast =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::uge, rows, nextMin);
+    emitBranch(
+        atLeast, [&] { emitFrom(i + 1); },
+        [&] { launchVariant(variants[i].config); });
+  };
+  emitFrom(0);
 }
 
 LogicalResult FunctionLowering::lowerView(Operation *op) {
@@ -961,6 +1092,13 @@ struct ConvertVllmToGPUPass
           << static_cast<int>(rowThreadFolding);
       return signalPassFailure();
     }
+    if (matmulKernel != "auto" && matmulKernel != "simt") {
+      emitError(module.getLoc(), "matmul-kernel must be simt or auto "
+                                 "(tensor cores where the chip has them), "
+                                 "got '")
+          << matmulKernel << "'";
+      return signalPassFailure();
+    }
 
     SmallVector<func::FuncOp> funcs;
     for (auto func : module.getOps<func::FuncOp>())
@@ -992,7 +1130,8 @@ struct ConvertVllmToGPUPass
     KernelModule kernels(gpuModule);
     for (func::FuncOp func : funcs)
       if (failed(FunctionLowering(func, kernels, *chipInfo, rowPrefetch,
-                                  weightStagingRows, rowThreadFolding)
+                                  weightStagingRows, rowThreadFolding,
+                                  matmulKernel == "simt")
                      .run()))
         return signalPassFailure();
     declareRuntimeFunctions(module, gpuModule);

@@ -112,10 +112,9 @@ static Value emitDecodeUE8M0(ImplicitLocOpBuilder &b, Value byte) {
   return arith::BitcastOp::create(b, b.getF32Type(), bits);
 }
 
-/// sa(m, kb) for `m` a valid row.
-static Value emitActivationScale(ImplicitLocOpBuilder &b,
-                                 ScaleFormatAttr format, Value scales, Value m,
-                                 Value kb) {
+Value codegen::emitMatmulActivationScale(ImplicitLocOpBuilder &b,
+                                         ScaleFormatAttr format, Value scales,
+                                         Value m, Value kb) {
   switch (format.getGranularity()) {
   case ScaleGranularity::Tensor:
     return memref::LoadOp::create(b, scales, ValueRange{constIndex(b, 0)});
@@ -144,9 +143,9 @@ static Value emitActivationScale(ImplicitLocOpBuilder &b,
   return memref::LoadOp::create(b, scales, ValueRange{kb, m});
 }
 
-/// sb(n, kb) for `n` a valid column of D (a row of B).
-static Value emitWeightScale(ImplicitLocOpBuilder &b, ScaleFormatAttr format,
-                             Value scales, Value n, Value kb) {
+Value codegen::emitMatmulWeightScale(ImplicitLocOpBuilder &b,
+                                     ScaleFormatAttr format, Value scales,
+                                     Value n, Value kb) {
   switch (format.getGranularity()) {
   case ScaleGranularity::Tensor:
     return memref::LoadOp::create(b, scales, ValueRange{constIndex(b, 0)});
@@ -363,9 +362,9 @@ gpu::GPUFuncOp codegen::buildScaledMatmulKernel(OpBuilder &moduleBuilder,
     SmallVector<Value> aScales, bScales;
     for (int64_t i = 0; i < kPerThread; ++i) {
       aScales.push_back(
-          emitActivationScale(b, spec.aFormat, sa, clampedRows[i], kb));
+          emitMatmulActivationScale(b, spec.aFormat, sa, clampedRows[i], kb));
       bScales.push_back(
-          emitWeightScale(b, spec.bFormat, sb, clampedCols[i], kb));
+          emitMatmulWeightScale(b, spec.bFormat, sb, clampedCols[i], kb));
     }
     SmallVector<Value> next;
     for (int64_t i = 0; i < kPerThread; ++i)

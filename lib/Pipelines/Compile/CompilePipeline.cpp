@@ -99,6 +99,7 @@ void vllm::buildVllmGpuPipeline(OpPassManager &pm,
   convertOptions.rowPrefetch = options.rowPrefetch;
   convertOptions.weightStagingRows = options.weightStagingRows;
   convertOptions.rowThreadFolding = options.rowThreadFolding;
+  convertOptions.matmulKernel = options.matmulKernel;
   pm.addPass(createConvertVllmToGPUPass(convertOptions));
 
   // Host and kernels: structured control flow, functions, memref metadata.

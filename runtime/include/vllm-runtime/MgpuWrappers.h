@@ -88,6 +88,20 @@ mgpuTensorMapEncodeTiledMemref(int64_t tensorRank, void *descriptor,
                                int64_t swizzle, int64_t l2Promotion,
                                int64_t oobFill, int64_t *inputBoxDims);
 
+/* TMA descriptor of a row-major 2-D tensor for the tensor-core GEMM: `base`
+ * (16-byte aligned), `innerDim` elements per row, `outerDim` rows,
+ * `outerStrideBytes` between rows (a multiple of 16), a box of `boxInner` x
+ * `boxOuter` elements; `tensorDataType` and `swizzle` are CUtensorMapDataType
+ * and CUtensorMapSwizzle values, out-of-bounds elements read as zeros.
+ * Returns a device pointer to the CUtensorMap (one device copy per distinct
+ * descriptor, kept for the process), or null with the error recorded. */
+VLLMRT_EXPORT void *vllmrtTensorMapEncode2d(void *base, int64_t innerDim,
+                                            int64_t outerDim,
+                                            int64_t outerStrideBytes,
+                                            int64_t boxInner, int64_t boxOuter,
+                                            int64_t tensorDataType,
+                                            int64_t swizzle);
+
 #ifdef __cplusplus
 }
 #endif

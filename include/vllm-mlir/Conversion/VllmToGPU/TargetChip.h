@@ -45,6 +45,10 @@ struct TargetChipInfo {
   /// instruction per two elements. Each lane rounds like the scalar
   /// instruction, so the bits are the same.
   bool hasPackedF32Arithmetic;
+  /// Whether warpgroup MMAs (`wgmma.mma_async`, sm_90a only) and the tensor
+  /// memory accelerator's tiled copies exist: scaled_matmul then runs on
+  /// the warp-specialized tensor-core kernel (MatmulSM90a.cpp).
+  bool hasWgmma;
   /// SMs of the data-center part (H100/H200 SXM: 132, B200: 148). Persistent
   /// row kernels launch this many times their resident CTAs per SM; on a
   /// part with another count they are just as correct, with a less even

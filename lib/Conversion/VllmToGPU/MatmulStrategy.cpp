@@ -1,0 +1,112 @@
+//===- MatmulStrategy.cpp - tile strategy of the tensor-core GEMM ---------===//
+//
+// Part of the vllm-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The tile strategy of scaled_matmul on tensor cores is data: a table keyed
+// by the chip and the range of M, read by one function, separate from the
+// kernel emitters (MatmulSM90a.cpp). The host launches the variant whose
+// range holds the run-time M (HostLaunch.cpp).
+//
+// The table follows how the fastest public FP8 GEMM is organized
+// (../shared/docs/GEMM.md): 128-wide K blocks (one scale block per stage),
+// 64 rows per consumer warpgroup, as many stages as shared memory allows.
+// At small M the grid has few tiles, so the N tile shrinks until the tiles
+// cover the SMs: the kernel then reads the weights with every SM.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Codegen.h"
+
+using namespace mlir;
+using namespace mlir::vllm;
+using namespace mlir::vllm::codegen;
+
+/// Dynamic shared memory a CTA may use on sm_90 (227 KiB).
+constexpr int64_t kMaxDynamicSharedMemory = 227 * 1024;
+/// More stages than this gain nothing: the producer is at most this many
+/// K blocks ahead.
+constexpr int64_t kMaxStages = 8;
+
+namespace {
+/// One row of the strategy table: from `minRows` rows on, tiles of
+/// `consumers` x 64 rows, and an N tile no larger than `maxBlockN`.
+struct StrategyRow {
+  int64_t minRows;
+  int64_t consumers;
+  int64_t maxBlockN;
+};
+} // namespace
+
+/// sm_90a. Decode sizes (M <= 64) take one consumer warpgroup, larger M two.
+/// The N tile is at most 128 (the accumulators and the partial sums of a
+/// K block, 2 x 64 f32 per thread, stay in registers) and shrinks where the
+/// range's smallest M gives too few tiles for the SMs.
+static constexpr StrategyRow kSM90aTable[] = {
+    {1, 1, 128},
+    {65, 2, 128},
+    {257, 2, 128},
+    {1025, 2, 128},
+};
+
+bool codegen::canUseTensorCoreMatmul(const MatmulSpec &spec,
+                                     const TargetChipInfo &chip,
+                                     std::string &reason) {
+  if (!chip.hasWgmma) {
+    reason = ("no tensor-core kernel for " + chip.name).str();
+    return false;
+  }
+  // TMA needs 16-byte strides for the K-major rows of A and B; the epilogue
+  // stores pairs of columns, and the N tiles are multiples of 8.
+  if (spec.k % 16 != 0) {
+    reason = "K is not a multiple of 16 (TMA row stride)";
+    return false;
+  }
+  if (spec.n % 8 != 0) {
+    reason = "N is not a multiple of 8";
+    return false;
+  }
+  return true;
+}
+
+/// The widest N tile (a power of two from 16 to `maxBlockN`, so that a tile
+/// never straddles a 128-column weight-scale block) whose tiles cover the
+/// SMs with `rowTiles` tiles along M; the narrowest when none does.
+static int64_t chooseBlockN(int64_t n, int64_t rowTiles, int64_t maxBlockN,
+                            const TargetChipInfo &chip) {
+  int64_t blockN = maxBlockN;
+  while (blockN > 16 && rowTiles * llvm::divideCeil(n, blockN) < chip.numSMs)
+    blockN /= 2;
+  return blockN;
+}
+
+SmallVector<GemmVariant>
+codegen::chooseGemmVariants(const MatmulSpec &spec, const TargetChipInfo &chip,
+                            std::optional<int64_t> knownRows) {
+  SmallVector<GemmVariant> variants;
+  for (const StrategyRow &row : kSM90aTable) {
+    GemmTileConfig cfg;
+    cfg.consumers = row.consumers;
+    cfg.blockM = 64 * row.consumers;
+    // The fewest row tiles of the range: its first M.
+    int64_t rowTiles = llvm::divideCeil(row.minRows, cfg.blockM);
+    cfg.blockN = chooseBlockN(spec.n, rowTiles, row.maxBlockN, chip);
+    cfg.stages = std::min<int64_t>(
+        kMaxStages, (kMaxDynamicSharedMemory - 1024) / (cfg.stageBytes() + 16));
+    // Ranges with the same tiles share one kernel.
+    if (variants.empty() || !(variants.back().config == cfg))
+      variants.push_back({row.minRows, cfg});
+  }
+  if (knownRows) {
+    // A static M launches one variant: the last whose range starts at or
+    // below it (M = 0 launches nothing; any variant will do).
+    GemmVariant chosen = variants.front();
+    for (const GemmVariant &variant : variants)
+      if (variant.minRows <= std::max<int64_t>(*knownRows, 1))
+        chosen = variant;
+    chosen.minRows = 1;
+    variants.assign(1, chosen);
+  }
+  return variants;
+}

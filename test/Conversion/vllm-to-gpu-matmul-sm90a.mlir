@@ -1,0 +1,150 @@
+// scaled_matmul on sm_90a tensor cores (matmul-kernel=auto; the default is
+// still the SIMT kernel until the tensor-core one has passed the GPU
+// numerics suite): a warp-specialized kernel per variant of the strategy
+// table, chosen by M at run time, fed by TMA descriptors the runtime makes.
+// RUN: vllm-opt %s -split-input-file --convert-vllm-to-gpu="chip=sm_90a matmul-kernel=auto" --canonicalize --cse | FileCheck %s
+// RUN: vllm-opt %s -split-input-file --convert-vllm-to-gpu="chip=sm_90a" | FileCheck %s --check-prefix=SIMT
+// RUN: vllm-opt %s -split-input-file --convert-vllm-to-gpu="chip=sm_100a matmul-kernel=auto" | FileCheck %s --check-prefix=SIMT
+// RUN: vllm-opt %s -split-input-file --vllm-gpu-pipeline="chip=sm_90a format=ptx matmul-kernel=auto" | vllm-opt --vllm-dump-gpu-binary -o /dev/null | FileCheck %s --check-prefix=PTX
+
+// DeepSeek-V3's q_a/kv_a projection: N = 2112, K = 7168, 56 K blocks.
+// The kernels come first: one per distinct tile shape, all reading the
+// module's dynamic shared memory aligned to the 128-byte swizzle's atom.
+// CHECK: gpu.module @vllm_kernels
+// CHECK: llvm.mlir.global external @vllm_gemm_dynamic_smem() {addr_space = 3 : i32, alignment = 1024 : i64} : !llvm.array<0 x i8>
+// The largest variant: 128 x 128 tiles, 7 stages, two consumer warpgroups
+// and a producer (384 threads).
+// CHECK: gpu.func @[[$BIG:scaled_matmul_n2112_k7168_bf16_a_group128_f32_mn_major4_b_block128x128_f32_wgmma_m128n128s7]](%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: index, %{{.*}}: memref<56x?xf32>, %{{.*}}: memref<17x56xf32>, %{{.*}}: memref<?x2112xbf16>)
+// CHECK-SAME: known_block_size = array<i32: 384, 1, 1>
+// CHECK-SAME: nvvm.minctasm = 1
+// Thread 0 makes the barriers of the 7 stages: `full` completes with the
+// producer's arrive, `empty` with one arrive per consumer warp (8).
+// CHECK-COUNT-7: nvvm.mbarrier.init %{{.*}}, %{{.*}} : !llvm.ptr<3>, i32
+// CHECK: nvvm.fence.mbarrier.init
+// CHECK: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+// CHECK: gpu.barrier
+// The producer: registers lowered, one thread walks (tile, K block), waits
+// for an empty stage, expects the stage's 32 KiB and copies A then B.
+// CHECK: nvvm.setmaxregister decrease 40
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c56 step
+// CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK: nvvm.mbarrier.arrive.expect_tx %[[FULL:.*]], %c32768_i32
+// CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %arg0, %[[FULL]], box[%[[K0:.*]], %{{.*}}] {isCTAOnly = true}
+// CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %arg1, %[[FULL]], box[%[[K0]], %{{.*}}] {isCTAOnly = true}
+// The consumers: registers raised; per K block, wait for the stage, four
+// k32 MMAs of which the first starts from zero, a wait that ties the
+// partial sums, a release of the stage, and one fma per accumulator.
+// CHECK: nvvm.setmaxregister increase 232
+// CHECK: scf.for %{{.*}} = %c0 to %c56 step %c1 iter_args
+// CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK: nvvm.wgmma.fence.aligned
+// CHECK: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 128, k = 32>, D[<f32>, <zero>], A[<e4m3>, <one>, <row>], B[<e4m3>, <one>, <col>]
+// CHECK-COUNT-3: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 128, k = 32>, D[<f32>, <one>]
+// CHECK: nvvm.wgmma.commit.group.sync.aligned
+// CHECK: llvm.inline_asm has_side_effects "wgmma.wait_group.sync.aligned 0;", "{{(=f,)+}}0,1,2,
+// CHECK: nvvm.mbarrier.arrive %{{.*}} : !llvm.ptr<3>
+// CHECK-COUNT-64: llvm.intr.fma
+// CHECK: scf.yield
+// The epilogue: 32 pairs of bf16 per thread, each behind the M and N guards.
+// CHECK-COUNT-32: vector.store %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}] {alignment = 4 : i64} : memref<?x2112xbf16>, vector<2xbf16>
+// CHECK: gpu.return
+// Narrower N tiles where the range's smallest M leaves too few tiles for
+// the 132 SMs, and a single consumer warpgroup up to M = 64.
+// CHECK: gpu.func @[[$MID:.*_wgmma_m128n32s8]](
+// CHECK: gpu.func @[[$SMALL:.*_wgmma_m128n16s8]](
+// CHECK: gpu.func @[[$DECODE:.*_wgmma_m64n16s8]](
+// CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
+// CHECK: func.func private @vllmrtTensorMapEncode2d(!llvm.ptr, i64, i64, i64, i64, i64, i64, i64) -> !llvm.ptr
+// The host picks the variant from M: 1025 and more, 257, 65, else the
+// decode one; the descriptors describe A [M, 7168] and B [2112, 7168] as
+// bytes (data type 0) with the 128-byte swizzle (3) and the variant's box;
+// nothing is launched when the runtime could not make one.
+// CHECK-LABEL: func.func @mm(
+// CHECK: %[[M:.*]] = memref.dim %arg1, %c0
+// CHECK: %[[AT65:.*]] = arith.cmpi uge, %[[M]], %c65
+// CHECK: cf.cond_br %[[AT65]], ^[[FROM65:bb[0-9]+]], ^[[DECODE_BB:bb[0-9]+]]
+// CHECK: ^[[FROM65]]:
+// CHECK: arith.cmpi uge, %[[M]], %c257
+// CHECK: arith.cmpi uge, %[[M]], %c1025
+// CHECK: %[[AMAP:.*]] = call @vllmrtTensorMapEncode2d(%{{.*}}, %c7168_i64, %{{.*}}, %c7168_i64, %c128_i64, %c128_i64, %c0_i64, %c3_i64)
+// CHECK: %[[BMAP:.*]] = call @vllmrtTensorMapEncode2d(%{{.*}}, %c7168_i64, %c2112_i64, %c7168_i64, %c128_i64, %c128_i64, %c0_i64, %c3_i64)
+// CHECK: %[[ANZ:.*]] = llvm.icmp "ne" %[[AMAP]]
+// CHECK: %[[BNZ:.*]] = llvm.icmp "ne" %[[BMAP]]
+// CHECK: %[[OK:.*]] = arith.andi %[[ANZ]], %[[BNZ]]
+// Persistent: min(ceil(M / 128) x 17 tiles, 132 SMs) CTAs.
+// CHECK: %[[BUMP:.*]] = arith.addi %[[M]], %c127
+// CHECK: %[[MT:.*]] = arith.divui %[[BUMP]], %c128
+// CHECK: %[[TILES:.*]] = arith.muli %[[MT]], %c17
+// CHECK: %[[GRID:.*]] = arith.minui %[[TILES]], %c132
+// CHECK: cf.cond_br %[[OK]]
+// CHECK: gpu.launch_func async [%{{.*}}] @vllm_kernels::@[[$BIG]] blocks in (%[[GRID]], %c1, %c1) threads in (%c384, %c1, %c1) dynamic_shared_memory_size %c230512_i32 args(%[[AMAP]] : !llvm.ptr, %[[BMAP]] : !llvm.ptr, %[[M]] : index, %arg3 : memref<56x?xf32>, %arg4 : memref<17x56xf32>, %arg5 : memref<?x2112xbf16>)
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$MID]] {{.*}} dynamic_shared_memory_size %c164992_i32
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$SMALL]] {{.*}} dynamic_shared_memory_size %c148608_i32
+// CHECK: ^[[DECODE_BB]]:
+// CHECK: call @vllmrtTensorMapEncode2d(%{{.*}}, %c7168_i64, %{{.*}}, %c7168_i64, %c128_i64, %c64_i64, %c0_i64, %c3_i64)
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$DECODE]] {{.*}} threads in (%c256, %c1, %c1) dynamic_shared_memory_size %c83072_i32
+
+// SIMT-LABEL: func.func @mm(
+// SIMT-NOT: wgmma
+// SIMT: gpu.launch_func {{.*}} @vllm_kernels::@scaled_matmul_n2112_k7168_bf16_a_group128_f32_mn_major4_b_block128x128_f32 blocks
+
+// In the PTX, the 128-byte swizzled tiles arrive by `cp.async.bulk.tensor` into
+// this CTA's shared memory, the MMAs read them through descriptors.
+// PTX: .extern .shared .align 1024 .b8 vllm_gemm_dynamic_smem[];
+// PTX-LABEL: .visible .entry scaled_matmul_n2112_k7168_bf16_a_group128_f32_mn_major4_b_block128x128_f32_wgmma_m128n128s7(
+// PTX: .maxntid 384, 1, 1
+// PTX: mbarrier.init.shared.b64
+// PTX: fence.mbarrier_init.release.cluster;
+// PTX: setmaxnreg.dec.sync.aligned.u32 40;
+// PTX: mbarrier.try_wait.parity
+// PTX: cp.async.bulk.tensor.2d.shared::cta.global.tile.mbarrier::complete_tx::bytes
+// PTX: setmaxnreg.inc.sync.aligned.u32 232;
+// PTX: wgmma.fence.sync.aligned;
+// PTX: wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3
+// PTX: wgmma.commit_group.sync.aligned;
+// PTX: wgmma.wait_group.sync.aligned 0;
+// PTX: mbarrier.arrive
+func.func @mm(%a: tensor<?x7168xf8E4M3FN>, %b: tensor<2112x7168xf8E4M3FN>, %sa: tensor<56x?xf32, #vllm.scales<group 128, f32, mn_major, align 4>>, %sb: tensor<17x56xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x2112xbf16> {
+  %d = vllm.scaled_matmul %a, %b scales(%sa, %sb) chip <sm_90a> : (tensor<?x7168xf8E4M3FN>, tensor<2112x7168xf8E4M3FN>, tensor<56x?xf32, #vllm.scales<group 128, f32, mn_major, align 4>>, tensor<17x56xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x2112xbf16>
+  return %d : tensor<?x2112xbf16>
+}
+
+// -----
+
+// A static M launches one variant (M = 4096: 128 x 128 tiles), per-row
+// activation and weight scales, and an f32 result: the per-column weight
+// scales are loaded once per tile (before the K loop), and the epilogue
+// stores pairs of f32.
+// CHECK: gpu.func @[[$KERNEL:scaled_matmul_n7168_k2048_f32_a_row_b_row_wgmma_m128n128s7]](
+// CHECK: nvvm.setmaxregister increase 232
+// CHECK: memref.load %arg4
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args
+// CHECK: vector.store {{.*}} {alignment = 8 : i64} : memref<?x7168xf32>, vector<2xf32>
+// CHECK-NOT: gpu.func
+// CHECK-LABEL: func.func @static_m(
+// CHECK-NOT: arith.cmpi uge
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$KERNEL]] blocks in (%c132,
+func.func @static_m(%a: tensor<4096x2048xf8E4M3FN>, %b: tensor<7168x2048xf8E4M3FN>, %sa: tensor<4096xf32, #vllm.scales<row>>, %sb: tensor<7168xf32, #vllm.scales<row>>) -> tensor<4096x7168xf32> {
+  %d = vllm.scaled_matmul %a, %b scales(%sa, %sb) : (tensor<4096x2048xf8E4M3FN>, tensor<7168x2048xf8E4M3FN>, tensor<4096xf32, #vllm.scales<row>>, tensor<7168xf32, #vllm.scales<row>>) -> tensor<4096x7168xf32>
+  return %d : tensor<4096x7168xf32>
+}
+
+// -----
+
+// Shapes the TMA descriptors cannot describe stay on the SIMT kernel: K =
+// 200 is no multiple of 16 bytes per row, N = 130 no multiple of 8.
+// CHECK-LABEL: func.func @k_tail(
+// CHECK-NOT: vllmrtTensorMapEncode2d
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@scaled_matmul_n128_k200_bf16_a_tensor_b_tensor blocks
+// CHECK-LABEL: func.func @n_tail(
+// CHECK-NOT: vllmrtTensorMapEncode2d
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@scaled_matmul_n130_k256_bf16_a_tensor_b_tensor blocks
+func.func @k_tail(%a: tensor<?x200xf8E4M3FN>, %b: tensor<128x200xf8E4M3FN>, %sa: tensor<1xf32, #vllm.scales<tensor>>, %sb: tensor<1xf32, #vllm.scales<tensor>>) -> tensor<?x128xbf16> {
+  %d = vllm.scaled_matmul %a, %b scales(%sa, %sb) : (tensor<?x200xf8E4M3FN>, tensor<128x200xf8E4M3FN>, tensor<1xf32, #vllm.scales<tensor>>, tensor<1xf32, #vllm.scales<tensor>>) -> tensor<?x128xbf16>
+  return %d : tensor<?x128xbf16>
+}
+func.func @n_tail(%a: tensor<?x256xf8E4M3FN>, %b: tensor<130x256xf8E4M3FN>, %sa: tensor<1xf32, #vllm.scales<tensor>>, %sb: tensor<1xf32, #vllm.scales<tensor>>) -> tensor<?x130xbf16> {
+  %d = vllm.scaled_matmul %a, %b scales(%sa, %sb) : (tensor<?x256xf8E4M3FN>, tensor<130x256xf8E4M3FN>, tensor<1xf32, #vllm.scales<tensor>>, tensor<1xf32, #vllm.scales<tensor>>) -> tensor<?x130xbf16>
+  return %d : tensor<?x130xbf16>
+}
