@@ -17,7 +17,8 @@ if [[ -f $build/build.ninja ]]; then
   for target in vllm-gpu-tests vllm-runtime-tests vllm_runtime \
                 vllm_gpu_test_kernels vllm_gpu_test_kernels_unfused \
                 vllm_gpu_test_kernels_tc vllm_gpu_test_kernels_tc_unfused \
-                vllm_bench_kernels vllm_bench_kernels_unfused; do
+                vllm_bench_kernels vllm_bench_kernels_unfused \
+                vllm_bench_gemm_tc vllm_bench_gemm_simt; do
     if ninja -C "$build" -t query "$target" >/dev/null 2>&1; then
       ninja -C "$build" -j "${JOBS:-2}" "$target"
     fi
@@ -40,7 +41,8 @@ cp "$build/lib/libvllm_runtime.so" "$dest/lib/"
 missing=0
 for lib in vllm_gpu_test_kernels vllm_gpu_test_kernels_unfused \
            vllm_gpu_test_kernels_tc vllm_gpu_test_kernels_tc_unfused \
-           vllm_bench_kernels vllm_bench_kernels_unfused; do
+           vllm_bench_kernels vllm_bench_kernels_unfused \
+           vllm_bench_gemm_tc vllm_bench_gemm_simt; do
   found=$(find "$build" -name "lib$lib.so" -not -path "*/CMakeFiles/*" \
             -print -quit)
   if [[ -n $found ]]; then

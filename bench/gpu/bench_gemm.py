@@ -1,0 +1,345 @@
+#!/usr/bin/env python3
+"""Benchmarks vllm-mlir's block-scaled FP8 GEMM against cuBLASLt and others.
+
+Runs on the GPU machine (docs/gpu-testing.md). It loads the GEMMs of
+bench/gpu/kernels/gen_bench_gemm.py (DeepSeek-V3's six projections) from two
+libraries built here, calls them on PyTorch tensors on PyTorch's current
+stream, and times in the same run:
+
+  ours       libvllm_bench_gemm_tc.so    the tensor-core kernel
+                                         (matmul-kernel=auto)
+  simt       libvllm_bench_gemm_simt.so  the SIMT kernel ("before")
+  cublaslt   torch._scaled_mm with 1x128 activation / 128x128 weight scales
+             in SPEC.md's sm_90a layouts (cuBLASLt's block-scaled FP8 GEMM;
+             it refuses M not a multiple of 4, so M is padded for it)
+  tensor     torch._scaled_mm with per-tensor scales (cuBLAS FP8)
+  bf16       torch.matmul on bf16 copies of the operands
+
+Timing: CUDA-graph replays over rotating input sets (all sets together
+> 3x the L2 where memory allows), warm-up first, median of repeated
+replays, per call. TFLOPS = 2 M N K / time. For M <= 64 the weights
+dominate the bytes, so the table also shows the weight-read bandwidth
+N K / time as a fraction of an elementwise copy kernel's bandwidth measured
+in the same run (the physical limit at these sizes). Before timing, ours,
+simt and cublaslt are compared with an f64 computation of SPEC 3.5 on the
+same operands with DeepGEMM's metric 1 - 2 sum(x y) / sum(x^2 + y^2).
+
+The table goes to stdout and OUT/bench_gemm.md (OUT: --out, else $OUT,
+else .); raw numbers to OUT/bench_gemm.json.
+"""
+
+import argparse
+import ctypes
+import datetime
+import json
+import math
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "kernels"))
+from bench import memref, measure, copy_ceiling  # noqa: E402
+from gen_bench_gemm import SHAPES, function_name  # noqa: E402
+
+DEFAULT_M = [1, 4, 16, 64, 128, 512, 1024, 4096, 16384]
+IMPLS = ["ours", "simt", "cublaslt", "tensor", "bf16"]
+LIBS = {"ours": "libvllm_bench_gemm_tc.so",
+        "simt": "libvllm_bench_gemm_simt.so"}
+# The accuracy contract of SPEC 3.5 (DeepGEMM's).
+MAX_DIFF = 1e-3
+
+
+def roundup(v, a):
+    return (v + a - 1) // a * a
+
+
+def tflops(m, n, k, us):
+    return 2.0 * m * n * k / (us * 1e-6) / 1e12 if us else 0.0
+
+
+def deepgemm_diff(x, y):
+    """1 - 2 sum(x y) / sum(x^2 + y^2) of two float sequences (torch-free
+    form, for the self-test; the run uses the torch one)."""
+    num = sum(a * b for a, b in zip(x, y))
+    den = sum(a * a + b * b for a, b in zip(x, y))
+    return 1.0 - 2.0 * num / den if den else 0.0
+
+
+def rows_for_peer(m):
+    """cuBLASLt's block-scaled GEMM needs M % 4 == 0."""
+    return roundup(m, 4)
+
+
+def markdown_table(results, ceiling_tbs):
+    """One row per (shape, M): microseconds and TFLOPS of each impl, ours
+    as % of cuBLASLt, and for M <= 64 the weight-read bandwidth."""
+    header = ["N x K", "M"] + ["%s us (TFLOPS)" % i for i in IMPLS] + \
+        ["ours / cuBLASLt", "weights read (% of copy)"]
+    lines = ["| " + " | ".join(header) + " |",
+             "|" + "|".join("---" for _ in header) + "|"]
+    for r in results:
+        cells = ["%d x %d" % (r["n"], r["k"]), str(r["m"])]
+        for impl in IMPLS:
+            us = r["us"].get(impl)
+            if us is None:
+                cells.append(r["notes"].get(impl, "-"))
+            else:
+                cells.append("%.1f (%.0f)" % (us, tflops(r["m"], r["n"],
+                                                         r["k"], us)))
+        ours, peer = r["us"].get("ours"), r["us"].get("cublaslt")
+        cells.append("%.0f%%" % (100.0 * peer / ours) if ours and peer
+                     else "-")
+        if r["m"] <= 64 and ours:
+            tbs = r["n"] * r["k"] / (ours * 1e-6) / 1e12
+            cells.append("%.2f TB/s (%.0f%%)" % (tbs, 100.0 * tbs / ceiling_tbs)
+                         if ceiling_tbs else "%.2f TB/s" % tbs)
+        else:
+            cells.append("")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def self_test():
+    """Checks the torch-free parts (run by ctest)."""
+    assert rows_for_peer(1) == 4 and rows_for_peer(4) == 4
+    assert rows_for_peer(1023) == 1024
+    assert abs(tflops(4096, 2112, 7168, 112.0) - 1106.3) < 1.0
+    assert deepgemm_diff([1.0, 2.0], [1.0, 2.0]) == 0.0
+    assert abs(deepgemm_diff([1.0, 0.0], [0.0, 1.0]) - 1.0) < 1e-12
+    fake = [{"n": 2112, "k": 7168, "m": 64,
+             "us": {"ours": 10.0, "cublaslt": 25.0}, "notes": {"bf16": "x"}}]
+    table = markdown_table(fake, 4.0)
+    assert "| 2112 x 7168 | 64 |" in table and "250%" in table
+    assert "1.51 TB/s (38%)" in table, table
+    assert len(SHAPES) == 6 and function_name(2112, 7168) == \
+        "gemm_n2112_k7168"
+    print("bench_gemm.py self-test: ok")
+
+
+def check_libs(lib_dir):
+    """Both libraries export every function (no GPU needed)."""
+    missing = []
+    for impl, name in LIBS.items():
+        path = os.path.join(lib_dir, name)
+        if not os.path.exists(path):
+            missing.append(path)
+            continue
+        lib = ctypes.CDLL(path)
+        for n, k in SHAPES:
+            if not hasattr(lib, "_mlir_ciface_" + function_name(n, k)):
+                missing.append("%s: %s" % (name, function_name(n, k)))
+    if missing:
+        print("missing: " + ", ".join(missing))
+        return 1
+    print("bench_gemm.py: both libraries export the %d GEMMs" % len(SHAPES))
+    return 0
+
+
+class Gemm:
+    """One compiled GEMM called on torch tensors."""
+
+    def __init__(self, lib, name, torch):
+        self.torch = torch
+        self.fn = getattr(lib, "_mlir_ciface_" + name)
+        self.fn.restype = None
+
+    def __call__(self, a, b, sa, sb, d):
+        descs = [memref(t.data_ptr(), tuple(t.shape), tuple(t.stride()))
+                 for t in (a, b, sa, sb, d)]
+        stream = self.torch.cuda.current_stream().cuda_stream
+        self.fn(ctypes.c_void_p(stream),
+                *[ctypes.c_void_p(ctypes.addressof(x)) for x in descs])
+
+
+class Operands:
+    """One input set: fp8 A [M, K] and B [N, K], their scales in SPEC's
+    sm_90a layouts, and the bf16 copies of the bf16 peer."""
+
+    def __init__(self, torch, m, n, k, gen):
+        f8 = torch.float8_e4m3fn
+        kb = k // 128
+        mp = roundup(m, 4)
+        self.m = m
+        # Values a quantizer would produce: |q| <= 448, scales around 1/448.
+        self.a = (torch.randn(mp, k, device="cuda", generator=gen) * 64).clamp(
+            -448, 448).to(f8)
+        self.b = (torch.randn(n, k, device="cuda", generator=gen) * 64).clamp(
+            -448, 448).to(f8)
+        # sa (m, kb) at kb * Mpad + m; rows past M are 0 (SPEC 3.3).
+        self.sa = torch.rand(kb, mp, device="cuda", generator=gen) * 1e-2 + 1e-3
+        self.sa[:, m:] = 0
+        self.sb = torch.rand((n + 127) // 128, kb, device="cuda",
+                             generator=gen) * 1e-2 + 1e-3
+        self.d = torch.empty(m, n, device="cuda", dtype=torch.bfloat16)
+        self.d_peer = torch.empty(mp, n, device="cuda", dtype=torch.bfloat16)
+        self.one = torch.ones((), device="cuda")
+        self.a16 = None
+        self.b16 = None
+
+    def ours_args(self):
+        return (self.a[:self.m], self.b, self.sa, self.sb, self.d)
+
+    def cublaslt(self, torch):
+        # scale_a: (Mpad, K/128) with M contiguous (the transposed view of
+        # the MN-major buffer); scale_b: (ceil(N/128), K/128) row-major.
+        return torch._scaled_mm(self.a, self.b.t(), scale_a=self.sa.t(),
+                                scale_b=self.sb, out_dtype=torch.bfloat16)
+
+    def tensor(self, torch):
+        return torch._scaled_mm(self.a, self.b.t(), scale_a=self.one,
+                                scale_b=self.one, out_dtype=torch.bfloat16)
+
+    def bf16(self, torch):
+        if self.a16 is None:
+            self.a16 = self.a[:self.m].to(torch.bfloat16)
+            self.b16 = self.b.to(torch.bfloat16)
+        return torch.matmul(self.a16, self.b16.t())
+
+
+def reference(torch, ops):
+    """SPEC 3.5 in f64: sum over K blocks of sa x sb x the block's product."""
+    m = ops.m
+    k = ops.a.shape[1]
+    a = ops.a[:m].to(torch.float64)
+    b = ops.b.to(torch.float64)
+    out = torch.zeros(m, b.shape[0], device="cuda", dtype=torch.float64)
+    for kb in range(k // 128):
+        part = a[:, kb * 128:(kb + 1) * 128] @ b[:, kb * 128:(kb + 1) * 128].t()
+        sa = ops.sa[kb, :m].to(torch.float64)[:, None]
+        sb = ops.sb[:, kb].to(torch.float64).repeat_interleave(128)[
+            :b.shape[0]][None, :]
+        out += part * sa * sb
+    return out
+
+
+def diff(torch, x, y):
+    x = x.to(torch.float64)
+    y = y.to(torch.float64)
+    den = (x * x + y * y).sum()
+    return float(1.0 - 2.0 * (x * y).sum() / den) if den > 0 else 0.0
+
+
+def run(args):
+    import torch
+    props = torch.cuda.get_device_properties(0)
+    rt = ctypes.CDLL(os.path.join(args.lib_dir, "libvllm_runtime.so"),
+                     mode=ctypes.RTLD_GLOBAL)
+    rt.vllmrtGetLastError.restype = ctypes.c_char_p
+    libs = {impl: ctypes.CDLL(os.path.join(args.lib_dir, name))
+            for impl, name in LIBS.items()
+            if os.path.exists(os.path.join(args.lib_dir, name))}
+    ceiling, _ = copy_ceiling(torch, args.repeats)
+    l2 = getattr(props, "L2_cache_size", 60 * 1024 * 1024)
+    gen = torch.Generator(device="cuda")
+    gen.manual_seed(args.seed)
+    results = []
+    for n, k in args.shapes:
+        name = function_name(n, k)
+        for m in args.m:
+            set_bytes = roundup(m, 4) * k + n * k + 2 * m * n
+            sets = max(2, min(args.max_sets, math.ceil(3 * l2 / set_bytes)))
+            inputs = [Operands(torch, m, n, k, gen) for _ in range(sets)]
+            r = {"n": n, "k": k, "m": m, "sets": sets, "us": {}, "notes": {},
+                 "diff": {}}
+            want = reference(torch, inputs[0])
+            calls = {}
+            for impl in ("ours", "simt"):
+                if impl in args.impls and impl in libs:
+                    fn = Gemm(libs[impl], name, torch)
+                    calls[impl] = [
+                        (lambda op=op, fn=fn: fn(*op.ours_args()))
+                        for op in inputs]
+            for impl in ("cublaslt", "tensor", "bf16"):
+                if impl in args.impls:
+                    calls[impl] = [(lambda op=op, impl=impl:
+                                    getattr(op, impl)(torch))
+                                   for op in inputs]
+            for impl, fns in calls.items():
+                try:
+                    if impl in ("ours", "simt"):
+                        inputs[0].d.fill_(float("nan"))
+                        fns[0]()
+                        got = inputs[0].d
+                    else:
+                        got = fns[0]()[:m]
+                    torch.cuda.synchronize()
+                    err = rt.vllmrtGetLastError()
+                    if err:
+                        raise RuntimeError(err.decode())
+                    if impl in ("ours", "simt", "cublaslt"):
+                        r["diff"][impl] = diff(torch, got, want)
+                        if not r["diff"][impl] < MAX_DIFF:
+                            r["notes"][impl] = "diff %.1e" % r["diff"][impl]
+                            continue
+                except Exception as e:  # noqa: BLE001  (report and go on)
+                    r["notes"][impl] = "failed (%s)" % str(e).splitlines()[0][:60]
+                    continue
+                us, note = measure(torch, fns, args.repeats, args.warmup)
+                r["us"][impl] = us
+                if note:
+                    r["notes"][impl] = note
+            results.append(r)
+            print("n=%d k=%d m=%d: %s" % (n, k, m, ", ".join(
+                "%s %.1f us" % (i, u) for i, u in r["us"].items() if u)),
+                flush=True)
+            del inputs
+            torch.cuda.empty_cache()
+
+    table = markdown_table(results, ceiling)
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime(
+        "%Y-%m-%d %H:%M UTC")
+    header = ("bench_gemm.py, %s, %s (%d SMs), torch %s, seed %d; copy "
+              "kernel %.2f TB/s\n\n" % (stamp, props.name,
+                                       props.multi_processor_count,
+                                       torch.__version__, args.seed, ceiling))
+    print(header + table)
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "bench_gemm.md"), "w") as f:
+        f.write(header + table + "\n")
+    with open(os.path.join(args.out, "bench_gemm.json"), "w") as f:
+        json.dump({"device": props.name, "ceiling_tbs": ceiling,
+                   "results": results}, f, indent=1)
+    return 0
+
+
+def parse_shapes(text):
+    shapes = []
+    for item in text.split(","):
+        n, k = item.lower().split("x")
+        shapes.append((int(n), int(k)))
+    return shapes
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lib-dir", default=os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "build",
+        "lib"))
+    parser.add_argument("--shapes", type=parse_shapes, default=SHAPES,
+                        help="N x K list, e.g. 2112x7168,7168x2048")
+    parser.add_argument("--m", type=lambda t: [int(v) for v in t.split(",")],
+                        default=DEFAULT_M)
+    parser.add_argument("--impls", type=lambda t: t.split(","),
+                        default=IMPLS)
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--max-sets", type=int, default=16)
+    parser.add_argument("--seed", type=int, default=1234)
+    parser.add_argument("--out", default=os.environ.get("OUT", "."))
+    parser.add_argument("--self-test", action="store_true")
+    parser.add_argument("--check-libs", action="store_true")
+    args = parser.parse_args()
+    if args.self_test:
+        self_test()
+        return 0
+    if args.check_libs:
+        return check_libs(args.lib_dir)
+    unknown = set(args.impls) - set(IMPLS)
+    if unknown:
+        parser.error("unknown --impls: " + ", ".join(sorted(unknown)))
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
