@@ -54,6 +54,7 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
@@ -364,20 +365,34 @@ std::string mutateNumber(llvm::StringRef text, const std::vector<Token> &nums,
 
 std::string mutateWord(llvm::StringRef text, const std::vector<Token> &words,
                        std::minstd_rand &rng) {
-  // The words of the input that belong to a family, with their family.
+  // The distinct words of the input that belong to a family (one entry per
+  // word, so that `tensor`, in every type, is not picked most of the time),
+  // with their family.
   std::vector<std::pair<size_t, size_t>> candidates;
+  llvm::StringSet<> seen;
   for (size_t w = 0; w < words.size(); ++w) {
     llvm::StringRef word = text.slice(words[w].begin, words[w].end);
+    if (!seen.insert(word).second)
+      continue;
     for (size_t f = 0; f < kWordFamilies.size(); ++f)
       if (llvm::is_contained(kWordFamilies[f], word))
         candidates.push_back({w, f});
   }
   if (candidates.empty())
     return "";
-  auto [pick, family] = candidates[rng() % candidates.size()];
+  auto [first, family] = candidates[rng() % candidates.size()];
   const std::vector<llvm::StringRef> &choices = kWordFamilies[family];
-  return replaceTokens(text, words, pick, choices[rng() % choices.size()],
-                       rng() % 4 != 0);
+  llvm::StringRef replacement = choices[rng() % choices.size()];
+  if (rng() % 4 != 0)
+    return replaceTokens(text, words, first, replacement, /*all=*/true);
+  // One occurrence of the word.
+  llvm::StringRef word = text.slice(words[first].begin, words[first].end);
+  std::vector<size_t> occurrences;
+  for (size_t w = first; w < words.size(); ++w)
+    if (text.slice(words[w].begin, words[w].end) == word)
+      occurrences.push_back(w);
+  return replaceTokens(text, words, occurrences[rng() % occurrences.size()],
+                       replacement, /*all=*/false);
 }
 
 } // namespace
