@@ -1,0 +1,5 @@
+// Integer division by zero (UBSan report) in chooseRowConfig, Codegen.cpp:467, for a zero-sized hidden dimension: vllm-opt %s --convert-vllm-to-gpu=chip=sm_100a (also chip=sm_90a and --vllm-gpu-pipeline)
+func.func @f(%x: tensor<?x0xbf16>, %w: tensor<0xbf16>) -> (tensor<?x0xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>) {
+  %q, %s = vllm.rms_norm_quant %x, %w as <per_token> {epsilon = 1.0e-06 : f32} : (tensor<?x0xbf16>, tensor<0xbf16>) -> (tensor<?x0xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>)
+  return %q, %s : tensor<?x0xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>
+}
