@@ -33,6 +33,24 @@ if config.ptxas_executable and os.path.exists(config.ptxas_executable):
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", config.ptxas_executable))
 
+# The sanitizer build (VLLM_MLIR_ENABLE_SANITIZERS, scripts/sanitizer-test.sh)
+# instruments our code but not Debian's libMLIR.so. LLVM's allocators inlined
+# into our code poison the slabs they start (llvm/Support/Allocator.h under
+# ASan) and unpoison what they hand out, while libMLIR's copies of the same
+# code hand out memory from those slabs without unpoisoning it: manual
+# poisoning is turned off so that this mix does not report use-after-poison.
+# Options from the environment come after these and win.
+if "asan" in config.available_features:
+    def sanitizer_options(name, options):
+        user = os.environ.get(name)
+        config.environment[name] = ":".join(options + ([user] if user else []))
+
+    sanitizer_options("ASAN_OPTIONS", ["allow_user_poisoning=0"])
+    sanitizer_options("UBSAN_OPTIONS", ["halt_on_error=1", "print_stacktrace=1"])
+    symbolizer = os.path.join(config.llvm_tools_dir, "llvm-symbolizer")
+    if "ASAN_SYMBOLIZER_PATH" not in os.environ and os.path.exists(symbolizer):
+        config.environment["ASAN_SYMBOLIZER_PATH"] = symbolizer
+
 tool_dirs = [config.vllm_mlir_tools_dir, config.llvm_tools_dir]
 tools = ["vllm-opt", "vllm-capi-test", "mlir-opt", "mlir-translate", "not",
          "split-file"]

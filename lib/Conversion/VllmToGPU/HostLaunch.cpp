@@ -440,7 +440,20 @@ Value FunctionLowering::collapseTo2d(Value memref) {
   for (int64_t i = 0; i + 1 < type.getRank(); ++i)
     reassociation[0].push_back(i);
   reassociation[1].push_back(type.getRank() - 1);
-  return memref::CollapseShapeOp::create(b, memref, reassociation);
+  // The rows are dynamic when any leading dimension is, even when another
+  // is 0 (the inferred type would then be a static 0, which the collapse's
+  // verifier rejects); otherwise their product, which C11 keeps in int64.
+  int64_t rows = 1;
+  for (int64_t i = 0; i + 1 < type.getRank(); ++i) {
+    if (type.isDynamicDim(i)) {
+      rows = ShapedType::kDynamic;
+      break;
+    }
+    rows *= type.getDimSize(i);
+  }
+  auto collapsed =
+      MemRefType::get({rows, type.getShape().back()}, type.getElementType());
+  return memref::CollapseShapeOp::create(b, collapsed, memref, reassociation);
 }
 
 //===----------------------------------------------------------------------===//

@@ -1,0 +1,61 @@
+// Inputs vllm-fuzz found crashing or producing invalid IR (2026-12-05,
+// docs/fuzzing.md), each the minimized input with the pipelines it failed
+// in. Class 1: a zero-sized hidden dimension divided by zero in
+// chooseRowConfig (UBSan), now SPEC C11's diagnostic. Class 2: a zero-sized
+// leading dimension next to a dynamic one made convert-vllm-to-gpu emit a
+// memref.collapse_shape to a static 0 rows, which its verifier rejects
+// after the pass had reported success; the rows are now dynamic.
+// RUN: vllm-opt %s -split-input-file -verify-diagnostics --convert-vllm-to-gpu=chip=sm_100a
+// RUN: vllm-opt %s -split-input-file -verify-diagnostics --convert-vllm-to-gpu=chip=sm_90a
+// RUN: vllm-opt %s -split-input-file -verify-diagnostics --vllm-gpu-pipeline="chip=sm_100a format=ptx"
+// The zero-hidden inputs fail (as above); the others convert:
+// RUN: not vllm-opt %s -split-input-file --convert-vllm-to-gpu=chip=sm_90a 2>/dev/null | FileCheck %s
+
+func.func @f(%x: tensor<?x0xbf16>, %w: tensor<0xbf16>) -> tensor<?x0xbf16> {
+  // expected-error @+1 {{(C11) the hidden size (last dimension) must be positive, got 0}}
+  %y = vllm.rms_norm %x, %w {epsilon = 1.0e-06 : f32} : (tensor<?x0xbf16>, tensor<0xbf16>) -> tensor<?x0xbf16>
+  return %y : tensor<?x0xbf16>
+}
+
+// -----
+
+func.func @f(%x: tensor<?x0xbf16>, %r: tensor<?x0xbf16>, %w: tensor<0xbf16>) -> (tensor<?x0xbf16>, tensor<?x0xbf16>) {
+  // expected-error @+1 {{(C11) the hidden size (last dimension) must be positive, got 0}}
+  %y, %ro = vllm.fused_add_rms_norm %x, %r, %w {epsilon = 1.0e-06 : f32} : (tensor<?x0xbf16>, tensor<?x0xbf16>, tensor<0xbf16>) -> (tensor<?x0xbf16>, tensor<?x0xbf16>)
+  return %y, %ro : tensor<?x0xbf16>, tensor<?x0xbf16>
+}
+
+// -----
+
+func.func @f(%y: tensor<?x0xbf16>) -> (tensor<?x0xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>) {
+  // expected-error @+1 {{(C11) the hidden size (last dimension) must be positive, got 0}}
+  %q, %s = vllm.quantize %y as <per_token> : tensor<?x0xbf16> -> tensor<?x0xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>
+  return %q, %s : tensor<?x0xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>
+}
+
+// -----
+
+func.func @f(%x: tensor<?x0xbf16>, %w: tensor<0xbf16>) -> (tensor<?x0xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>) {
+  // expected-error @+1 {{(C11) the hidden size (last dimension) must be positive, got 0}}
+  %q, %s = vllm.rms_norm_quant %x, %w as <per_token> {epsilon = 1.0e-06 : f32} : (tensor<?x0xbf16>, tensor<0xbf16>) -> (tensor<?x0xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>)
+  return %q, %s : tensor<?x0xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @f(
+// CHECK-SAME: memref<0x?x256xbf16>
+// CHECK: memref.collapse_shape %{{.*}} {{\[}}[0, 1], [2]] : memref<0x?x256xbf16> into memref<?x256xbf16>
+func.func @f(%x: tensor<0x?x256xbf16>, %w: tensor<256xbf16>) -> tensor<0x?x256xbf16> {
+  %y = vllm.rms_norm %x, %w {epsilon = 1.0e-06 : f32} : (tensor<0x?x256xbf16>, tensor<256xbf16>) -> tensor<0x?x256xbf16>
+  return %y : tensor<0x?x256xbf16>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @f(
+// CHECK: memref.collapse_shape %{{.*}} {{\[}}[0, 1], [2]] : memref<0x?x256xbf16> into memref<?x256xbf16>
+func.func @f(%x: tensor<0x?x256xbf16>, %r: tensor<0x?x256xbf16>, %w: tensor<256xbf16>) -> (tensor<0x?x256xbf16>, tensor<0x?x256xbf16>) {
+  %y, %ro = vllm.fused_add_rms_norm %x, %r, %w {epsilon = 1.0e-06 : f32} : (tensor<0x?x256xbf16>, tensor<0x?x256xbf16>, tensor<256xbf16>) -> (tensor<0x?x256xbf16>, tensor<0x?x256xbf16>)
+  return %y, %ro : tensor<0x?x256xbf16>, tensor<0x?x256xbf16>
+}
