@@ -29,13 +29,24 @@ python3 gpu-tests/kernels/gen_test_kernels.py --out-dir "$work/tests"
 inputs=(test/Conversion/Inputs/all-kernels.mlir "$work"/bench/*.mlir
   "$work/tests/test_kernels_matmul.mlir" examples/model.mlir)
 
+# The tensor-core GEMMs (sm_90a, matmul-kernel=auto) of DeepSeek-V3's six
+# projections: every variant of the strategy table.
+tensor_core_input=test/Conversion/vllm-to-gpu-ptxas-matmul-sm90a.mlir
+inputs+=("$tensor_core_input")
+
 compared=0 differ=0
 for input in "${inputs[@]}"; do
-  for chip in sm_100a sm_90a; do
+  chips="sm_100a sm_90a"
+  extra=""
+  if [[ "$input" == "$tensor_core_input" ]]; then
+    chips=sm_90a
+    extra=" matmul-kernel=auto"
+  fi
+  for chip in $chips; do
     fusions=false
     [[ "$input" == examples/model.mlir ]] && fusions="false true"
     for fuse in $fusions; do
-      pipeline="--vllm-gpu-pipeline=chip=$chip format=ptx fuse=$fuse"
+      pipeline="--vllm-gpu-pipeline=chip=$chip format=ptx fuse=$fuse$extra"
       for side in a b; do
         opt=opt_$side
         "${!opt}" "$input" "$pipeline" -o "$work/$side.mlir"

@@ -10,7 +10,8 @@
 //   print, re-parse, re-print: the two printouts must be identical
 //   for sm_100a and sm_90a, each on its own clone of the module:
 //     vllm-fusion-pipeline{chip=C}     (and the round trip of its result)
-//     convert-vllm-to-gpu{chip=C}      (and the round trip of its result)
+//     convert-vllm-to-gpu{chip=C}      (and the round trip of its result;
+//                                      sm_90a with matmul-kernel=auto)
 //   vllm-gpu-pipeline{chip=C format=ptx} for one of the two chips, on inputs
 //   up to a size (below)
 //
@@ -84,6 +85,10 @@ size_t gpuPipelineMaxBytes = 2048;
 bool verbose = false;
 
 const char *const kChips[] = {"sm_100a", "sm_90a"};
+/// Options of the conversion per chip: sm_90a takes its tensor-core GEMM
+/// (opt-in, docs/gemm.md), sm_100a has only the SIMT one, so both GEMM
+/// lowerings are fuzzed.
+const char *const kChipOptions[] = {"", " matmul-kernel=auto"};
 
 /// Collects the diagnostics of one input. They are printed only when the
 /// input turns out to be a crash (or with VLLM_FUZZ_VERBOSE), so that the
@@ -475,11 +480,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     // Types are not verified where a pass creates them: a shape computed
     // with an overflow, say, is only seen when the printed form does not
     // parse back.
-    if (OwningOpRef<ModuleOp> lowered = runPipeline(
-            *module, context, "convert-vllm-to-gpu{chip=" + chip + "}",
-            diagnostics)) {
-      checkRoundTrip(*lowered, context,
-                     "the output of convert-vllm-to-gpu{chip=" + chip + "}",
+    std::string convert =
+        "convert-vllm-to-gpu{chip=" + chip + kChipOptions[i] + "}";
+    if (OwningOpRef<ModuleOp> lowered =
+            runPipeline(*module, context, convert, diagnostics)) {
+      checkRoundTrip(*lowered, context, "the output of " + convert,
                      diagnostics);
       converted[i] = true;
     }
@@ -493,7 +498,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size <= gpuPipelineMaxBytes && converted[gpuChip])
     runPipeline(*module, context,
                 "vllm-gpu-pipeline{chip=" + std::string(kChips[gpuChip]) +
-                    " format=ptx}",
+                    kChipOptions[gpuChip] + " format=ptx}",
                 diagnostics);
   currentStage = Stage();
   return 0;
