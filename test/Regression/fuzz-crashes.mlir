@@ -4,7 +4,11 @@
 // chooseRowConfig (UBSan), now SPEC C11's diagnostic. Class 2: a zero-sized
 // leading dimension next to a dynamic one made convert-vllm-to-gpu emit a
 // memref.collapse_shape to a static 0 rows, which its verifier rejects
-// after the pass had reported success; the rows are now dynamic.
+// after the pass had reported success; the rows are now dynamic. Class 3
+// (CI's 150 s run, 2026-12-05): a tensor.expand_shape whose static
+// output_shape entry disagrees with its result type, which tensor's verifier
+// accepts and memref's rejects, became an invalid memref.expand_shape; it is
+// now diagnosed before the conversion.
 // RUN: vllm-opt %s -split-input-file -verify-diagnostics --convert-vllm-to-gpu=chip=sm_100a
 // RUN: vllm-opt %s -split-input-file -verify-diagnostics --convert-vllm-to-gpu=chip=sm_90a
 // RUN: vllm-opt %s -split-input-file -verify-diagnostics --vllm-gpu-pipeline="chip=sm_100a format=ptx"
@@ -39,6 +43,19 @@ func.func @f(%x: tensor<?x0xbf16>, %w: tensor<0xbf16>) -> (tensor<?x0xf8E4M3FN>,
   // expected-error @+1 {{(C11) the hidden size (last dimension) must be positive, got 0}}
   %q, %s = vllm.rms_norm_quant %x, %w as <per_token> {epsilon = 1.0e-06 : f32} : (tensor<?x0xbf16>, tensor<0xbf16>) -> (tensor<?x0xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>)
   return %q, %s : tensor<?x0xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>
+}
+
+// -----
+
+func.func @f(%x: tensor<?x4096xbf16>, %w: tensor<4096xbf16>) -> tensor<2x?x4096xbf16> {
+  %y = vllm.rms_norm %x, %w {epsilon = 1.0e-06 : f32} : (tensor<?x4096xbf16>, tensor<4096xbf16>) -> tensor<?x4096xbf16>
+  %c0 = arith.constant 0 : index
+  %d = tensor.dim %y, %c0 : tensor<?x4096xbf16>
+  %c2 = arith.constant 2 : index
+  %h = arith.divui %d, %c2 : index
+  // expected-error @+1 {{'tensor.expand_shape' op has output_shape entry 2 = 2147483647 but its result type has size 4096 there; the two must agree}}
+  %e = tensor.expand_shape %y [[0, 1], [2]] output_shape [2, %h, 2147483647] : tensor<?x4096xbf16> into tensor<2x?x4096xbf16>
+  return %e : tensor<2x?x4096xbf16>
 }
 
 // -----

@@ -86,6 +86,26 @@ static bool needsConversion(func::FuncOp func) {
       .wasInterrupted();
 }
 
+/// tensor.expand_shape's verifier accepts a static `output_shape` entry that
+/// disagrees with its result type; memref.expand_shape's does not. The view
+/// is lowered from both, so such an op is rejected here rather than turned
+/// into IR that does not verify.
+static LogicalResult checkExpandOutputShape(tensor::ExpandShapeOp expand) {
+  ArrayRef<int64_t> resultShape = expand.getResultType().getShape();
+  ArrayRef<int64_t> outputShape = expand.getStaticOutputShape();
+  for (auto [index, sizes] :
+       llvm::enumerate(llvm::zip_equal(resultShape, outputShape))) {
+    auto [typeSize, givenSize] = sizes;
+    if (ShapedType::isDynamic(typeSize) || ShapedType::isDynamic(givenSize) ||
+        typeSize == givenSize)
+      continue;
+    return expand.emitOpError("has output_shape entry ")
+           << index << " = " << givenSize << " but its result type has size "
+           << typeSize << " there; the two must agree";
+  }
+  return success();
+}
+
 /// Everything the lowering cannot handle is diagnosed before any rewrite.
 static LogicalResult checkConvertible(func::FuncOp func) {
   if (func.isExternal())
@@ -107,6 +127,9 @@ static LogicalResult checkConvertible(func::FuncOp func) {
         isa<tensor::DimOp, func::ReturnOp>(op)) {
       if (op.getNumRegions() != 0)
         return op.emitOpError("with regions is not supported");
+      if (auto expand = dyn_cast<tensor::ExpandShapeOp>(op))
+        if (failed(checkExpandOutputShape(expand)))
+          return failure();
       continue;
     }
     return op.emitOpError("is not supported by convert-vllm-to-gpu: a "
