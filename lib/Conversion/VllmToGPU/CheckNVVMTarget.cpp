@@ -45,13 +45,15 @@ static LogicalResult checkGpuModule(gpu::GPUModuleOp gpuModule) {
       ok = false;
       continue;
     }
-    if (failed(resolveTargetFeatures(*chip, target.getFeatures(),
-                                     [&] { return gpuModule.emitError(); }))) {
+    FailureOr<std::string> features = resolveTargetFeatures(
+        *chip, target.getFeatures(), [&] { return gpuModule.emitError(); });
+    if (failed(features)) {
       ok = false;
       continue;
     }
+    unsigned ptxVersion = getPtxVersion(*features);
     gpuModule.walk([&](Operation *op) {
-      if (failed(verifyAvailableOn(op, *chip)))
+      if (failed(verifyAvailableOn(op, *chip, ptxVersion)))
         ok = false;
     });
   }

@@ -54,6 +54,8 @@ const TargetChipInfo &mlir::vllm::getSM100aChipInfo() {
       /*hasUE8M0Convert=*/true,
       /*hasPackedF32Arithmetic=*/true,
       /*hasWgmma=*/false,
+      /*hasTcgen05=*/true,
+      /*tcgen05PtxVersion=*/88,
       /*numSMs=*/148,
       /*emitUE8M0Exponent=*/emitUE8M0ExponentWithCvt,
   };

@@ -48,6 +48,8 @@ const TargetChipInfo &mlir::vllm::getSM90aChipInfo() {
       /*hasUE8M0Convert=*/false,
       /*hasPackedF32Arithmetic=*/false,
       /*hasWgmma=*/true,
+      /*hasTcgen05=*/false,
+      /*tcgen05PtxVersion=*/0,
       /*numSMs=*/132,
       /*emitUE8M0Exponent=*/emitUE8M0ExponentFromBits,
   };

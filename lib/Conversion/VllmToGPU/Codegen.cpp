@@ -94,8 +94,30 @@ FailureOr<std::string> mlir::vllm::resolveTargetFeatures(
   return ("+ptx" + Twine(ptx)).str();
 }
 
+unsigned mlir::vllm::getPtxVersion(StringRef features) {
+  unsigned version = 0;
+  StringRef digits = features.trim();
+  if (!digits.consume_front("+ptx") || digits.getAsInteger(10, version))
+    return 0;
+  return version;
+}
+
+/// PTX ISA version of the block-scaled tcgen05 MMA: LLVM 22 selects its
+/// `.block16` / `.block32` forms only for PTX 8.8 and later (an LLVM fatal
+/// error otherwise), and ptxas 13.0 rejects the form without a block size
+/// below 8.8 too ("Feature '.block32' requires PTX ISA .version 8.8").
+constexpr unsigned kBlockScaledMmaPtxVersion = 88;
+
 LogicalResult mlir::vllm::verifyAvailableOn(Operation *op,
-                                            const TargetChipInfo &chip) {
+                                            const TargetChipInfo &chip,
+                                            unsigned ptxVersion) {
+  if (isa<NVVM::Tcgen05MMABlockScaleOp, NVVM::Tcgen05MMASparseBlockScaleOp>(
+          op)) {
+    if (ptxVersion >= kBlockScaledMmaPtxVersion)
+      return success();
+    return op->emitOpError("needs PTX ISA 8.8 (+ptx88), the target of ")
+           << chip.name << " has +ptx" << ptxVersion;
+  }
   // The FP8 conversions exist from sm_89 on; the UE8M0 ones from sm_100a.
   auto requireUE8M0 = [&](Type type) -> LogicalResult {
     if (!isa<Float8E8M0FNUType>(type) || chip.hasUE8M0Convert)

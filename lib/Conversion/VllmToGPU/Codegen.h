@@ -521,32 +521,55 @@ gpu::GPUFuncOp buildScaledMatmulKernel(OpBuilder &moduleBuilder, Location loc,
                                        const TargetChipInfo &chip);
 
 //===----------------------------------------------------------------------===//
-// scaled_matmul on tensor cores (MatmulStrategy.cpp, MatmulSM90a.cpp)
+// scaled_matmul on tensor cores (MatmulStrategy.cpp, MatmulTma.cpp,
+// MatmulSM90a.cpp, MatmulSM100a.cpp)
 //===----------------------------------------------------------------------===//
 
 /// Tile shape of the warp-specialized tensor-core GEMM. A CTA computes
 /// `blockM` x `blockN` tiles of D, persistent over the tiles: one producer
-/// warpgroup issues TMA loads of 128-wide K blocks of A and B into a ring
-/// of `stages` shared-memory stages; `consumers` warpgroups (64 rows of the
-/// tile each) run the MMAs and promote each K block's partial sums into f32
-/// accumulators with its scales (SPEC 3.5).
+/// thread issues TMA loads of 128-wide K blocks of A and B into a ring of
+/// `stages` shared-memory stages; on sm_90a (wgmma) `consumers` warpgroups
+/// (64 rows of the tile each) run the MMAs and promote each K block's
+/// partial sums into f32 accumulators with its scales (SPEC 3.5); on
+/// sm_100a (`tcgen05`) one thread issues the MMAs into tensor memory and
+/// one epilogue warpgroup (`consumers` = 1) promotes (MatmulSM100a.cpp).
 struct GemmTileConfig {
   int64_t blockM = 128;
   int64_t blockN = 128;
   int64_t stages = 4;
   int64_t consumers = 2;
+  /// The sm_100a kernel: tcgen05 MMAs into tensor memory.
+  bool tcgen05 = false;
+  /// Packed UE8M0 activation scale words staged in shared memory for
+  /// `tcgen05.cp` (sm_100a): slots of 128 words, each word covering four K
+  /// blocks.
+  static constexpr int64_t kScaleSlots = 2;
+  static constexpr int64_t kScaleSlotBytes = 128 * 4;
   int64_t threads() const { return 128 * (consumers + 1); }
   /// Bytes of one stage: a blockM x 128 fp8 tile of A and a blockN x 128
   /// tile of B.
   int64_t stageBytes() const { return (blockM + blockN) * 128; }
-  /// Dynamic shared memory of a CTA: the stages, two mbarriers per stage,
-  /// and 1024 bytes to align the tiles to the 128-byte swizzle's atom.
+  /// Shared buffers after the stages (the scale slots of sm_100a).
+  int64_t extraBufferBytes() const {
+    return tcgen05 ? kScaleSlots * kScaleSlotBytes : 0;
+  }
+  /// Shared memory after full[] and empty[] (sm_100a: the partial sums'
+  /// full / empty mbarriers, two each, the scale slots' full / empty
+  /// mbarriers, and the tensor memory address).
+  int64_t extraBarrierBytes() const {
+    return tcgen05 ? 8 * (4 + 2 * kScaleSlots) + 8 : 0;
+  }
+  /// Dynamic shared memory of a CTA: the stages, the extra buffers, two
+  /// mbarriers per stage, the extra barriers, and 1024 bytes to align the
+  /// tiles to the 128-byte swizzle's atom.
   int64_t sharedMemoryBytes() const {
-    return stages * stageBytes() + 16 * stages + 1024;
+    return stages * stageBytes() + extraBufferBytes() + 16 * stages +
+           extraBarrierBytes() + 1024;
   }
   bool operator==(const GemmTileConfig &other) const {
     return blockM == other.blockM && blockN == other.blockN &&
-           stages == other.stages && consumers == other.consumers;
+           stages == other.stages && consumers == other.consumers &&
+           tcgen05 == other.tcgen05;
   }
 };
 
@@ -557,10 +580,11 @@ struct GemmVariant {
   GemmTileConfig config;
 };
 
-/// Whether the tensor-core kernel handles `spec` on `chip`; otherwise
-/// `reason` says why (the SIMT kernel then computes the op).
+/// Whether the tensor-core kernel handles `spec` on `chip` in a module
+/// whose PTX ISA version may be raised up to `ptxLimit` (times 10);
+/// otherwise `reason` says why (the SIMT kernel then computes the op).
 bool canUseTensorCoreMatmul(const MatmulSpec &spec, const TargetChipInfo &chip,
-                            std::string &reason);
+                            unsigned ptxLimit, std::string &reason);
 /// The variants of the strategy table for `spec` on `chip`, by increasing
 /// minRows (the first has minRows = 1). `knownRows` restricts them to the
 /// one a static M uses.
@@ -578,6 +602,13 @@ gpu::GPUFuncOp buildWgmmaMatmulKernel(OpBuilder &moduleBuilder, Location loc,
                                       const MatmulSpec &spec,
                                       const GemmTileConfig &cfg,
                                       const TargetChipInfo &chip);
+/// The sm_100a kernel (MatmulSM100a.cpp), with the operands and launch of
+/// buildWgmmaMatmulKernel; `cfg.tcgen05` is set. Its module needs PTX ISA
+/// TargetChipInfo::tcgen05PtxVersion.
+gpu::GPUFuncOp buildTcgen05MatmulKernel(OpBuilder &moduleBuilder, Location loc,
+                                        const MatmulSpec &spec,
+                                        const GemmTileConfig &cfg,
+                                        const TargetChipInfo &chip);
 
 } // namespace codegen
 } // namespace vllm

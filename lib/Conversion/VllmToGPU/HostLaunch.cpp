@@ -265,11 +265,11 @@ public:
   FunctionLowering(func::FuncOp func, KernelModule &kernels,
                    const TargetChipInfo &chip, int64_t rowPrefetch,
                    int64_t weightStagingRows, int64_t rowThreadFolding,
-                   bool simtMatmul)
+                   bool simtMatmul, unsigned ptxLimit)
       : oldFunc(func), kernels(kernels), chip(chip), rowPrefetch(rowPrefetch),
         weightStagingRows(weightStagingRows),
         rowThreadFolding(rowThreadFolding), simtMatmul(simtMatmul),
-        b(func.getLoc(), func.getContext()) {}
+        ptxLimit(ptxLimit), b(func.getLoc(), func.getContext()) {}
 
   LogicalResult run();
 
@@ -346,6 +346,8 @@ private:
   /// The matmul-kernel=simt option: the SIMT GEMM even where the chip has
   /// a tensor-core kernel.
   bool simtMatmul;
+  /// The highest PTX ISA version (times 10) the kernel module may get.
+  unsigned ptxLimit;
   ImplicitLocOpBuilder b;
   Value token;
 
@@ -828,7 +830,8 @@ LogicalResult FunctionLowering::lowerScaledMatmul(ScaledMatmulOp op) {
   // both kernels decode every format on every chip, so it may differ from
   // the target (e.g. packed UE8M0 scales tested on sm_90a).
   std::string tensorCoreReason;
-  if (!simtMatmul && canUseTensorCoreMatmul(spec, chip, tensorCoreReason)) {
+  if (!simtMatmul &&
+      canUseTensorCoreMatmul(spec, chip, ptxLimit, tensorCoreReason)) {
     lowerTensorCoreMatmul(op, spec);
     return success();
   }
@@ -902,6 +905,9 @@ void FunctionLowering::lowerTensorCoreMatmul(ScaledMatmulOp op,
   auto launchVariant = [&](const GemmTileConfig &cfg) {
     gpu::GPUFuncOp kernel = kernels.getOrCreate(
         getTensorCoreMatmulKernelName(spec, cfg), [&](OpBuilder &builder) {
+          if (cfg.tcgen05)
+            return buildTcgen05MatmulKernel(builder, op.getLoc(), spec, cfg,
+                                            chip);
           return buildWgmmaMatmulKernel(builder, op.getLoc(), spec, cfg, chip);
         });
     Value aMap = createTensorMap(a, cfg.blockM);
@@ -1164,12 +1170,31 @@ struct ConvertVllmToGPUPass
     module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
                     UnitAttr::get(ctx));
     KernelModule kernels(gpuModule);
+    // The chip's default PTX version may be raised for the tcgen05 kernel;
+    // an explicit one is kept (the kernel then stays on SIMT).
+    unsigned ptxVersion = getPtxVersion(*resolvedFeatures);
+    unsigned ptxLimit = ptxVersion;
+    if (StringRef(features).trim().empty())
+      ptxLimit = std::max(ptxVersion, chipInfo->tcgen05PtxVersion);
     for (func::FuncOp func : funcs)
       if (failed(FunctionLowering(func, kernels, *chipInfo, rowPrefetch,
                                   weightStagingRows, rowThreadFolding,
-                                  matmulKernel == "simt")
+                                  matmulKernel == "simt", ptxLimit)
                      .run()))
         return signalPassFailure();
+    // A module with a tcgen05 kernel gets the PTX version it needs.
+    bool hasTcgen05Kernel = false;
+    gpuModule.walk([&](NVVM::Tcgen05MMABlockScaleOp) {
+      hasTcgen05Kernel = true;
+      return WalkResult::interrupt();
+    });
+    if (hasTcgen05Kernel && ptxVersion < chipInfo->tcgen05PtxVersion) {
+      std::string raised = ("+ptx" + Twine(chipInfo->tcgen05PtxVersion)).str();
+      auto raisedTarget = NVVM::NVVMTargetAttr::get(
+          ctx, static_cast<int>(optLevel), "nvptx64-nvidia-cuda",
+          chipInfo->name, raised);
+      gpuModule.setTargetsAttr(ArrayAttr::get(ctx, {raisedTarget}));
+    }
     declareRuntimeFunctions(module, gpuModule);
     if (gpuModule.getBody()->without_terminator().empty())
       gpuModule.erase();

@@ -23,7 +23,7 @@ using namespace mlir;
 using namespace mlir::vllm;
 using namespace mlir::vllm::codegen;
 
-/// Dynamic shared memory a CTA may use on sm_90 (227 KiB).
+/// Dynamic shared memory a CTA may use on sm_90 and sm_100 (227 KiB).
 constexpr int64_t kMaxDynamicSharedMemory = 227 * 1024;
 /// More stages than this gain nothing: the producer is at most this many
 /// K blocks ahead.
@@ -50,10 +50,44 @@ static constexpr StrategyRow kSM90aTable[] = {
     {1025, 2, 128},
 };
 
+/// sm_100a. One MMA covers the 128 rows of a tile (cta_group::1, M = 128)
+/// and one epilogue warpgroup promotes them, so only the N tile varies: it
+/// shrinks where the range's smallest M gives too few tiles for the 148
+/// SMs. At most 128 columns: the epilogue keeps a row of the tile in f32
+/// registers, and tensor memory holds two partial sums of the tile.
+static constexpr StrategyRow kSM100aTable[] = {
+    {1, 1, 128},
+    {257, 1, 128},
+    {1025, 1, 128},
+};
+
+/// Why the tcgen05 kernel does not take `spec` (empty when it does).
+static std::string getTcgen05Limitation(const MatmulSpec &spec,
+                                        const TargetChipInfo &chip,
+                                        unsigned ptxLimit) {
+  // The MMA reads the activation scales from tensor memory as UE8M0 bytes,
+  // four K blocks per word: exactly the packed layout (SPEC 3.3, C10).
+  if (!spec.aFormat.isPacked() || spec.aFormat.getGroupSize() != 128)
+    return "the tcgen05 kernel consumes only packed UE8M0 1x128 activation "
+           "scales (SPEC C10)";
+  // Each K block's partial sum is promoted with one weight scale per tile.
+  ScaleGranularity weights = spec.bFormat.getGranularity();
+  if (weights != ScaleGranularity::Block && weights != ScaleGranularity::Tensor)
+    return "the tcgen05 kernel takes 128x128 block or per-tensor weight "
+           "scales only";
+  if (ptxLimit < chip.tcgen05PtxVersion)
+    return "the tcgen05 kernel needs PTX ISA 8.8 (+ptx88)";
+  return "";
+}
+
 bool codegen::canUseTensorCoreMatmul(const MatmulSpec &spec,
                                      const TargetChipInfo &chip,
-                                     std::string &reason) {
-  if (!chip.hasWgmma) {
+                                     unsigned ptxLimit, std::string &reason) {
+  if (chip.hasTcgen05) {
+    reason = getTcgen05Limitation(spec, chip, ptxLimit);
+    if (!reason.empty())
+      return false;
+  } else if (!chip.hasWgmma) {
     reason = ("no tensor-core kernel for " + chip.name).str();
     return false;
   }
@@ -85,15 +119,22 @@ SmallVector<GemmVariant>
 codegen::chooseGemmVariants(const MatmulSpec &spec, const TargetChipInfo &chip,
                             std::optional<int64_t> knownRows) {
   SmallVector<GemmVariant> variants;
-  for (const StrategyRow &row : kSM90aTable) {
+  ArrayRef<StrategyRow> table = kSM90aTable;
+  if (chip.hasTcgen05)
+    table = kSM100aTable;
+  for (const StrategyRow &row : table) {
     GemmTileConfig cfg;
     cfg.consumers = row.consumers;
-    cfg.blockM = 64 * row.consumers;
+    cfg.tcgen05 = chip.hasTcgen05;
+    cfg.blockM = chip.hasTcgen05 ? 128 : 64 * row.consumers;
     // The fewest row tiles of the range: its first M.
     int64_t rowTiles = llvm::divideCeil(row.minRows, cfg.blockM);
     cfg.blockN = chooseBlockN(spec.n, rowTiles, row.maxBlockN, chip);
-    cfg.stages = std::min<int64_t>(
-        kMaxStages, (kMaxDynamicSharedMemory - 1024) / (cfg.stageBytes() + 16));
+    int64_t fixedBytes =
+        1024 + cfg.extraBufferBytes() + cfg.extraBarrierBytes();
+    cfg.stages =
+        std::min<int64_t>(kMaxStages, (kMaxDynamicSharedMemory - fixedBytes) /
+                                          (cfg.stageBytes() + 16));
     // Ranges with the same tiles share one kernel.
     if (variants.empty() || !(variants.back().config == cfg))
       variants.push_back({row.minRows, cfg});

@@ -49,6 +49,14 @@ struct TargetChipInfo {
   /// memory accelerator's tiled copies exist: scaled_matmul then runs on
   /// the warp-specialized tensor-core kernel (MatmulSM90a.cpp).
   bool hasWgmma;
+  /// Whether the 5th-generation tensor core instructions (`tcgen05.*`:
+  /// tensor memory, `tcgen05.mma.block_scale`, sm_100a) exist:
+  /// scaled_matmul then runs on the tcgen05 kernel (MatmulSM100a.cpp).
+  bool hasTcgen05;
+  /// The PTX ISA version (times 10) the tcgen05 kernel needs: its
+  /// `tcgen05.mma.block_scale.block32` is PTX 8.8 (0 without tcgen05). A
+  /// module holding such a kernel gets at least this version.
+  unsigned tcgen05PtxVersion;
   /// SMs of the data-center part (H100/H200 SXM: 132, B200: 148). Persistent
   /// row kernels launch this many times their resident CTAs per SM; on a
   /// part with another count they are just as correct, with a less even
@@ -78,10 +86,17 @@ FailureOr<std::string>
 resolveTargetFeatures(const TargetChipInfo &chip, StringRef features,
                       function_ref<InFlightDiagnostic()> emitError);
 
-/// Checks that the NVVM operation `op` can be compiled for `chip` (the
-/// conversions the lowering emits have minimum chips); emits a diagnostic on
-/// `op` and fails otherwise. Operations the table does not know pass.
-LogicalResult verifyAvailableOn(Operation *op, const TargetChipInfo &chip);
+/// The PTX ISA version (times 10) of `features` as resolveTargetFeatures
+/// returns them ("+ptxNN"); 0 when there is none.
+unsigned getPtxVersion(StringRef features);
+
+/// Checks that the NVVM operation `op` can be compiled for `chip` with PTX
+/// ISA `ptxVersion` (times 10; the conversions the lowering emits have
+/// minimum chips, the tcgen05 kernel a minimum PTX version); emits a
+/// diagnostic on `op` and fails otherwise. Operations the table does not
+/// know pass.
+LogicalResult verifyAvailableOn(Operation *op, const TargetChipInfo &chip,
+                                unsigned ptxVersion);
 
 } // namespace vllm
 } // namespace mlir

@@ -1,0 +1,250 @@
+//===- MatmulTma.cpp - TMA-fed GEMM building blocks -----------------------===//
+//
+// Part of the vllm-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// The parts of the tensor-core GEMM kernels both chips share (MatmulTma.h).
+//
+//===----------------------------------------------------------------------===//
+
+#include "MatmulTma.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+using namespace mlir;
+using namespace mlir::vllm;
+using namespace mlir::vllm::codegen;
+
+/// The shared-memory global every kernel of the module takes its dynamic
+/// shared memory from.
+constexpr StringLiteral kDynamicSharedMemory = "vllm_gemm_dynamic_smem";
+
+FlatSymbolRefAttr codegen::getGemmSharedMemorySymbol(MLIRContext *ctx) {
+  return FlatSymbolRefAttr::get(ctx, kDynamicSharedMemory);
+}
+
+TmaGemmEmitter::TmaGemmEmitter(ImplicitLocOpBuilder &b, const MatmulSpec &spec,
+                               const GemmTileConfig &cfg, gpu::GPUFuncOp func)
+    : b(b), spec(spec), cfg(cfg), ctx(b.getContext()),
+      ptr3(LLVM::LLVMPointerType::get(ctx, 3)), aMap(func.getArgument(0)),
+      bMap(func.getArgument(1)), rows(func.getArgument(2)),
+      sa(func.getArgument(3)), sb(func.getArgument(4)), d(func.getArgument(5)) {
+}
+
+Value TmaGemmEmitter::toI32(Value index) {
+  return arith::IndexCastUIOp::create(b, b.getI32Type(), index);
+}
+
+Value TmaGemmEmitter::smemPtr(Value offset32) {
+  return LLVM::GEPOp::create(b, ptr3, b.getI8Type(), smemBase,
+                             ValueRange{offset32});
+}
+
+Value TmaGemmEmitter::barrierAt(int64_t offset, Value index32) {
+  Value eight = i32(8);
+  Value indexBytes = arith::MulIOp::create(b, index32, eight);
+  Value base = i32(offset);
+  Value byteOffset = arith::AddIOp::create(b, indexBytes, base);
+  return smemPtr(byteOffset);
+}
+
+Value TmaGemmEmitter::fullBarrier(Value stage32) {
+  return barrierAt(barriersOffset(), stage32);
+}
+
+Value TmaGemmEmitter::emptyBarrier(Value stage32) {
+  return barrierAt(barriersOffset() + 8 * cfg.stages, stage32);
+}
+
+Value TmaGemmEmitter::aTileOffset(Value stage32) {
+  Value aTileBytes32 = i32(aTileBytes());
+  return arith::MulIOp::create(b, stage32, aTileBytes32);
+}
+
+Value TmaGemmEmitter::bTileOffset(Value stage32) {
+  Value bTileBytes32 = i32(bTileBytes());
+  Value bStageOffset = arith::MulIOp::create(b, stage32, bTileBytes32);
+  Value aStagesBytes = i32(cfg.stages * aTileBytes());
+  return arith::AddIOp::create(b, bStageOffset, aStagesBytes);
+}
+
+Value TmaGemmEmitter::matrixDescriptor(Value byteOffset32, uint64_t fixedBits) {
+  Value address = smemPtr(byteOffset32);
+  Value address32 = LLVM::PtrToIntOp::create(b, b.getI32Type(), address);
+  Value address64 = arith::ExtUIOp::create(b, b.getI64Type(), address32);
+  Value mask = arith::ConstantIntOp::create(b, 0x3FFFF, 64);
+  Value masked = arith::AndIOp::create(b, address64, mask);
+  Value four = arith::ConstantIntOp::create(b, 4, 64);
+  Value start = arith::ShRUIOp::create(b, masked, four);
+  Value fixed =
+      arith::ConstantIntOp::create(b, static_cast<int64_t>(fixedBits), 64);
+  return arith::OrIOp::create(b, start, fixed);
+}
+
+void TmaGemmEmitter::emitSharedMemoryBase() {
+  Value raw =
+      LLVM::AddressOfOp::create(b, ptr3, getGemmSharedMemorySymbol(ctx));
+  Value raw32 = LLVM::PtrToIntOp::create(b, b.getI32Type(), raw);
+  Value bumped = arith::AddIOp::create(b, raw32, i32(kSwizzleAtomBytes - 1));
+  Value alignMask = i32(~(kSwizzleAtomBytes - 1));
+  Value aligned = arith::AndIOp::create(b, bumped, alignMask);
+  Value shift = arith::SubIOp::create(b, aligned, raw32);
+  smemBase =
+      LLVM::GEPOp::create(b, ptr3, b.getI8Type(), raw, ValueRange{shift});
+}
+
+void TmaGemmEmitter::emitBarrierInit(Value barrier, int64_t count) {
+  Value count32 = i32(count);
+  NVVM::MBarrierInitOp::create(b, barrier, count32, /*predicate=*/Value());
+}
+
+void TmaGemmEmitter::emitBarrierInitFence() {
+  NVVM::FenceMbarrierInitOp::create(b);
+  auto asyncShared =
+      NVVM::ProxyKindAttr::get(ctx, NVVM::ProxyKind::async_shared);
+  auto cta = NVVM::SharedSpaceAttr::get(ctx, NVVM::SharedSpace::shared_cta);
+  NVVM::FenceProxyOp::create(b, asyncShared, cta);
+}
+
+void TmaGemmEmitter::emitWait(Value barrier, Value parity32) {
+  Value hint = i32(kWaitHintNs);
+  NVVM::MBarrierTryWaitParityOp::create(b, barrier, parity32, hint);
+}
+
+void TmaGemmEmitter::emitArrive(Value barrier) {
+  auto cta = NVVM::MemScopeKindAttr::get(ctx, NVVM::MemScopeKind::CTA);
+  NVVM::MBarrierArriveOp::create(b, Type(), barrier, /*count=*/Value(), cta);
+}
+
+std::tuple<scf::ForOp, Value, Value>
+TmaGemmEmitter::beginTileLoop(Value tiles, Value nTiles, ValueRange extraInit) {
+  Value first = gpu::BlockIdOp::create(b, gpu::Dimension::x);
+  Value step = gpu::GridDimOp::create(b, gpu::Dimension::x);
+  Value start = idx(0);
+  SmallVector<Value> init{start};
+  init.append(extraInit.begin(), extraInit.end());
+  auto tileLoop = scf::ForOp::create(b, first, tiles, step, init);
+  b.setInsertionPointToStart(tileLoop.getBody());
+  // Tiles along N vary fastest: at small M, the CTAs of a wave share the
+  // rows of A and read different weights.
+  Value tile = tileLoop.getInductionVar();
+  Value mTile = arith::DivUIOp::create(b, tile, nTiles);
+  Value nTile = arith::RemUIOp::create(b, tile, nTiles);
+  Value blockM = idx(cfg.blockM);
+  Value m0 = arith::MulIOp::create(b, mTile, blockM);
+  Value blockN = idx(cfg.blockN);
+  Value n0 = arith::MulIOp::create(b, nTile, blockN);
+  return {tileLoop, m0, n0};
+}
+
+std::pair<Value, Value> TmaGemmEmitter::ringPosition(Value iteration) {
+  Value stages = idx(cfg.stages);
+  Value stage = arith::RemUIOp::create(b, iteration, stages);
+  Value round = arith::DivUIOp::create(b, iteration, stages);
+  Value two = idx(2);
+  Value parity = arith::RemUIOp::create(b, round, two);
+  Value stage32 = toI32(stage);
+  Value parity32 = toI32(parity);
+  return {stage32, parity32};
+}
+
+void TmaGemmEmitter::emitProducerLoop(Value tiles, Value nTiles,
+                                      Value kBlocks) {
+  OpBuilder::InsertionGuard tileGuard(b);
+  auto [tileLoop, m0, n0] = beginTileLoop(tiles, nTiles);
+  Value m0_32 = toI32(m0);
+  Value n0_32 = toI32(n0);
+  Value kStart = idx(0);
+  Value kStep = idx(1);
+  Value iterationIn = tileLoop.getRegionIterArgs()[0];
+  auto kLoop =
+      scf::ForOp::create(b, kStart, kBlocks, kStep, ValueRange{iterationIn});
+  {
+    OpBuilder::InsertionGuard kGuard(b);
+    b.setInsertionPointToStart(kLoop.getBody());
+    Value kb = kLoop.getInductionVar();
+    Value iteration = kLoop.getRegionIterArgs()[0];
+    std::pair<Value, Value> position = ringPosition(iteration);
+    Value stage32 = position.first;
+    Value parity32 = position.second;
+    // Wait until the consumers released the stage's previous contents
+    // (the first round passes at once: the phase before phase 0 counts
+    // as complete).
+    Value one32 = i32(1);
+    Value emptyParity = arith::XOrIOp::create(b, parity32, one32);
+    Value empty = emptyBarrier(stage32);
+    emitWait(empty, emptyParity);
+    Value full = fullBarrier(stage32);
+    Value bytes = i32(cfg.stageBytes());
+    auto cta = NVVM::MemScopeKindAttr::get(ctx, NVVM::MemScopeKind::CTA);
+    NVVM::MBarrierArriveExpectTxOp::create(b, Type(), full, bytes, cta,
+                                           b.getBoolAttr(false),
+                                           /*predicate=*/Value());
+    Value blockK = idx(kGemmBlockK);
+    Value k0 = arith::MulIOp::create(b, kb, blockK);
+    Value k0_32 = toI32(k0);
+    Value aOffset = aTileOffset(stage32);
+    Value aDst = smemPtr(aOffset);
+    auto tileMode = NVVM::TMALoadModeAttr::get(ctx, NVVM::TMALoadMode::TILE);
+    NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
+        b, aDst, aMap, ValueRange{k0_32, m0_32}, full, ValueRange{},
+        /*multicastMask=*/Value(), /*l2CacheHint=*/Value(), tileMode,
+        /*isCTAOnly=*/b.getBoolAttr(true), /*group=*/nullptr,
+        /*predicate=*/Value());
+    Value bOffset = bTileOffset(stage32);
+    Value bDst = smemPtr(bOffset);
+    NVVM::CpAsyncBulkTensorGlobalToSharedClusterOp::create(
+        b, bDst, bMap, ValueRange{k0_32, n0_32}, full, ValueRange{},
+        /*multicastMask=*/Value(), /*l2CacheHint=*/Value(), tileMode,
+        /*isCTAOnly=*/b.getBoolAttr(true), /*group=*/nullptr,
+        /*predicate=*/Value());
+    Value one = idx(1);
+    Value next = arith::AddIOp::create(b, iteration, one);
+    scf::YieldOp::create(b, ValueRange{next});
+  }
+  scf::YieldOp::create(b, kLoop.getResults());
+}
+
+gpu::GPUFuncOp codegen::createTmaGemmFunction(OpBuilder &moduleBuilder,
+                                              Location loc,
+                                              const MatmulSpec &spec,
+                                              StringRef name, int64_t threads) {
+  MLIRContext *ctx = moduleBuilder.getContext();
+  // The module's dynamic shared memory, declared once, aligned to the
+  // swizzle atom (`.extern .shared .align 1024 .b8 ...[]`).
+  auto gpuModule =
+      cast<gpu::GPUModuleOp>(moduleBuilder.getInsertionBlock()->getParentOp());
+  if (!gpuModule.lookupSymbol(kDynamicSharedMemory)) {
+    OpBuilder::InsertionGuard guard(moduleBuilder);
+    moduleBuilder.setInsertionPointToStart(gpuModule.getBody());
+    auto arrayType =
+        LLVM::LLVMArrayType::get(IntegerType::get(ctx, 8), /*numElements=*/0);
+    LLVM::GlobalOp::create(moduleBuilder, loc, arrayType, /*isConstant=*/false,
+                           LLVM::Linkage::External, kDynamicSharedMemory,
+                           /*value=*/Attribute(),
+                           /*alignment=*/kSwizzleAtomBytes, /*addrSpace=*/3);
+  }
+
+  int64_t dyn = ShapedType::kDynamic;
+  Type ptr = LLVM::LLVMPointerType::get(ctx);
+  SmallVector<Type> argTypes = {
+      ptr,
+      ptr,
+      moduleBuilder.getIndexType(),
+      spec.aScaleType,
+      spec.bScaleType,
+      MemRefType::get({dyn, spec.n}, spec.resultType)};
+  auto func = gpu::GPUFuncOp::create(
+      moduleBuilder, loc, name, moduleBuilder.getFunctionType(argTypes, {}));
+  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
+                moduleBuilder.getUnitAttr());
+  func.setKnownBlockSizeAttr(moduleBuilder.getDenseI32ArrayAttr(
+      {static_cast<int32_t>(threads), 1, 1}));
+  // One CTA per SM: the grid is persistent over the tiles.
+  func->setAttr("nvvm.minctasm", moduleBuilder.getI32IntegerAttr(1));
+  return func;
+}
