@@ -11,7 +11,7 @@
 //   for sm_100a and sm_90a, each on its own clone of the module:
 //     vllm-fusion-pipeline{chip=C}     (and the round trip of its result)
 //     convert-vllm-to-gpu{chip=C}      (and the round trip of its result;
-//                                      sm_90a with matmul-kernel=auto)
+//                                      with matmul-kernel=auto)
 //   vllm-gpu-pipeline{chip=C format=ptx} for one of the two chips, on inputs
 //   up to a size (below)
 //
@@ -85,10 +85,12 @@ size_t gpuPipelineMaxBytes = 2048;
 bool verbose = false;
 
 const char *const kChips[] = {"sm_100a", "sm_90a"};
-/// Options of the conversion per chip: sm_90a takes its tensor-core GEMM
-/// (opt-in, docs/gemm.md), sm_100a has only the SIMT one, so both GEMM
-/// lowerings are fuzzed.
-const char *const kChipOptions[] = {"", " matmul-kernel=auto"};
+/// Options of the conversion per chip: both take their tensor-core GEMM
+/// (opt-in, docs/gemm.md: wgmma on sm_90a, tcgen05 on sm_100a), so every
+/// GEMM lowering is fuzzed (the SIMT one where the tensor-core kernel does
+/// not take the shape or the scales, e.g. f32 activation scales on sm_100a).
+const char *const kChipOptions[] = {" matmul-kernel=auto",
+                                    " matmul-kernel=auto"};
 
 /// Collects the diagnostics of one input. They are printed only when the
 /// input turns out to be a crash (or with VLLM_FUZZ_VERBOSE), so that the
