@@ -2,7 +2,8 @@
 // kernel per variant of the strategy table, MMAs into tensor memory with
 // the packed UE8M0 activation scales applied by the MMA (block32, scale
 // factor id = K block % 4) and the 128x128 weight scales in the f32
-// promotion of each K block's partial sum. Not run on a GPU: the structure
+// promotion of each K block's partial sum (or, for power-of-two weight
+// scales, as B's scale factors in the MMA). Not run on a GPU: the structure
 // checked here, and ptxas (vllm-to-gpu-ptxas-matmul-sm100a.mlir), are the
 // checks.
 // RUN: vllm-opt %s -split-input-file --convert-vllm-to-gpu="chip=sm_100a matmul-kernel=auto" --canonicalize --cse | FileCheck %s
@@ -266,6 +267,94 @@ func.func @mm(%a: tensor<?x7168xf8E4M3FN>, %b: tensor<2112x7168xf8E4M3FN>, %sa: 
 func.func @static_m(%a: tensor<4096x640xf8E4M3FN>, %b: tensor<7168x640xf8E4M3FN>, %sa: tensor<2x4096xi32, #vllm.scales<group 128, ue8m0_packed, mn_major, align 4>>, %sb: tensor<1xf32, #vllm.scales<tensor>>) -> tensor<4096x7168xf32> {
   %d = vllm.scaled_matmul %a, %b scales(%sa, %sb) chip <sm_100a> : (tensor<4096x640xf8E4M3FN>, tensor<7168x640xf8E4M3FN>, tensor<2x4096xi32, #vllm.scales<group 128, ue8m0_packed, mn_major, align 4>>, tensor<1xf32, #vllm.scales<tensor>>) -> tensor<4096x7168xf32>
   return %d : tensor<4096x7168xf32>
+}
+
+// -----
+
+// Power-of-two (ue8m0_f32) 128x128 weight scales are B's scale factors in
+// the MMA (design (b)), which then accumulates over all of K: one
+// accumulator per tile (two, alternating by tile), read once per tile. The
+// extra 1 KiB of weight scale slots leaves 6 stages of 128 x 128 tiles.
+// CHECK: gpu.func @[[$KERNELB:scaled_matmul_n7168_k640_bf16_a_group128_ue8m0_packed_mn_major4_b_block128x128_ue8m0_f32_tcgen05_m128n128s6]](
+// Tensor memory: accumulators at 0 and 128, activation scale slots at 256
+// and 260, weight scale slots at 264 and 268 (512 columns); no constant
+// weight scales.
+// CHECK: nvvm.tcgen05.alloc %{{.*}}, %c512_i32
+// CHECK-NOT: nvvm.tcgen05.st
+// The MMA thread waits once per tile for its accumulator (tile count % 2)
+// to be read (accumulator empty, 198768) ...
+// CHECK: %[[TILES:.*]] = arith.divui %{{.*}}, %c5 : index
+// CHECK: arith.addi %{{.*}}, %c198768_i32
+// CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK: scf.for %[[KB:.*]] = %c0 to %c5 step %c1 iter_args
+// CHECK: %[[BYTE:.*]] = arith.remui %[[KB]], %c4 : index
+// ... copies both scale slots of a word (activation scales from 196608 to
+// column 256 + 4 s, weight scales from 197632 to column 264 + 4 s) ...
+// CHECK: nvvm.tcgen05.fence <after>
+// CHECK: arith.addi %{{.*}}, %c196608_i32
+// CHECK: nvvm.tcgen05.cp
+// CHECK: arith.addi %{{.*}}, %c197632_i32
+// CHECK: arith.addi %{{.*}}, %c264_i32
+// CHECK: nvvm.tcgen05.cp
+// ... selects byte kb % 4 of both (a_sf_id at bit 29, b_sf_id at bit 4) ...
+// CHECK: %[[BYTE32:.*]] = arith.index_castui %[[BYTE]] : index to i32
+// CHECK-NEXT: %[[ASF:.*]] = arith.shli %[[BYTE32]], %c29_i32 : i32
+// CHECK-NEXT: %[[ADESC:.*]] = arith.ori %[[ASF]], %c144703488_i32 : i32
+// CHECK-NEXT: %[[BSF:.*]] = arith.shli %[[BYTE32]], %c4_i32 : i32
+// CHECK-NEXT: %[[IDESC:.*]] = arith.ori %[[ADESC]], %[[BSF]] : i32
+// ... accumulates from the tile's first MMA on (enable-input-d = kb != 0,
+// then true) ...
+// CHECK: %[[NOTFIRST:.*]] = arith.cmpi ne, %[[KB]], %c0 : index
+// CHECK: nvvm.tcgen05.mma.block_scale %[[ACC:.*]], %{{.*}}, %{{.*}}, %[[IDESC]], %[[NOTFIRST]], %{{.*}}, %{{.*}} {blockScale = #nvvm.tcgen05_mma_block_scale<block32>
+// CHECK-COUNT-3: nvvm.tcgen05.mma.block_scale %[[ACC]], %{{.*}}, %{{.*}}, %[[IDESC]], %true,
+// ... and commits the stage every K block, the accumulator (accumulator
+// full, 198752) after the tile's last K block, the slots after a word's.
+// CHECK: arith.addi %{{.*}}, %c198704_i32
+// CHECK-NEXT: %[[EMPTY:.*]] = llvm.getelementptr
+// CHECK-NEXT: nvvm.tcgen05.commit %[[EMPTY]]
+// CHECK: %[[LASTKB:.*]] = arith.cmpi eq, %[[KB]], %c4 : index
+// CHECK-NEXT: scf.if %[[LASTKB]] {
+// CHECK-NEXT: arith.addi %{{.*}}, %c198752_i32
+// CHECK-NEXT: %[[AFULL:.*]] = llvm.getelementptr
+// CHECK-NEXT: nvvm.tcgen05.commit %[[AFULL]]
+// CHECK: arith.addi %{{.*}}, %c198800_i32
+// CHECK: nvvm.tcgen05.commit
+// The scale warp: the weight scale word of K blocks 4 p .. 4 p + 3 from the
+// exponent fields (1.0 = 127 past the 5 K blocks), in every row of the
+// slot.
+// CHECK: %[[FIRSTKB:.*]] = arith.muli %{{.*}}, %c4 : index
+// CHECK-NEXT: %[[INK:.*]] = arith.cmpi ule, %[[FIRSTKB]], %c4 : index
+// CHECK-NEXT: %[[CLAMPED:.*]] = arith.minui %[[FIRSTKB]], %c4 : index
+// CHECK-NEXT: %[[SB:.*]] = memref.load %arg4[%{{.*}}, %[[CLAMPED]]] : memref<56x5xf32>
+// CHECK-NEXT: %[[SBBITS:.*]] = arith.bitcast %[[SB]] : f32 to i32
+// CHECK-NEXT: %[[SBEXP:.*]] = arith.shrui %[[SBBITS]], %c23_i32 : i32
+// CHECK-NEXT: %[[SBBYTE:.*]] = arith.andi %[[SBEXP]], %c255_i32 : i32
+// CHECK-NEXT: arith.select %[[INK]], %[[SBBYTE]], %c127_i32 : i32
+// CHECK-COUNT-3: arith.select %{{.*}}, %{{.*}}, %c127_i32 : i32
+// CHECK: %[[WWORD:.*]] = vector.broadcast %{{.*}} : i32 to vector<4xi32>
+// CHECK: llvm.store %[[WWORD]], %{{.*}} {alignment = 16 : i64} : vector<4xi32>, !llvm.ptr<3>
+// CHECK-NEXT: nvvm.fence.proxy
+// The epilogue: once per tile, wait for the accumulator, four 32-column
+// loads, release it, 16 stores per thread, no f32 promotion.
+// CHECK: arith.addi %{{.*}}, %c198752_i32
+// CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK-NEXT: nvvm.tcgen05.fence <after>
+// CHECK-NOT: llvm.intr.fma
+// CHECK: nvvm.tcgen05.ld %{{.*}} : vector<32xi32>
+// CHECK-COUNT-4: vector.store {{.*}} : memref<?x7168xbf16>, vector<8xbf16>
+// CHECK-COUNT-3: nvvm.tcgen05.ld %{{.*}} : vector<32xi32>
+// CHECK: nvvm.tcgen05.fence <before>
+// CHECK-NEXT: arith.addi %{{.*}}, %c198768_i32
+// CHECK-NEXT: %[[AEMPTY:.*]] = llvm.getelementptr
+// CHECK-NEXT: nvvm.mbarrier.arrive %[[AEMPTY]]
+// CHECK-COUNT-4: vector.store {{.*}} : memref<?x7168xbf16>, vector<8xbf16>
+// CHECK-NOT: llvm.intr.fma
+// CHECK: gpu.return
+// CHECK-LABEL: func.func @ue8m0_weights(
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$KERNELB]] blocks in (%c148, %c1, %c1) threads in (%c256, %c1, %c1) dynamic_shared_memory_size %c199848_i32
+func.func @ue8m0_weights(%a: tensor<4096x640xf8E4M3FN>, %b: tensor<7168x640xf8E4M3FN>, %sa: tensor<2x4096xi32, #vllm.scales<group 128, ue8m0_packed, mn_major, align 4>>, %sb: tensor<56x5xf32, #vllm.scales<block 128x128, ue8m0_f32>>) -> tensor<4096x7168xbf16> {
+  %d = vllm.scaled_matmul %a, %b scales(%sa, %sb) : (tensor<4096x640xf8E4M3FN>, tensor<7168x640xf8E4M3FN>, tensor<2x4096xi32, #vllm.scales<group 128, ue8m0_packed, mn_major, align 4>>, tensor<56x5xf32, #vllm.scales<block 128x128, ue8m0_f32>>) -> tensor<4096x7168xbf16>
+  return %d : tensor<4096x7168xbf16>
 }
 
 // -----

@@ -540,9 +540,13 @@ struct GemmTileConfig {
   int64_t consumers = 2;
   /// The sm_100a kernel: tcgen05 MMAs into tensor memory.
   bool tcgen05 = false;
+  /// sm_100a with UE8M0 (power-of-two) 128x128 weight scales: they are B's
+  /// scale factors in the MMA, which accumulates over all of K (design (b)
+  /// in docs/gemm.md; otherwise each K block is promoted in f32).
+  bool ue8m0Weights = false;
   /// Packed UE8M0 activation scale words staged in shared memory for
   /// `tcgen05.cp` (sm_100a): slots of 128 words, each word covering four K
-  /// blocks.
+  /// blocks (with ue8m0Weights as many slots again for B's scale words).
   static constexpr int64_t kScaleSlots = 2;
   static constexpr int64_t kScaleSlotBytes = 128 * 4;
   int64_t threads() const { return 128 * (consumers + 1); }
@@ -551,7 +555,7 @@ struct GemmTileConfig {
   int64_t stageBytes() const { return (blockM + blockN) * 128; }
   /// Shared buffers after the stages (the scale slots of sm_100a).
   int64_t extraBufferBytes() const {
-    return tcgen05 ? kScaleSlots * kScaleSlotBytes : 0;
+    return tcgen05 ? kScaleSlots * kScaleSlotBytes * (ue8m0Weights ? 2 : 1) : 0;
   }
   /// Shared memory after full[] and empty[] (sm_100a: the partial sums'
   /// full / empty mbarriers, two each, the scale slots' full / empty
@@ -569,7 +573,7 @@ struct GemmTileConfig {
   bool operator==(const GemmTileConfig &other) const {
     return blockM == other.blockM && blockN == other.blockN &&
            stages == other.stages && consumers == other.consumers &&
-           tcgen05 == other.tcgen05;
+           tcgen05 == other.tcgen05 && ue8m0Weights == other.ue8m0Weights;
   }
 };
 

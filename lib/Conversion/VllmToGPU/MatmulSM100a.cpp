@@ -6,7 +6,7 @@
 //
 // A warp-specialized, TMA-fed tcgen05 kernel for vllm.scaled_matmul (SPEC.md
 // 3.5) on sm_100a, with packed UE8M0 activation scales (SPEC 3.3, C10) and
-// 128x128 block (or per-tensor) f32 weight scales. A CTA per SM loops over
+// 128x128 block (or per-tensor) weight scales. A CTA per SM loops over
 // the 128 x blockN tiles of D; its 256 threads are eight warps:
 //
 //   warp 0, one thread: the TMA producer of MatmulTma.cpp (stage ring with
@@ -16,8 +16,8 @@
 //   thread issues the MMAs: for each 128-wide K block kb, four
 //   `tcgen05.mma.cta_group::1.kind::mxf8f6f4.block_scale.block32` (M = 128,
 //   N = blockN, K = 32, e4m3 x e4m3 -> f32) from shared-memory descriptors
-//   into a fresh partial sum in tensor memory (double-buffered: partial
-//   kb % 2 ... counted over all K blocks of the CTA), the first with the
+//   into a fresh partial sum in tensor memory (double-buffered: buffer i % 2
+//   for the CTA's i-th K block overall), the first with the
 //   input accumulator disabled. The MMA scales A's products by the UE8M0
 //   activation scale of each row, byte `a_sf_id` = kb % 4 of the row's
 //   packed word kb / 4, and B's by 1.0 (UE8M0 127). `tcgen05.commit`s
@@ -41,6 +41,14 @@
 //   (SPEC 3.5: the activation scale is already in the partial sum, exact
 //   since it is a power of two). After the last K block D = RN(acc), 16
 //   bytes per store behind the M and N guards.
+//
+// Power-of-two (ue8m0_f32) 128x128 weight scales take design (b) instead
+// (docs/gemm.md): the scale warp also stages the tile's weight scale word
+// (the four K blocks' exponent bytes) per packed word, the MMA thread copies
+// it as B's scale factors (b_sf_id = kb % 4) and accumulates the whole tile
+// into one of two accumulators (alternating by tile), committed after the
+// last K block; the epilogue reads each accumulator once, 32 columns at a
+// time, and stores them without promotion.
 //
 // All roles walk the same (tile, K block) sequence: use i of the stage ring
 // is stage i % stages with phase (i / stages) % 2, of the partial sums
@@ -115,8 +123,11 @@ constexpr uint32_t getInstructionDescriptor(int64_t blockN) {
   return (static_cast<uint32_t>(blockN >> 3) << 17) | (uint32_t{1} << 23) |
          (static_cast<uint32_t>(kTileM >> 4) << 24);
 }
-/// Bit position of a_sf_id (bits 29-30).
+/// Bit positions of a_sf_id (bits 29-30) and b_sf_id (bits 4-5).
 constexpr int64_t kScaleFactorIdShift = 29;
+constexpr int64_t kBScaleFactorIdShift = 4;
+/// UE8M0 1.0: the weight scale byte of K blocks past K (never used).
+constexpr int32_t kUnitScale = 127;
 
 class Tcgen05KernelEmitter : public TmaGemmEmitter {
 public:
@@ -129,15 +140,31 @@ private:
   int64_t packedWords() const {
     return llvm::divideCeil(kBlocks(), kBlocksPerWord);
   }
-  // Tensor memory columns.
+  /// Whether the (UE8M0) weight scales are B's scale factors in the MMA,
+  /// which then accumulates over all of K (design (b)); otherwise B's scale
+  /// factors are 1.0 and each K block's partial sum is promoted with the
+  /// weight scale in f32 (design (a)).
+  bool scalesB() const { return cfg.ue8m0Weights; }
+  // Tensor memory columns: two partial sums (two tile accumulators), then
+  // with design (a) B's constant scale factors and the activation scale
+  // slots, with design (b) the activation and the weight scale slots.
   int64_t sfbColumn() const { return 2 * cfg.blockN; }
   int64_t scaleSlotColumn(int64_t slot) const {
-    return sfbColumn() + kScaleColumns * (1 + slot);
+    int64_t first = scalesB() ? 2 * cfg.blockN : sfbColumn() + kScaleColumns;
+    return first + kScaleColumns * slot;
   }
+  int64_t weightSlotColumn(int64_t slot) const {
+    return scaleSlotColumn(GemmTileConfig::kScaleSlots) + kScaleColumns * slot;
+  }
+  /// The first tensor-memory column of weight scale slot `slot32` (i32).
+  Value weightSlotColumn(Value slot32);
   int64_t tensorMemoryColumns() const {
-    int64_t used = scaleSlotColumn(GemmTileConfig::kScaleSlots);
+    int64_t used = scalesB() ? weightSlotColumn(GemmTileConfig::kScaleSlots)
+                             : scaleSlotColumn(GemmTileConfig::kScaleSlots);
     return std::max<int64_t>(32, llvm::PowerOf2Ceil(used));
   }
+  /// The accumulator buffer of the tile with count `tileCount` (i32).
+  Value accumulatorBuffer(Value tileCount);
   // Shared memory after full[] and empty[].
   Value partialFullBarrier(Value buffer32) {
     return barrierAt(extraBarriersOffset(), buffer32);
@@ -155,8 +182,9 @@ private:
   int64_t tensorMemorySlotOffset() const {
     return extraBarriersOffset() + 32 + 16 * GemmTileConfig::kScaleSlots;
   }
-  /// Byte offset of scale slot `slot32` (i32).
+  /// Byte offsets of activation (weight) scale slot `slot32` (i32).
   Value scaleSlotOffset(Value slot32);
+  Value weightSlotOffset(Value slot32);
 
   /// The tensor-memory address `base` + `lane` << 16 + `column` (i32
   /// operands) as a pointer.
@@ -170,6 +198,12 @@ private:
   void emitPrologue();
   void emitMma(Value tiles, Value nTiles);
   void emitScaleLoader(Value tiles, Value nTiles);
+  /// The packed UE8M0 weight scale word of K blocks 4 `word` .. + 3 of the
+  /// 128x128 block row `weightRow` (design (b)), as an i32.
+  Value emitWeightScaleWord(Value weightRow, Value word);
+  /// The epilogue of design (b): one accumulator per tile, rounded and
+  /// stored 32 columns at a time.
+  void emitTileEpilogue(Value tiles, Value nTiles, Value warp, Value lane);
   void emitEpilogue(Value tiles, Value nTiles, Value warp, Value lane);
   /// Loads `columns` f32 columns of the partial sum at `address32`, tied
   /// to the wait for them.
@@ -186,6 +220,27 @@ Value Tcgen05KernelEmitter::scaleSlotOffset(Value slot32) {
   Value offset = arith::MulIOp::create(b, slot32, slotBytes);
   Value base = i32(buffersOffset());
   return arith::AddIOp::create(b, offset, base);
+}
+
+Value Tcgen05KernelEmitter::weightSlotOffset(Value slot32) {
+  Value slotBytes = i32(GemmTileConfig::kScaleSlotBytes);
+  Value offset = arith::MulIOp::create(b, slot32, slotBytes);
+  Value base = i32(buffersOffset() + GemmTileConfig::kScaleSlots *
+                                         GemmTileConfig::kScaleSlotBytes);
+  return arith::AddIOp::create(b, offset, base);
+}
+
+Value Tcgen05KernelEmitter::weightSlotColumn(Value slot32) {
+  Value scaleColumns = i32(kScaleColumns);
+  Value offset = arith::MulIOp::create(b, slot32, scaleColumns);
+  Value first = i32(weightSlotColumn(int64_t{0}));
+  return arith::AddIOp::create(b, offset, first);
+}
+
+Value Tcgen05KernelEmitter::accumulatorBuffer(Value tileCount) {
+  Value two = idx(2);
+  Value buffer = arith::RemUIOp::create(b, tileCount, two);
+  return toI32(buffer);
 }
 
 Value Tcgen05KernelEmitter::tmemAddress(Value address32) {
@@ -274,9 +329,12 @@ void Tcgen05KernelEmitter::emitPrologue() {
   emitTcgen05Fence(NVVM::Tcgen05FenceKind::AFTER_THREAD_SYNC);
   tmemBase = LLVM::LoadOp::create(b, b.getI32Type(), tmemSlot);
 
-  // The epilogue warps set B's scale factors to 1.0 in their lane quarters
-  // (all four columns: whatever lanes and bytes the MMA reads for N <= 128
-  // hold UE8M0 127); the second barrier publishes them to the MMA thread.
+  // With design (a) the epilogue warps set B's scale factors to 1.0 in
+  // their lane quarters (all four columns: whatever lanes and bytes the MMA
+  // reads for N <= 128 hold UE8M0 127); the second barrier publishes them
+  // to the MMA thread.
+  if (scalesB())
+    return;
   Value firstEpilogueWarp = idx(kFirstEpilogueWarp);
   Value isEpilogue = arith::CmpIOp::create(b, arith::CmpIPredicate::uge, warp,
                                            firstEpilogueWarp);
@@ -315,6 +373,19 @@ void Tcgen05KernelEmitter::emitMma(Value tiles, Value nTiles) {
   Value tileCount = arith::DivUIOp::create(b, tileIteration, kBlocksValue);
   Value wordsValue = idx(packedWords());
   Value firstWordUse = arith::MulIOp::create(b, tileCount, wordsValue);
+  Value blockN32 = i32(cfg.blockN);
+  // With the weight scales in the MMA, the tile accumulates in one buffer
+  // (tile count % 2), which the epilogue must have read.
+  Value tileAccumulator;
+  if (scalesB()) {
+    std::pair<Value, Value> tileBuffer = slotAndParity(tileCount, 2);
+    Value one32 = i32(1);
+    Value emptyParity = arith::XOrIOp::create(b, tileBuffer.second, one32);
+    Value accumulatorEmpty = partialEmptyBarrier(tileBuffer.first);
+    emitWait(accumulatorEmpty, emptyParity);
+    Value column = arith::MulIOp::create(b, tileBuffer.first, blockN32);
+    tileAccumulator = tmemColumn(column);
+  }
   Value kStart = idx(0);
   Value kStep = idx(1);
   auto kLoop = scf::ForOp::create(b, kStart, kBlocksValue, kStep,
@@ -345,10 +416,12 @@ void Tcgen05KernelEmitter::emitMma(Value tiles, Value nTiles) {
     // The partial sum buffer must have been read (the first use of each
     // passes at once), the stage must have arrived, and at the first K block
     // of a word its scales must be in their slot.
-    Value one32 = i32(1);
-    Value emptyParity = arith::XOrIOp::create(b, bufferParity32, one32);
-    Value partialEmpty = partialEmptyBarrier(buffer32);
-    emitWait(partialEmpty, emptyParity);
+    if (!scalesB()) {
+      Value one32 = i32(1);
+      Value emptyParity = arith::XOrIOp::create(b, bufferParity32, one32);
+      Value partialEmpty = partialEmptyBarrier(buffer32);
+      emitWait(partialEmpty, emptyParity);
+    }
     Value full = fullBarrier(stage32);
     emitWait(full, parity32);
     emitIf(b, firstOfWord, [&] {
@@ -375,20 +448,46 @@ void Tcgen05KernelEmitter::emitMma(Value tiles, Value nTiles) {
           ctx, NVVM::Tcgen05CpMulticast::WARPX4);
       NVVM::Tcgen05CpOp::create(b, shape, group, warpx4,
                                 /*srcFormat=*/nullptr, sfa, descriptor);
+      if (scalesB()) {
+        Value weightSource = weightSlotOffset(slot32);
+        Value weightDescriptor =
+            matrixDescriptor(weightSource, kScaleDescriptorBits);
+        Value weightColumn = weightSlotColumn(slot32);
+        Value sfbSlot = tmemColumn(weightColumn);
+        NVVM::Tcgen05CpOp::create(b, shape, group, warpx4,
+                                  /*srcFormat=*/nullptr, sfbSlot,
+                                  weightDescriptor);
+      }
     });
 
-    // Four k32 MMAs into partial sum `buffer`, A's scale byte kb % 4.
+    // Four k32 MMAs into partial sum `buffer` (or the tile's accumulator),
+    // A's scale byte kb % 4 (and B's, when the weight scales are in the
+    // MMA).
     Value byte32 = toI32(byte);
     Value idShift = i32(kScaleFactorIdShift);
     Value sfId = arith::ShLIOp::create(b, byte32, idShift);
     Value idescBase =
         i32(static_cast<int32_t>(getInstructionDescriptor(cfg.blockN)));
     Value idesc = arith::OrIOp::create(b, idescBase, sfId);
-    Value blockN32 = i32(cfg.blockN);
-    Value partialColumn = arith::MulIOp::create(b, buffer32, blockN32);
-    Value accumulator = tmemColumn(partialColumn);
-    Value sfbColumn32 = i32(sfbColumn());
-    Value sfb = tmemColumn(sfbColumn32);
+    Value accumulator = tileAccumulator;
+    Value sfb;
+    if (scalesB()) {
+      Value bIdShift = i32(kBScaleFactorIdShift);
+      Value bSfId = arith::ShLIOp::create(b, byte32, bIdShift);
+      idesc = arith::OrIOp::create(b, idesc, bSfId);
+      Value weightColumn = weightSlotColumn(slot32);
+      sfb = tmemColumn(weightColumn);
+    } else {
+      Value partialColumn = arith::MulIOp::create(b, buffer32, blockN32);
+      accumulator = tmemColumn(partialColumn);
+      Value sfbColumn32 = i32(sfbColumn());
+      sfb = tmemColumn(sfbColumn32);
+    }
+    // The first MMA of a partial sum (of a tile, with the weight scales in
+    // the MMA) starts it.
+    Value startsSum;
+    if (scalesB())
+      startsSum = arith::CmpIOp::create(b, arith::CmpIPredicate::ne, kb, zero);
     Value aBase = aTileOffset(stage32);
     Value bBase = bTileOffset(stage32);
     auto kind = NVVM::MMABlockScaleKindAttr::get(
@@ -406,24 +505,36 @@ void Tcgen05KernelEmitter::emitMma(Value tiles, Value nTiles) {
       Value aDescriptor = matrixDescriptor(aAddress, kOperandDescriptorBits);
       Value bAddress = arith::AddIOp::create(b, bBase, kOffset);
       Value bDescriptor = matrixDescriptor(bAddress, kOperandDescriptorBits);
-      Value accumulate = arith::ConstantIntOp::create(b, k > 0 ? 1 : 0, 1);
+      Value accumulate = startsSum;
+      if (!startsSum || k > 0)
+        accumulate = arith::ConstantIntOp::create(b, k > 0 ? 1 : 0, 1);
       NVVM::Tcgen05MMABlockScaleOp::create(
           b, kind, group, block32, discard, accumulator, aDescriptor,
           bDescriptor, idesc, accumulate, sfa, sfb);
     }
 
-    // When the MMAs are done: the stage is free, the partial sum is ready,
-    // and after a word's last K block its scale slot is free.
+    // When the MMAs are done: the stage is free, the partial sum (the
+    // tile's accumulator after its last K block) is ready, and after a
+    // word's last K block its scale slot is free.
     Value empty = emptyBarrier(stage32);
     emitCommit(empty);
-    Value partialFull = partialFullBarrier(buffer32);
-    emitCommit(partialFull);
+    if (!scalesB()) {
+      Value partialFull = partialFullBarrier(buffer32);
+      emitCommit(partialFull);
+    }
     Value lastByte = idx(kBlocksPerWord - 1);
     Value endsWord =
         arith::CmpIOp::create(b, arith::CmpIPredicate::eq, byte, lastByte);
     Value lastBlock = idx(kBlocks() - 1);
     Value isLast =
         arith::CmpIOp::create(b, arith::CmpIPredicate::eq, kb, lastBlock);
+    if (scalesB()) {
+      emitIf(b, isLast, [&] {
+        Value tileBuffer = accumulatorBuffer(tileCount);
+        Value accumulatorFull = partialFullBarrier(tileBuffer);
+        emitCommit(accumulatorFull);
+      });
+    }
     Value releasesSlot = arith::OrIOp::create(b, endsWord, isLast);
     emitIf(b, releasesSlot, [&] {
       Value scaleEmpty = scaleEmptyBarrier(slot32);
@@ -434,6 +545,32 @@ void Tcgen05KernelEmitter::emitMma(Value tiles, Value nTiles) {
     scf::YieldOp::create(b, ValueRange{next});
   }
   scf::YieldOp::create(b, kLoop.getResults());
+}
+
+Value Tcgen05KernelEmitter::emitWeightScaleWord(Value weightRow, Value word) {
+  Value perWord = idx(kBlocksPerWord);
+  Value firstBlock = arith::MulIOp::create(b, word, perWord);
+  Value lastBlock = idx(kBlocks() - 1);
+  Value exponentShift = i32(23);
+  Value byteMask = i32(0xFF);
+  Value unit = i32(kUnitScale);
+  Value result = i32(0);
+  for (int64_t byte = 0; byte < kBlocksPerWord; ++byte) {
+    Value byteIndex = idx(byte);
+    Value kb = arith::AddIOp::create(b, firstBlock, byteIndex);
+    Value inRange =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::ule, kb, lastBlock);
+    Value clamped = arith::MinUIOp::create(b, kb, lastBlock);
+    Value scale = memref::LoadOp::create(b, sb, ValueRange{weightRow, clamped});
+    Value bits = arith::BitcastOp::create(b, b.getI32Type(), scale);
+    Value shifted = arith::ShRUIOp::create(b, bits, exponentShift);
+    Value exponent = arith::AndIOp::create(b, shifted, byteMask);
+    Value selected = arith::SelectOp::create(b, inRange, exponent, unit);
+    Value position = i32(8 * byte);
+    Value placed = arith::ShLIOp::create(b, selected, position);
+    result = arith::OrIOp::create(b, result, placed);
+  }
+  return result;
 }
 
 void Tcgen05KernelEmitter::emitScaleLoader(Value tiles, Value nTiles) {
@@ -450,8 +587,13 @@ void Tcgen05KernelEmitter::emitScaleLoader(Value tiles, Value nTiles) {
   OpBuilder::InsertionGuard tileGuard(b);
   // The tile loop counts scale slot uses: Kp per tile.
   auto [tileLoop, m0, n0] = beginTileLoop(tiles, nTiles);
-  (void)n0;
   Value words = idx(packedWords());
+  // The tile's row of 128x128 weight scale blocks (design (b)).
+  Value weightRow;
+  if (scalesB()) {
+    Value scaleBlock = idx(128);
+    weightRow = arith::DivUIOp::create(b, n0, scaleBlock);
+  }
   Value wordUseIn = tileLoop.getRegionIterArgs()[0];
   auto wordLoop =
       scf::ForOp::create(b, zero, words, one, ValueRange{wordUseIn});
@@ -477,6 +619,12 @@ void Tcgen05KernelEmitter::emitScaleLoader(Value tiles, Value nTiles) {
       Value loaded = memref::LoadOp::create(b, sa, ValueRange{word, clamped});
       values.push_back(arith::SelectOp::create(b, inRange, loaded, zero32));
     }
+    // Design (b): the UE8M0 bytes of the weight scales of K blocks 4 p ..
+    // 4 p + 3 (the exponent field of the f32 power of two; 1.0 past K),
+    // one word for every row of N.
+    Value weightWord;
+    if (scalesB())
+      weightWord = emitWeightScaleWord(weightRow, word);
     Value one32 = i32(1);
     Value emptyParity = arith::XOrIOp::create(b, parity32, one32);
     Value scaleEmpty = scaleEmptyBarrier(slot32);
@@ -492,6 +640,16 @@ void Tcgen05KernelEmitter::emitScaleLoader(Value tiles, Value nTiles) {
     Value offset = arith::AddIOp::create(b, slotOffset, laneOffset);
     Value destination = smemPtr(offset);
     LLVM::StoreOp::create(b, packed, destination, /*alignment=*/16);
+    if (scalesB()) {
+      SmallVector<Value> weightWords(kScaleColumns, weightWord);
+      Value weightPacked =
+          vector::FromElementsOp::create(b, vectorType, weightWords);
+      Value weightSlot = weightSlotOffset(slot32);
+      Value weightOffset = arith::AddIOp::create(b, weightSlot, laneOffset);
+      Value weightDestination = smemPtr(weightOffset);
+      LLVM::StoreOp::create(b, weightPacked, weightDestination,
+                            /*alignment=*/16);
+    }
     // Make the stores visible to tcgen05.cp (the async proxy).
     auto asyncShared =
         NVVM::ProxyKindAttr::get(ctx, NVVM::ProxyKind::async_shared);
@@ -629,6 +787,68 @@ void Tcgen05KernelEmitter::emitEpilogue(Value tiles, Value nTiles, Value warp,
   scf::YieldOp::create(b, ValueRange{kLoop.getResults().front()});
 }
 
+void Tcgen05KernelEmitter::emitTileEpilogue(Value tiles, Value nTiles,
+                                            Value warp, Value lane) {
+  // Warp w reads lanes 32 (w % 4) .. + 31: row 32 (w % 4) + lane.
+  Value firstEpilogueWarp = idx(kFirstEpilogueWarp);
+  Value quarter = arith::SubIOp::create(b, warp, firstEpilogueWarp);
+  Value warpSize = idx(kWarpSize);
+  Value quarterRows = arith::MulIOp::create(b, quarter, warpSize);
+  Value localRow = arith::AddIOp::create(b, quarterRows, lane);
+  Value quarter32 = toI32(quarter);
+  Value laneShift = i32(16 + 5);
+  Value laneBits = arith::ShLIOp::create(b, quarter32, laneShift);
+  Value lanesBase = arith::AddIOp::create(b, tmemBase, laneBits);
+  Value kBlocksValue = idx(kBlocks());
+  Value nValue = idx(spec.n);
+
+  OpBuilder::InsertionGuard tileGuard(b);
+  auto [tileLoop, m0, n0] = beginTileLoop(tiles, nTiles);
+  Value iteration = tileLoop.getRegionIterArgs()[0];
+  Value tileCount = arith::DivUIOp::create(b, iteration, kBlocksValue);
+  std::pair<Value, Value> tileBuffer = slotAndParity(tileCount, 2);
+  Value buffer32 = tileBuffer.first;
+  Value row = arith::AddIOp::create(b, m0, localRow);
+  Value rowValid =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::ult, row, rows);
+  Value accumulatorFull = partialFullBarrier(buffer32);
+  emitWait(accumulatorFull, tileBuffer.second);
+  emitTcgen05Fence(NVVM::Tcgen05FenceKind::AFTER_THREAD_SYNC);
+  Value blockN32 = i32(cfg.blockN);
+  Value bufferColumn = arith::MulIOp::create(b, buffer32, blockN32);
+  Value bufferBase = arith::AddIOp::create(b, lanesBase, bufferColumn);
+  // D = RN(accumulator), this thread's row, 32 columns at a time, 16 bytes
+  // per store.
+  Type resultType = spec.resultType;
+  int64_t width = 16 / (resultType.getIntOrFloatBitWidth() / 8);
+  int64_t chunk = std::min(kLoadColumns, cfg.blockN);
+  for (int64_t first = 0; first < cfg.blockN; first += chunk) {
+    Value firstColumn32 = i32(first);
+    Value address = arith::AddIOp::create(b, bufferBase, firstColumn32);
+    SmallVector<Value> sums = emitLoadPartial(address, chunk);
+    if (first + chunk == cfg.blockN) {
+      // The accumulator is in registers: release it to the next tile but one.
+      emitTcgen05Fence(NVVM::Tcgen05FenceKind::BEFORE_THREAD_SYNC);
+      Value accumulatorEmpty = partialEmptyBarrier(buffer32);
+      emitArrive(accumulatorEmpty);
+    }
+    for (int64_t group = 0; group < chunk; group += width) {
+      Value columnOffset = idx(first + group);
+      Value col = arith::AddIOp::create(b, n0, columnOffset);
+      Value colValid =
+          arith::CmpIOp::create(b, arith::CmpIPredicate::ult, col, nValue);
+      Value valid = arith::AndIOp::create(b, rowValid, colValid);
+      SmallVector<Value> values(sums.begin() + group,
+                                sums.begin() + group + width);
+      Value vector = truncToVector(b, values, resultType);
+      emitGuardedStore(b, valid, vector, d, ValueRange{row, col},
+                       /*alignBytes=*/16);
+    }
+  }
+  Value next = arith::AddIOp::create(b, iteration, kBlocksValue);
+  scf::YieldOp::create(b, ValueRange{next});
+}
+
 void Tcgen05KernelEmitter::emit() {
   tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
   emitPrologue();
@@ -666,7 +886,12 @@ void Tcgen05KernelEmitter::emit() {
   Value firstEpilogueWarp = idx(kFirstEpilogueWarp);
   Value isEpilogue = arith::CmpIOp::create(b, arith::CmpIPredicate::uge, warp,
                                            firstEpilogueWarp);
-  emitIf(b, isEpilogue, [&] { emitEpilogue(tiles, nTiles, warp, lane); });
+  emitIf(b, isEpilogue, [&] {
+    if (scalesB())
+      emitTileEpilogue(tiles, nTiles, warp, lane);
+    else
+      emitEpilogue(tiles, nTiles, warp, lane);
+  });
 
   // Every read of the tensor memory is done before warp 1 frees it.
   emitTcgen05Fence(NVVM::Tcgen05FenceKind::BEFORE_THREAD_SYNC);

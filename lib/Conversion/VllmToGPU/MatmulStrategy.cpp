@@ -126,6 +126,11 @@ codegen::chooseGemmVariants(const MatmulSpec &spec, const TargetChipInfo &chip,
     GemmTileConfig cfg;
     cfg.consumers = row.consumers;
     cfg.tcgen05 = chip.hasTcgen05;
+    // Power-of-two 128x128 weight scales go into the MMA (design (b)).
+    cfg.ue8m0Weights =
+        chip.hasTcgen05 &&
+        spec.bFormat.getGranularity() == ScaleGranularity::Block &&
+        spec.bFormat.isUE8M0();
     cfg.blockM = chip.hasTcgen05 ? 128 : 64 * row.consumers;
     // The fewest row tiles of the range: its first M.
     int64_t rowTiles = llvm::divideCeil(row.minRows, cfg.blockM);
