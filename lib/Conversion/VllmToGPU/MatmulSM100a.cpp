@@ -55,9 +55,11 @@
 // buffer i % 2 with phase (i / 2) % 2; use u of the scale slots (a packed
 // word of a tile, Kp per tile) slot u % 2 with phase (u / 2) % 2.
 //
-// Tensor memory (columns; 128 lanes each): partial sums 0 .. 2 blockN - 1,
-// B's scale factors (all 0x7F7F7F7F, written once by the epilogue warps)
-// 2 blockN .. + 3, the scale slots' columns 2 blockN + 4 + 4 s .. + 3.
+// Tensor memory (columns; 128 lanes each): partial sums (design (b): tile
+// accumulators) 0 .. 2 blockN - 1; design (a): B's scale factors (all
+// 0x7F7F7F7F, written once by the epilogue warps) 2 blockN .. + 3, the
+// scale slots' columns 2 blockN + 4 + 4 s .. + 3; design (b): the
+// activation scale slots from 2 blockN, then the weight scale slots.
 //
 // Descriptors (PTX ISA "tcgen05 instruction descriptor" and "shared memory
 // descriptor"; the same fields in CUTLASS's cute/arch/mma_sm100_desc.hpp):
