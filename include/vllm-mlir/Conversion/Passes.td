@@ -127,8 +127,11 @@ def ConvertVllmToGPUPass : Pass<"convert-vllm-to-gpu", "::mlir::ModuleOp"> {
     Option<"matmulKernel", "matmul-kernel", "std::string",
            /*default=*/"\"simt\"",
            "kernel of scaled_matmul: simt, or auto for the warp-specialized "
-           "tensor-core kernel where the chip and shape allow it (sm_90a, "
-           "K % 16 == 0, N % 8 == 0; compiled and ptxas-checked, not yet "
+           "tensor-core kernel where the chip and shape allow it (sm_90a: "
+           "wgmma, K % 16 == 0, N % 8 == 0; sm_100a: tcgen05, also packed "
+           "UE8M0 1x128 activation scales and 128x128 or per-tensor weight "
+           "scales, and a module PTX version of at least 8.8, to which an "
+           "empty `features` is raised; compiled and ptxas-checked, not yet "
            "validated on a GPU, hence not the default)">
   ];
   let dependentDialects = [
