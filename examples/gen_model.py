@@ -5,8 +5,8 @@ Each layer has the norm -> quantize -> GEMM sites of a real model:
   1. attention input:  fused_add_rms_norm(h, residual) [7168] -> quantize -> q_a_proj (7168 -> 1536)
   2. q_a_layernorm:    rms_norm [1536] -> quantize -> q_b_proj (1536 -> 24576)
      o_proj:           quantize -> (24576 -> 7168)   (attention itself is not modelled)
-  3. MLP input:        fused_add_rms_norm(o, residual) [7168] -> quantize -> up_proj (7168 -> 2048)
-     down_proj:        quantize -> (2048 -> 7168)
+  3. MLP input:        fused_add_rms_norm(o, residual) [7168] -> quantize -> gate_up_proj (7168 -> 2 x 2048)
+  4. down_proj input:  silu_and_mul [2 x 2048 -> 2048] -> quantize -> down_proj (2048 -> 7168)
 The residual chain threads through every fused_add_rms_norm. Activation
 scales are written the way a frontend would (per-group 1x128, f32,
 row-major); `vllm-select-scale-layout` picks what the target chip consumes.
@@ -33,7 +33,7 @@ def weight_types(n, k):
 
 
 PROJECTIONS = [("q_a", Q_LORA, HIDDEN), ("q_b", Q_HEADS, Q_LORA),
-               ("o", HIDDEN, Q_HEADS), ("up", INTER, HIDDEN),
+               ("o", HIDDEN, Q_HEADS), ("gate_up", 2 * INTER, HIDDEN),
                ("down", HIDDEN, INTER)]
 
 
@@ -70,8 +70,12 @@ def emit(layers, out):
         o = quant_matmul(l, "o", qb, Q_HEADS, HIDDEN, f"o{l}")
         out.write(f"  %y2_{l}, %r2_{l} = vllm.fused_add_rms_norm {o}, %r1_{l}, %ln2_{l} {{epsilon = {EPS} : f32}} : "
                   f"({act(HIDDEN)}, {act(HIDDEN)}, tensor<{HIDDEN}x{ACT}>) -> ({act(HIDDEN)}, {act(HIDDEN)})\n")
-        up = quant_matmul(l, "up", f"%y2_{l}", HIDDEN, INTER, f"up{l}")
-        h = quant_matmul(l, "down", up, INTER, HIDDEN, f"down{l}")
+        gate_up = quant_matmul(l, "gate_up", f"%y2_{l}", HIDDEN, 2 * INTER,
+                               f"gu{l}")
+        # The down projection's input: silu(gate) * up, then its quantize
+        # (the MLP's second quantization site).
+        out.write(f"  %act_{l} = vllm.silu_and_mul {gate_up} : {act(2 * INTER)} -> {act(INTER)}\n")
+        h = quant_matmul(l, "down", f"%act_{l}", INTER, HIDDEN, f"down{l}")
         res = f"%r2_{l}"
     out.write(f"  return {h}, {res} : {act(HIDDEN)}, {act(HIDDEN)}\n}}\n")
 

@@ -10,8 +10,8 @@ func.func @model(%h0: tensor<?x7168xbf16>,
     %s_q_b_0: tensor<192x12xf32, #vllm.scales<block 128x128, f32>>,
     %w_o_0: tensor<7168x24576xf8E4M3FN>,
     %s_o_0: tensor<56x192xf32, #vllm.scales<block 128x128, f32>>,
-    %w_up_0: tensor<2048x7168xf8E4M3FN>,
-    %s_up_0: tensor<16x56xf32, #vllm.scales<block 128x128, f32>>,
+    %w_gate_up_0: tensor<4096x7168xf8E4M3FN>,
+    %s_gate_up_0: tensor<32x56xf32, #vllm.scales<block 128x128, f32>>,
     %w_down_0: tensor<7168x2048xf8E4M3FN>,
     %s_down_0: tensor<56x16xf32, #vllm.scales<block 128x128, f32>>,
     %ln1_1: tensor<7168xbf16>,
@@ -23,8 +23,8 @@ func.func @model(%h0: tensor<?x7168xbf16>,
     %s_q_b_1: tensor<192x12xf32, #vllm.scales<block 128x128, f32>>,
     %w_o_1: tensor<7168x24576xf8E4M3FN>,
     %s_o_1: tensor<56x192xf32, #vllm.scales<block 128x128, f32>>,
-    %w_up_1: tensor<2048x7168xf8E4M3FN>,
-    %s_up_1: tensor<16x56xf32, #vllm.scales<block 128x128, f32>>,
+    %w_gate_up_1: tensor<4096x7168xf8E4M3FN>,
+    %s_gate_up_1: tensor<32x56xf32, #vllm.scales<block 128x128, f32>>,
     %w_down_1: tensor<7168x2048xf8E4M3FN>,
     %s_down_1: tensor<56x16xf32, #vllm.scales<block 128x128, f32>>,
     %ln1_2: tensor<7168xbf16>,
@@ -36,8 +36,8 @@ func.func @model(%h0: tensor<?x7168xbf16>,
     %s_q_b_2: tensor<192x12xf32, #vllm.scales<block 128x128, f32>>,
     %w_o_2: tensor<7168x24576xf8E4M3FN>,
     %s_o_2: tensor<56x192xf32, #vllm.scales<block 128x128, f32>>,
-    %w_up_2: tensor<2048x7168xf8E4M3FN>,
-    %s_up_2: tensor<16x56xf32, #vllm.scales<block 128x128, f32>>,
+    %w_gate_up_2: tensor<4096x7168xf8E4M3FN>,
+    %s_gate_up_2: tensor<32x56xf32, #vllm.scales<block 128x128, f32>>,
     %w_down_2: tensor<7168x2048xf8E4M3FN>,
     %s_down_2: tensor<56x16xf32, #vllm.scales<block 128x128, f32>>,
     %ln1_3: tensor<7168xbf16>,
@@ -49,8 +49,8 @@ func.func @model(%h0: tensor<?x7168xbf16>,
     %s_q_b_3: tensor<192x12xf32, #vllm.scales<block 128x128, f32>>,
     %w_o_3: tensor<7168x24576xf8E4M3FN>,
     %s_o_3: tensor<56x192xf32, #vllm.scales<block 128x128, f32>>,
-    %w_up_3: tensor<2048x7168xf8E4M3FN>,
-    %s_up_3: tensor<16x56xf32, #vllm.scales<block 128x128, f32>>,
+    %w_gate_up_3: tensor<4096x7168xf8E4M3FN>,
+    %s_gate_up_3: tensor<32x56xf32, #vllm.scales<block 128x128, f32>>,
     %w_down_3: tensor<7168x2048xf8E4M3FN>,
     %s_down_3: tensor<56x16xf32, #vllm.scales<block 128x128, f32>>)
     -> (tensor<?x7168xbf16>, tensor<?x7168xbf16>) {
@@ -64,9 +64,10 @@ func.func @model(%h0: tensor<?x7168xbf16>,
   %q_o0, %qs_o0 = vllm.quantize %mm_qb0 as <per_group 128, f32, row_major> : tensor<?x24576xbf16> -> tensor<?x24576xf8E4M3FN>, tensor<?x192xf32, #vllm.scales<group 128, f32, row_major>>
   %mm_o0 = vllm.scaled_matmul %q_o0, %w_o_0 scales(%qs_o0, %s_o_0) : (tensor<?x24576xf8E4M3FN>, tensor<7168x24576xf8E4M3FN>, tensor<?x192xf32, #vllm.scales<group 128, f32, row_major>>, tensor<56x192xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x7168xbf16>
   %y2_0, %r2_0 = vllm.fused_add_rms_norm %mm_o0, %r1_0, %ln2_0 {epsilon = 1.0e-06 : f32} : (tensor<?x7168xbf16>, tensor<?x7168xbf16>, tensor<7168xbf16>) -> (tensor<?x7168xbf16>, tensor<?x7168xbf16>)
-  %q_up0, %qs_up0 = vllm.quantize %y2_0 as <per_group 128, f32, row_major> : tensor<?x7168xbf16> -> tensor<?x7168xf8E4M3FN>, tensor<?x56xf32, #vllm.scales<group 128, f32, row_major>>
-  %mm_up0 = vllm.scaled_matmul %q_up0, %w_up_0 scales(%qs_up0, %s_up_0) : (tensor<?x7168xf8E4M3FN>, tensor<2048x7168xf8E4M3FN>, tensor<?x56xf32, #vllm.scales<group 128, f32, row_major>>, tensor<16x56xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x2048xbf16>
-  %q_down0, %qs_down0 = vllm.quantize %mm_up0 as <per_group 128, f32, row_major> : tensor<?x2048xbf16> -> tensor<?x2048xf8E4M3FN>, tensor<?x16xf32, #vllm.scales<group 128, f32, row_major>>
+  %q_gu0, %qs_gu0 = vllm.quantize %y2_0 as <per_group 128, f32, row_major> : tensor<?x7168xbf16> -> tensor<?x7168xf8E4M3FN>, tensor<?x56xf32, #vllm.scales<group 128, f32, row_major>>
+  %mm_gu0 = vllm.scaled_matmul %q_gu0, %w_gate_up_0 scales(%qs_gu0, %s_gate_up_0) : (tensor<?x7168xf8E4M3FN>, tensor<4096x7168xf8E4M3FN>, tensor<?x56xf32, #vllm.scales<group 128, f32, row_major>>, tensor<32x56xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x4096xbf16>
+  %act_0 = vllm.silu_and_mul %mm_gu0 : tensor<?x4096xbf16> -> tensor<?x2048xbf16>
+  %q_down0, %qs_down0 = vllm.quantize %act_0 as <per_group 128, f32, row_major> : tensor<?x2048xbf16> -> tensor<?x2048xf8E4M3FN>, tensor<?x16xf32, #vllm.scales<group 128, f32, row_major>>
   %mm_down0 = vllm.scaled_matmul %q_down0, %w_down_0 scales(%qs_down0, %s_down_0) : (tensor<?x2048xf8E4M3FN>, tensor<7168x2048xf8E4M3FN>, tensor<?x16xf32, #vllm.scales<group 128, f32, row_major>>, tensor<56x16xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x7168xbf16>
   // layer 1
   %y1_1, %r1_1 = vllm.fused_add_rms_norm %mm_down0, %r2_0, %ln1_1 {epsilon = 1.0e-06 : f32} : (tensor<?x7168xbf16>, tensor<?x7168xbf16>, tensor<7168xbf16>) -> (tensor<?x7168xbf16>, tensor<?x7168xbf16>)
@@ -78,9 +79,10 @@ func.func @model(%h0: tensor<?x7168xbf16>,
   %q_o1, %qs_o1 = vllm.quantize %mm_qb1 as <per_group 128, f32, row_major> : tensor<?x24576xbf16> -> tensor<?x24576xf8E4M3FN>, tensor<?x192xf32, #vllm.scales<group 128, f32, row_major>>
   %mm_o1 = vllm.scaled_matmul %q_o1, %w_o_1 scales(%qs_o1, %s_o_1) : (tensor<?x24576xf8E4M3FN>, tensor<7168x24576xf8E4M3FN>, tensor<?x192xf32, #vllm.scales<group 128, f32, row_major>>, tensor<56x192xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x7168xbf16>
   %y2_1, %r2_1 = vllm.fused_add_rms_norm %mm_o1, %r1_1, %ln2_1 {epsilon = 1.0e-06 : f32} : (tensor<?x7168xbf16>, tensor<?x7168xbf16>, tensor<7168xbf16>) -> (tensor<?x7168xbf16>, tensor<?x7168xbf16>)
-  %q_up1, %qs_up1 = vllm.quantize %y2_1 as <per_group 128, f32, row_major> : tensor<?x7168xbf16> -> tensor<?x7168xf8E4M3FN>, tensor<?x56xf32, #vllm.scales<group 128, f32, row_major>>
-  %mm_up1 = vllm.scaled_matmul %q_up1, %w_up_1 scales(%qs_up1, %s_up_1) : (tensor<?x7168xf8E4M3FN>, tensor<2048x7168xf8E4M3FN>, tensor<?x56xf32, #vllm.scales<group 128, f32, row_major>>, tensor<16x56xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x2048xbf16>
-  %q_down1, %qs_down1 = vllm.quantize %mm_up1 as <per_group 128, f32, row_major> : tensor<?x2048xbf16> -> tensor<?x2048xf8E4M3FN>, tensor<?x16xf32, #vllm.scales<group 128, f32, row_major>>
+  %q_gu1, %qs_gu1 = vllm.quantize %y2_1 as <per_group 128, f32, row_major> : tensor<?x7168xbf16> -> tensor<?x7168xf8E4M3FN>, tensor<?x56xf32, #vllm.scales<group 128, f32, row_major>>
+  %mm_gu1 = vllm.scaled_matmul %q_gu1, %w_gate_up_1 scales(%qs_gu1, %s_gate_up_1) : (tensor<?x7168xf8E4M3FN>, tensor<4096x7168xf8E4M3FN>, tensor<?x56xf32, #vllm.scales<group 128, f32, row_major>>, tensor<32x56xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x4096xbf16>
+  %act_1 = vllm.silu_and_mul %mm_gu1 : tensor<?x4096xbf16> -> tensor<?x2048xbf16>
+  %q_down1, %qs_down1 = vllm.quantize %act_1 as <per_group 128, f32, row_major> : tensor<?x2048xbf16> -> tensor<?x2048xf8E4M3FN>, tensor<?x16xf32, #vllm.scales<group 128, f32, row_major>>
   %mm_down1 = vllm.scaled_matmul %q_down1, %w_down_1 scales(%qs_down1, %s_down_1) : (tensor<?x2048xf8E4M3FN>, tensor<7168x2048xf8E4M3FN>, tensor<?x16xf32, #vllm.scales<group 128, f32, row_major>>, tensor<56x16xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x7168xbf16>
   // layer 2
   %y1_2, %r1_2 = vllm.fused_add_rms_norm %mm_down1, %r2_1, %ln1_2 {epsilon = 1.0e-06 : f32} : (tensor<?x7168xbf16>, tensor<?x7168xbf16>, tensor<7168xbf16>) -> (tensor<?x7168xbf16>, tensor<?x7168xbf16>)
@@ -92,9 +94,10 @@ func.func @model(%h0: tensor<?x7168xbf16>,
   %q_o2, %qs_o2 = vllm.quantize %mm_qb2 as <per_group 128, f32, row_major> : tensor<?x24576xbf16> -> tensor<?x24576xf8E4M3FN>, tensor<?x192xf32, #vllm.scales<group 128, f32, row_major>>
   %mm_o2 = vllm.scaled_matmul %q_o2, %w_o_2 scales(%qs_o2, %s_o_2) : (tensor<?x24576xf8E4M3FN>, tensor<7168x24576xf8E4M3FN>, tensor<?x192xf32, #vllm.scales<group 128, f32, row_major>>, tensor<56x192xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x7168xbf16>
   %y2_2, %r2_2 = vllm.fused_add_rms_norm %mm_o2, %r1_2, %ln2_2 {epsilon = 1.0e-06 : f32} : (tensor<?x7168xbf16>, tensor<?x7168xbf16>, tensor<7168xbf16>) -> (tensor<?x7168xbf16>, tensor<?x7168xbf16>)
-  %q_up2, %qs_up2 = vllm.quantize %y2_2 as <per_group 128, f32, row_major> : tensor<?x7168xbf16> -> tensor<?x7168xf8E4M3FN>, tensor<?x56xf32, #vllm.scales<group 128, f32, row_major>>
-  %mm_up2 = vllm.scaled_matmul %q_up2, %w_up_2 scales(%qs_up2, %s_up_2) : (tensor<?x7168xf8E4M3FN>, tensor<2048x7168xf8E4M3FN>, tensor<?x56xf32, #vllm.scales<group 128, f32, row_major>>, tensor<16x56xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x2048xbf16>
-  %q_down2, %qs_down2 = vllm.quantize %mm_up2 as <per_group 128, f32, row_major> : tensor<?x2048xbf16> -> tensor<?x2048xf8E4M3FN>, tensor<?x16xf32, #vllm.scales<group 128, f32, row_major>>
+  %q_gu2, %qs_gu2 = vllm.quantize %y2_2 as <per_group 128, f32, row_major> : tensor<?x7168xbf16> -> tensor<?x7168xf8E4M3FN>, tensor<?x56xf32, #vllm.scales<group 128, f32, row_major>>
+  %mm_gu2 = vllm.scaled_matmul %q_gu2, %w_gate_up_2 scales(%qs_gu2, %s_gate_up_2) : (tensor<?x7168xf8E4M3FN>, tensor<4096x7168xf8E4M3FN>, tensor<?x56xf32, #vllm.scales<group 128, f32, row_major>>, tensor<32x56xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x4096xbf16>
+  %act_2 = vllm.silu_and_mul %mm_gu2 : tensor<?x4096xbf16> -> tensor<?x2048xbf16>
+  %q_down2, %qs_down2 = vllm.quantize %act_2 as <per_group 128, f32, row_major> : tensor<?x2048xbf16> -> tensor<?x2048xf8E4M3FN>, tensor<?x16xf32, #vllm.scales<group 128, f32, row_major>>
   %mm_down2 = vllm.scaled_matmul %q_down2, %w_down_2 scales(%qs_down2, %s_down_2) : (tensor<?x2048xf8E4M3FN>, tensor<7168x2048xf8E4M3FN>, tensor<?x16xf32, #vllm.scales<group 128, f32, row_major>>, tensor<56x16xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x7168xbf16>
   // layer 3
   %y1_3, %r1_3 = vllm.fused_add_rms_norm %mm_down2, %r2_2, %ln1_3 {epsilon = 1.0e-06 : f32} : (tensor<?x7168xbf16>, tensor<?x7168xbf16>, tensor<7168xbf16>) -> (tensor<?x7168xbf16>, tensor<?x7168xbf16>)
@@ -106,9 +109,10 @@ func.func @model(%h0: tensor<?x7168xbf16>,
   %q_o3, %qs_o3 = vllm.quantize %mm_qb3 as <per_group 128, f32, row_major> : tensor<?x24576xbf16> -> tensor<?x24576xf8E4M3FN>, tensor<?x192xf32, #vllm.scales<group 128, f32, row_major>>
   %mm_o3 = vllm.scaled_matmul %q_o3, %w_o_3 scales(%qs_o3, %s_o_3) : (tensor<?x24576xf8E4M3FN>, tensor<7168x24576xf8E4M3FN>, tensor<?x192xf32, #vllm.scales<group 128, f32, row_major>>, tensor<56x192xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x7168xbf16>
   %y2_3, %r2_3 = vllm.fused_add_rms_norm %mm_o3, %r1_3, %ln2_3 {epsilon = 1.0e-06 : f32} : (tensor<?x7168xbf16>, tensor<?x7168xbf16>, tensor<7168xbf16>) -> (tensor<?x7168xbf16>, tensor<?x7168xbf16>)
-  %q_up3, %qs_up3 = vllm.quantize %y2_3 as <per_group 128, f32, row_major> : tensor<?x7168xbf16> -> tensor<?x7168xf8E4M3FN>, tensor<?x56xf32, #vllm.scales<group 128, f32, row_major>>
-  %mm_up3 = vllm.scaled_matmul %q_up3, %w_up_3 scales(%qs_up3, %s_up_3) : (tensor<?x7168xf8E4M3FN>, tensor<2048x7168xf8E4M3FN>, tensor<?x56xf32, #vllm.scales<group 128, f32, row_major>>, tensor<16x56xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x2048xbf16>
-  %q_down3, %qs_down3 = vllm.quantize %mm_up3 as <per_group 128, f32, row_major> : tensor<?x2048xbf16> -> tensor<?x2048xf8E4M3FN>, tensor<?x16xf32, #vllm.scales<group 128, f32, row_major>>
+  %q_gu3, %qs_gu3 = vllm.quantize %y2_3 as <per_group 128, f32, row_major> : tensor<?x7168xbf16> -> tensor<?x7168xf8E4M3FN>, tensor<?x56xf32, #vllm.scales<group 128, f32, row_major>>
+  %mm_gu3 = vllm.scaled_matmul %q_gu3, %w_gate_up_3 scales(%qs_gu3, %s_gate_up_3) : (tensor<?x7168xf8E4M3FN>, tensor<4096x7168xf8E4M3FN>, tensor<?x56xf32, #vllm.scales<group 128, f32, row_major>>, tensor<32x56xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x4096xbf16>
+  %act_3 = vllm.silu_and_mul %mm_gu3 : tensor<?x4096xbf16> -> tensor<?x2048xbf16>
+  %q_down3, %qs_down3 = vllm.quantize %act_3 as <per_group 128, f32, row_major> : tensor<?x2048xbf16> -> tensor<?x2048xf8E4M3FN>, tensor<?x16xf32, #vllm.scales<group 128, f32, row_major>>
   %mm_down3 = vllm.scaled_matmul %q_down3, %w_down_3 scales(%qs_down3, %s_down_3) : (tensor<?x2048xf8E4M3FN>, tensor<7168x2048xf8E4M3FN>, tensor<?x16xf32, #vllm.scales<group 128, f32, row_major>>, tensor<56x16xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x7168xbf16>
   return %mm_down3, %r2_3 : tensor<?x7168xbf16>, tensor<?x7168xbf16>
 }

@@ -40,6 +40,10 @@ enum class Kind {
   SeqRes,   // seqres_<Q>_h<H>(x, w, r [, s]) -> (q, scales, r_out)
   Matmul,   // smm_<e>_n<N>_k<K>(a, b, sa, sb) -> d
   Chain,    // chain_<e>_n<N>_k<K>(x, w, b, sb) -> d
+  // The MLP's down-projection site; H is I, the product's width.
+  Silu,      // silu_and_mul_<t>_h<I>(x [M, 2I]) -> y
+  SiluFused, // silufused_<Q>_h<I>(x [, s]) -> (q, scales, y)
+  SiluSeq,   // siluseq_<Q>_h<I>(x [, s]) -> (q, scales)
 };
 const char *kindName(Kind kind);
 
@@ -55,7 +59,7 @@ struct KernelSpec {
 
   bool isStatic() const {
     return scheme.kind == ref::QuantKind::StaticPerTensor &&
-           kind != Kind::Norm && kind != Kind::AddNorm;
+           kind != Kind::Norm && kind != Kind::AddNorm && kind != Kind::Silu;
   }
   bool isGemm() const { return kind == Kind::Matmul || kind == Kind::Chain; }
 };
@@ -79,6 +83,7 @@ enum class Role {
   SA,     // GEMM activation scales (group 128, mn-major, align 4)
   SB,     // GEMM weight scales [ceil(N/128), K/128] f32
   D,      // GEMM output [M, N] bf16
+  GU,     // silu_and_mul input [M, 2H] of dtype (gate | up)
 };
 const char *roleName(Role role);
 

@@ -33,6 +33,12 @@ const char *kindName(Kind kind) {
     return "scaled_matmul";
   case Kind::Chain:
     return "rms_norm;quantize;scaled_matmul";
+  case Kind::Silu:
+    return "silu_and_mul";
+  case Kind::SiluFused:
+    return "elementwise_quant silu_and_mul";
+  case Kind::SiluSeq:
+    return "silu_and_mul;quantize";
   }
   return "?";
 }
@@ -41,6 +47,8 @@ const char *roleName(Role role) {
   switch (role) {
   case Role::X:
     return "x";
+  case Role::GU:
+    return "gate_up";
   case Role::W:
     return "w";
   case Role::Res:
@@ -154,6 +162,19 @@ std::vector<ArgSpec> argumentLayout(const KernelSpec &spec, int64_t M) {
       args.push_back(matrix(Role::YOut, t, true));
     return args;
   }
+  case Kind::Silu:
+    return {ArgSpec{Role::GU, 2, {M, 2 * H}, t, false},
+            matrix(Role::YOut, t, true)};
+  case Kind::SiluFused:
+  case Kind::SiluSeq:
+    args = {ArgSpec{Role::GU, 2, {M, 2 * H}, t, false}};
+    if (spec.isStatic())
+      args.push_back(s);
+    args.push_back(matrix(Role::Q, 1, true));
+    args.push_back(scales());
+    if (spec.kind == Kind::SiluFused)
+      args.push_back(matrix(Role::YOut, t, true));
+    return args;
   case Kind::Matmul:
   case Kind::Chain: {
     const int64_t K = H, N = spec.N;

@@ -405,6 +405,14 @@ struct Context {
   // Results of fused_* / fusedres_* by element type and scheme (quantKey).
   std::map<std::string, QuantBytes> fusedOut, fusedResOut;
 
+  // silu_and_mul's input [M, 2H] (gate | up), made on first use, in each
+  // element type; the product of the silu_and_mul kernel (unfused build);
+  // the results of silufused_* by quantKey.
+  std::vector<float> guF;
+  std::map<DType, ref::Matrix> gu;
+  std::map<DType, ref::Matrix> gpuSiluY;
+  std::map<std::string, QuantBytes> siluFusedOut;
+
   // Device copies of the inputs.
   std::map<std::pair<int, int>, std::pair<void *, size_t>> device;
 };
@@ -453,6 +461,7 @@ private:
   const ref::Matrix &yqOf(Context &ctx, DType t);
   const ref::Matrix &resOf(Context &ctx, DType t);
   const ref::Matrix &wOf(Context &ctx, DType t);
+  const ref::Matrix &guOf(Context &ctx, DType t);
   const Context::NormRef &normRef(Context &ctx, DType t, float eps);
   const Context::AddRef &addRef(Context &ctx, DType t, float eps);
   void *deviceInput(Context &ctx, Role role, DType t);
@@ -496,6 +505,9 @@ private:
   void testQuant(Context &ctx, const KernelSpec &spec, Case &c);
   void testFused(Context &ctx, const KernelSpec &spec, Case &c);
   void testSeq(Context &ctx, const KernelSpec &spec, Case &c);
+  void testSilu(Context &ctx, const KernelSpec &spec, Case &c);
+  void testSiluFused(Context &ctx, const KernelSpec &spec, Case &c);
+  void testSiluSeq(Context &ctx, const KernelSpec &spec, Case &c);
   void testGemm(const KernelSpec &spec, int64_t M);
   void finish(Case &c);
 };
@@ -606,6 +618,50 @@ const ref::Matrix &Suite::wOf(Context &ctx, DType t) {
   return convertOnce(ctx.w, t, 1, ctx.H, ctx.wF);
 }
 
+/// One row of silu_and_mul's input: gate (I values) then up (I values).
+/// Random rows: ordinary gates (|g| up to ~1000 with the outliers) and ups.
+/// Edge rows: the gate follows the row's pattern (zero, NaN, +-Inf, huge
+/// |g| ~1e30); `big` rows sweep |g| over 80 .. 127 with both signs, across
+/// the exp's clamps at 89 and 104; -Inf gates meet u = 0 (NaN * 0); zero
+/// and all-NaN rows have the same up.
+static void gateUpRow(float *row, int64_t I, bool edge, int p, int64_t m,
+                      Rng &rg, Rng &ru) {
+  float *gate = row, *up = row + I;
+  if (!edge) {
+    ordinaryRow(gate, I, rg);
+    ordinaryRow(up, I, ru);
+    return;
+  }
+  patternRow(gate, I, p, m, rg);
+  if (p == Zero || p == AllNaN)
+    patternRow(up, I, p, m, ru);
+  else
+    ordinaryRow(up, I, ru);
+  if (p == Big)
+    for (int64_t k = 0; k < I; ++k)
+      gate[k] = static_cast<float>((k & 1) ? -(80 + k % 48) : 80 + k % 48);
+  if (p == NegInf)
+    up[(m * 7 + 3) % I] = 0.0f;
+}
+
+const ref::Matrix &Suite::guOf(Context &ctx, DType t) {
+  const int64_t M = ctx.M, I = ctx.H;
+  if (ctx.guF.empty() && M > 0) {
+    const uint64_t seed = opts.seed ^ (ctx.edge ? 0x5eedull : 0);
+    ctx.guF.assign(static_cast<size_t>(M * 2 * I), 0.0f);
+    ref::parallelFor(M, [&](int64_t b, int64_t e) {
+      for (int64_t m = b; m < e; ++m) {
+        Rng rg = rowRng(seed, 10, I, M, m), ru = rowRng(seed, 11, I, M, m);
+        int p = static_cast<int>(m % NumPatterns);
+        if (opts.noNanRows && (p == OneNaN || p == AllNaN))
+          p = Ordinary;
+        gateUpRow(ctx.guF.data() + m * 2 * I, I, ctx.edge, p, m, rg, ru);
+      }
+    });
+  }
+  return convertOnce(ctx.gu, t, M, 2 * I, ctx.guF);
+}
+
 const Context::NormRef &Suite::normRef(Context &ctx, DType t, float eps) {
   auto it = ctx.normRef.find(t);
   if (it == ctx.normRef.end()) {
@@ -647,6 +703,9 @@ void *Suite::deviceInput(Context &ctx, Role role, DType t) {
     break;
   case Role::Y:
     matrix = &yqOf(ctx, t);
+    break;
+  case Role::GU:
+    matrix = &guOf(ctx, t);
     break;
   case Role::Static:
     break;
@@ -1064,6 +1123,15 @@ void Suite::testFunction(Context &ctx, const KernelSpec &spec) {
   case Kind::SeqRes:
     testSeq(ctx, spec, c);
     break;
+  case Kind::Silu:
+    testSilu(ctx, spec, c);
+    break;
+  case Kind::SiluFused:
+    testSiluFused(ctx, spec, c);
+    break;
+  case Kind::SiluSeq:
+    testSiluSeq(ctx, spec, c);
+    break;
   default:
     break;
   }
@@ -1236,6 +1304,98 @@ void Suite::testSeq(Context &ctx, const KernelSpec &spec, Case &c) {
     if (res)
       checkSame(c, "residual_out == rms_norm_quant with normalized result",
                 other.outs[2], fo->second.resOut, ref::dtypeSize(t));
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// silu_and_mul -> quantize (SPEC 3.7, 3.8)
+//===----------------------------------------------------------------------===//
+
+void Suite::testSilu(Context &ctx, const KernelSpec &spec, Case &c) {
+  const DType t = spec.dtype;
+  std::vector<void *> inputs = inputsFor(ctx, spec);
+  RunOutput run = runTwice(PRIMARY, spec, ctx.M, inputs);
+  if (!run.ok) {
+    c.fail("run", run.error);
+    return;
+  }
+  // The exp is the specified algorithm of SPEC 2, so the product is exact
+  // (0 ulp; NaN matches any NaN).
+  ref::Matrix y = asMatrix(t, ctx.M, ctx.H, run.outs[0]);
+  checkExact(c, "y == silu_and_mul reference bit-exact", y,
+             ref::siluAndMul(guOf(ctx, t)));
+  ctx.gpuSiluY[t] = y;
+  RunOutput other;
+  checkBuildsAgree(c, "fused build == unfused build", spec, ctx.M, inputs, run,
+                   other);
+}
+
+void Suite::testSiluFused(Context &ctx, const KernelSpec &spec, Case &c) {
+  const DType t = spec.dtype;
+  std::vector<void *> inputs = inputsFor(ctx, spec);
+  RunOutput run = runTwice(*fusedLib, spec, ctx.M, inputs);
+  if (!run.ok) {
+    c.fail("run", run.error);
+    return;
+  }
+  const std::vector<uint8_t> &q = run.outs[0], &scales = run.outs[1];
+  ref::Matrix y = asMatrix(t, ctx.M, ctx.H, run.outs[2]);
+  ref::Matrix refY;
+  ref::QuantOutput want =
+      ref::siluAndMulQuant(guOf(ctx, t), ctx.staticScale, spec.scheme, &refY);
+  checkExact(c, "product == silu_and_mul reference bit-exact", y, refY);
+  checkQ(c, "q == reference bit-exact", q, want.q, ctx.H);
+  checkScales(c, "scales == reference bit-exact", scales, want.scales,
+              spec.scheme, ctx.M, ctx.H);
+  // Also exact given the kernel's own product (NaN payloads aside).
+  ref::QuantOutput own = ref::quantize(y, spec.scheme, ctx.staticScale);
+  checkQ(c, "q == quantize(product) bit-exact", q, own.q, ctx.H);
+  checkScales(c, "scales == quantize(product) bit-exact", scales, own.scales,
+              spec.scheme, ctx.M, ctx.H);
+  auto gy = ctx.gpuSiluY.find(t);
+  if (gy == ctx.gpuSiluY.end())
+    c.fail("C9 product == silu_and_mul kernel",
+           "no silu_and_mul result to compare with");
+  else
+    checkSame(c, "C9 product == silu_and_mul kernel", y.data, gy->second.data,
+              ref::dtypeSize(t));
+  ctx.siluFusedOut[quantKey(spec)] = Context::QuantBytes{q, scales, {}};
+}
+
+void Suite::testSiluSeq(Context &ctx, const KernelSpec &spec, Case &c) {
+  const DType t = spec.dtype;
+  std::vector<void *> inputs = inputsFor(ctx, spec);
+  RunOutput run = runTwice(PRIMARY, spec, ctx.M, inputs);
+  if (!run.ok) {
+    c.fail(unfusedLib ? "run (unfused build)" : "run", run.error);
+    return;
+  }
+  // The unfused sequence quantizes what its silu_and_mul kernel produced.
+  auto gy = ctx.gpuSiluY.find(t);
+  if (gy == ctx.gpuSiluY.end()) {
+    c.fail("q/scales == quantize(silu_and_mul kernel's y)",
+           "no silu_and_mul result to compare with");
+  } else {
+    ref::QuantOutput want =
+        ref::quantize(gy->second, spec.scheme, ctx.staticScale);
+    checkQ(c, "q == quantize(silu_and_mul kernel's y) bit-exact", run.outs[0],
+           want.q, ctx.H);
+    checkScales(c, "scales == quantize(silu_and_mul kernel's y) bit-exact",
+                run.outs[1], want.scales, spec.scheme, ctx.M, ctx.H);
+  }
+  RunOutput other;
+  if (!checkBuildsAgree(c, "C9 fused build == unfused build", spec, ctx.M,
+                        inputs, run, other))
+    return;
+  auto fo = ctx.siluFusedOut.find(quantKey(spec));
+  if (fo == ctx.siluFusedOut.end()) {
+    c.fail("fused build == elementwise_quant with product",
+           "no silufused_ result to compare with");
+  } else {
+    checkSame(c, "q == elementwise_quant with product", other.outs[0],
+              fo->second.q, 1);
+    checkSame(c, "scales == elementwise_quant with product", other.outs[1],
+              fo->second.scales, 4);
   }
 }
 
@@ -1435,8 +1595,14 @@ int Suite::run() {
       return 5;
     case Kind::SeqRes:
       return 6;
-    default:
+    case Kind::Silu:
       return 7;
+    case Kind::SiluFused:
+      return 8;
+    case Kind::SiluSeq:
+      return 9;
+    default:
+      return 10;
     }
   };
   std::string legend;

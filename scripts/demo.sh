@@ -37,6 +37,9 @@ for chip in sm_100a sm_90a; do
   echo "  are in the layout the $chip GEMM consumes:"
   grep -m 1 -E 'vllm\.rms_norm_quant' "$OUT/model.fused.$chip.mlir" |
     grep -oE 'as <[^>]*>|-> \(tensor<[^)]*\)' | sed 's/^/    /'
+  echo "  so is the down projection's input, silu(gate) * up (SPEC 3.8):"
+  grep -m 1 -E 'vllm\.elementwise_quant' "$OUT/model.fused.$chip.mlir" |
+    grep -oE 'elementwise_quant silu_and_mul|as <[^>]*>' | sed 's/^/    /'
   grep -m 1 -oE 'scaled_matmul .* chip <[a-z0-9_]+>' "$OUT/model.fused.$chip.mlir" |
     grep -oE 'chip <[a-z0-9_]+>' | sed 's/^/    matmuls: /'
   echo "  wrote $OUT/model.fused.$chip.mlir"

@@ -365,9 +365,9 @@ class Ours:
                 *[ctypes.c_void_p(ctypes.addressof(d)) for d in descs])
 
 
-def make_peer(torch, variant, residual):
-    """The computation written from docs/SPEC.md in torch (eager peer; also
-    what torch.compile compiles)."""
+def peer_quantize(torch, variant, y, s=None):
+    """quantize(y) of docs/SPEC.md 3.3 in torch, y an f32 [M, H] tensor:
+    (q, scales) in the variant's format (also used by bench_silu.py)."""
     kind, g, enc = VARIANTS[variant]
     fp8 = torch.float8_e4m3fn
 
@@ -375,6 +375,37 @@ def make_peer(torch, variant, residual):
         # E(v): saturating, round-to-nearest-even (torch's cast rounds to
         # nearest even but does not saturate).
         return v.clamp(-FP8_MAX, FP8_MAX).to(fp8)
+
+    M, H = y.shape
+    if kind == "static":
+        return encode(y * (1.0 / s)), s
+    if kind == "token":
+        a = y.abs().amax(dim=-1)
+        sc = (a / FP8_MAX).clamp(min=MIN_SCALE)
+        return encode(y / sc[:, None]), sc
+    G = H // g
+    yg = y.view(M, G, g)
+    a = yg.abs().amax(dim=-1).clamp(min=1e-10)
+    sc = a / FP8_MAX
+    if enc != "f32":
+        bits = sc.clamp(min=1e-10).view(torch.int32)
+        e = ((bits >> 23) & 0xFF) + ((bits & 0x7FFFFF) != 0).to(torch.int32)
+        sc = (e << 23).view(torch.float32)
+    q = encode(yg / sc[..., None]).view(M, H)
+    mpad = roundup(M, 4)
+    if enc == "ue8m0_packed":
+        kp = (G + 3) // 4
+        b = torch.zeros(mpad, kp * 4, dtype=torch.uint8, device=y.device)
+        b[:M, :G] = e.to(torch.uint8)
+        return q, b.view(torch.int32).t().contiguous()
+    scales = torch.zeros(G, mpad, dtype=torch.float32, device=y.device)
+    scales[:, :M] = sc.t()
+    return q, scales
+
+
+def make_peer(torch, variant, residual):
+    """The computation written from docs/SPEC.md in torch (eager peer; also
+    what torch.compile compiles)."""
 
     def fn(x, w, r=None, s=None):
         res_out = None
@@ -384,37 +415,7 @@ def make_peer(torch, variant, residual):
         xf = x.float()
         rr = 1.0 / torch.sqrt(xf.pow(2).mean(dim=-1, keepdim=True) + EPS)
         y = ((xf * rr) * w.float()).to(x.dtype).float()
-        M, H = y.shape
-        if kind == "static":
-            q = encode(y * (1.0 / s))
-            scales = s
-        elif kind == "token":
-            a = y.abs().amax(dim=-1)
-            sc = (a / FP8_MAX).clamp(min=MIN_SCALE)
-            q = encode(y / sc[:, None])
-            scales = sc
-        else:
-            G = H // g
-            yg = y.view(M, G, g)
-            a = yg.abs().amax(dim=-1).clamp(min=1e-10)
-            sc = a / FP8_MAX
-            if enc != "f32":
-                bits = sc.clamp(min=1e-10).view(torch.int32)
-                e = ((bits >> 23) & 0xFF) + ((bits & 0x7FFFFF) != 0).to(
-                    torch.int32)
-                sc = (e << 23).view(torch.float32)
-            q = encode(yg / sc[..., None]).view(M, H)
-            mpad = roundup(M, 4)
-            if enc == "ue8m0_packed":
-                kp = (G + 3) // 4
-                b = torch.zeros(mpad, kp * 4, dtype=torch.uint8,
-                                device=y.device)
-                b[:M, :G] = e.to(torch.uint8)
-                scales = b.view(torch.int32).t().contiguous()
-            else:
-                scales = torch.zeros(G, mpad, dtype=torch.float32,
-                                     device=y.device)
-                scales[:, :M] = sc.t()
+        q, scales = peer_quantize(torch, variant, y, s)
         return (q, scales, res_out) if residual else (q, scales)
 
     return fn
@@ -617,15 +618,17 @@ def spot_check(torch, rt, impls, peer, inp, residual, is_packed):
     return "; ".join(problems) if problems else "ok"
 
 
-def run(args):
+def open_torch():
+    """(torch, device properties, L2 bytes), printing the device; None when
+    torch or a GPU is missing (printed as a skip)."""
     try:
         import torch  # noqa: PLC0415  (only on the GPU machine)
     except ImportError:
         print("no torch: skipped")
-        return 0
+        return None
     if not torch.cuda.is_available():
         print("no GPU: skipped")
-        return 0
+        return None
     # Every (variant, residual, H) peer is a closure of the same code object;
     # past dynamo's default recompile limit (8) torch.compile silently falls
     # back to eager, which would make the "compile" column measure eager.
@@ -638,6 +641,14 @@ def run(args):
     print("device: %s, %d SMs, L2 %d MiB; torch %s"
           % (props.name, props.multi_processor_count, l2 >> 20,
              torch.__version__))
+    return torch, props, l2
+
+
+def run(args):
+    opened = open_torch()
+    if opened is None:
+        return 0
+    torch, props, l2 = opened
     rt, libs = load_libraries(args.lib_dir, torch)
     if "fused" not in libs and "unfused" not in libs:
         print("error: no benchmark kernel library in %s" % args.lib_dir)

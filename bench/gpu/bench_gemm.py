@@ -182,9 +182,13 @@ class Operands:
 
     def cublaslt(self, torch):
         # scale_a: (Mpad, K/128) with M contiguous (the transposed view of
-        # the MN-major buffer); scale_b: (ceil(N/128), K/128) row-major.
+        # the MN-major buffer); scale_b: the same [ceil(N/128), K/128]
+        # row-major buffer, shown to torch in the view WEIGHT_SCALE_VIEW
+        # (picked by pick_weight_scale_view: torch versions differ).
         return torch._scaled_mm(self.a, self.b.t(), scale_a=self.sa.t(),
-                                scale_b=self.sb, out_dtype=torch.bfloat16)
+                                scale_b=WEIGHT_SCALE_VIEWS[
+                                    WEIGHT_SCALE_VIEW[0]](self.sb),
+                                out_dtype=torch.bfloat16)
 
     def tensor(self, torch):
         return torch._scaled_mm(self.a, self.b.t(), scale_a=self.one,
@@ -195,6 +199,36 @@ class Operands:
             self.a16 = self.a[:self.m].to(torch.bfloat16)
             self.b16 = self.b.to(torch.bfloat16)
         return torch.matmul(self.a16, self.b16.t())
+
+
+# Views of the [ceil(N/128), K/128] row-major weight-scale buffer that
+# torch._scaled_mm may want for mat_b = B^T (shape [K, N]): the buffer as it
+# is, or its transpose (the scale of mat_b's (k-block, n-block)). The data
+# are the same; only the view torch checks differs.
+WEIGHT_SCALE_VIEWS = {
+    "transposed view [K/128, ceil(N/128)]": lambda sb: sb.t(),
+    "as stored [ceil(N/128), K/128]": lambda sb: sb,
+}
+WEIGHT_SCALE_VIEW = [next(iter(WEIGHT_SCALE_VIEWS))]
+
+
+def pick_weight_scale_view(torch, ops, want):
+    """The first weight-scale view torch accepts whose result matches the
+    f64 reference; None (with the errors) if none does."""
+    errors = []
+    for name in WEIGHT_SCALE_VIEWS:
+        WEIGHT_SCALE_VIEW[0] = name
+        try:
+            got = ops.cublaslt(torch)[:ops.m]
+            torch.cuda.synchronize()
+        except Exception as e:  # noqa: BLE001  (try the next view)
+            errors.append("%s: %s" % (name, str(e).splitlines()[0][:80]))
+            continue
+        d = diff(torch, got, want)
+        if d < MAX_DIFF:
+            return name, errors
+        errors.append("%s: diff %.1e" % (name, d))
+    return None, errors
 
 
 def reference(torch, ops):
@@ -234,6 +268,21 @@ def run(args):
     gen = torch.Generator(device="cuda")
     gen.manual_seed(args.seed)
     results = []
+    scale_view_note = ""
+    if "cublaslt" in args.impls:
+        n0, k0 = args.shapes[0]
+        probe = Operands(torch, 128, n0, k0, gen)
+        view, errors = pick_weight_scale_view(torch, probe,
+                                              reference(torch, probe))
+        for e in errors:
+            print("cuBLASLt weight-scale view rejected: " + e, flush=True)
+        if view is None:
+            print("cuBLASLt: no weight-scale view works; not timed",
+                  flush=True)
+            args.impls = [i for i in args.impls if i != "cublaslt"]
+        else:
+            scale_view_note = "; cuBLASLt weight scales: " + view
+        del probe
     for n, k in args.shapes:
         name = function_name(n, k)
         for m in args.m:
@@ -256,6 +305,7 @@ def run(args):
                                     getattr(op, impl)(torch))
                                    for op in inputs]
             for impl, fns in calls.items():
+                rt.vllmrtClearError()
                 try:
                     if impl in ("ours", "simt"):
                         inputs[0].d.fill_(float("nan"))
@@ -275,7 +325,18 @@ def run(args):
                 except Exception as e:  # noqa: BLE001  (report and go on)
                     r["notes"][impl] = "failed (%s)" % str(e).splitlines()[0][:60]
                     continue
+                if impl in ("ours", "simt"):
+                    # Every input set once outside graph capture: the
+                    # runtime makes each buffer's TMA descriptors on first
+                    # use, which needs an allocation capture does not allow
+                    # (docs/gemm.md).
+                    for fn in fns:
+                        fn()
+                    torch.cuda.synchronize()
                 us, note = measure(torch, fns, args.repeats, args.warmup)
+                err = rt.vllmrtGetLastError()
+                if err:
+                    us, note = None, "failed (%s)" % err.decode()[:80]
                 r["us"][impl] = us
                 if note:
                     r["notes"][impl] = note
@@ -290,9 +351,10 @@ def run(args):
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime(
         "%Y-%m-%d %H:%M UTC")
     header = ("bench_gemm.py, %s, %s (%d SMs), torch %s, seed %d; copy "
-              "kernel %.2f TB/s\n\n" % (stamp, props.name,
-                                       props.multi_processor_count,
-                                       torch.__version__, args.seed, ceiling))
+              "kernel %.2f TB/s%s\n\n" % (stamp, props.name,
+                                         props.multi_processor_count,
+                                         torch.__version__, args.seed,
+                                         ceiling, scale_view_note))
     print(header + table)
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "bench_gemm.md"), "w") as f:

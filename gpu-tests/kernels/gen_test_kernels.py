@@ -21,6 +21,9 @@ T = bf16 unless the name says otherwise; Q = a scheme code, see SCHEMES):
   fusedres_<Q>_h<H>(x, w, r [, s]) -> (q, scales, residual_out, y)
   seq_<Q>_h<H>(x, w [, s]) -> (q, scales)                  rms_norm; quantize
   seqres_<Q>_h<H>(x, w, r [, s]) -> (q, scales, residual_out)
+  silu_and_mul_<t>_h<I>(x [M, 2I]) -> y [M, I]
+  silufused_<Q>_h<I>(x [, s]) -> (q, scales, y)          explicit elementwise_quant
+  siluseq_<Q>_h<I>(x [, s]) -> (q, scales)               silu_and_mul; quantize
   smm_<e>_n<N>_k<K>(a, b, sa, sb) -> d                     scaled_matmul
   chain_<e>_n<N>_k<K>(x, w, b, sb) -> d                    rms_norm; quantize; GEMM
 
@@ -67,6 +70,10 @@ Q_ODD = ["spt", "dpt", "tok", "tokub"]
 Q_F16 = ["spt", "dpt", "tok", "tokub", "g128_f32_mn4", "g128_ue8pk_mn4",
          "g64_ue8f32_mn4"]
 FUNCTION_KINDS = ["quant", "fused", "fusedres", "seq", "seqres"]
+# The MLP's down-projection site (silu_and_mul -> quantize): every core
+# scheme, at the sizes "silu" of the set (I, the product's width).
+SILU_KINDS = ["silufused", "siluseq"]
+SILU_TYPES = ["bf16", "f16", "f32"]
 
 # (N, K) of the DeepSeek-V3 GEMMs the suite checks.
 GEMM_SHAPES = [(2112, 7168), (7168, 2048), (24576, 1536)]
@@ -79,6 +86,9 @@ SETS = {
         "ext": [128, 256, 7168],
         "odd": [4100, 1001],
         "gemm": GEMM_SHAPES,
+        # I = 2048 (DeepSeek-V3's dense MLP at TP 1 ... its experts), 18432 / 8
+        # and 18432 / 4 (the dense MLP under tensor parallelism), and 256.
+        "silu": [256, 2048, 2304, 4608],
     },
     # A quick subset (a few minutes less to compile) for iterating.
     "smoke": {
@@ -86,6 +96,7 @@ SETS = {
         "ext": [256],
         "odd": [4100],
         "gemm": [(2112, 7168)],
+        "silu": [256, 2304],
     },
 }
 
@@ -210,6 +221,44 @@ def gen_quant_family(kind, code, H, eps, t="bf16"):
     return name, body
 
 
+def gen_silu(I, t):
+    name = "silu_and_mul_%s_h%d" % (t, I)
+    x, y = act(2 * I, t), act(I, t)
+    body = """func.func @{n}(%x: {x}) -> {y} {{
+  %y = vllm.silu_and_mul %x : {x} -> {y}
+  return %y : {y}
+}}
+""".format(n=name, x=x, y=y)
+    return name, body
+
+
+def gen_silu_family(kind, code, I, t="bf16"):
+    """silufused_ (explicit elementwise_quant returning the product) or
+    siluseq_ (the unfused sequence) for scheme `code`."""
+    static = SCHEMES[code][0] == "static_per_tensor"
+    st = scale_type(code, I)
+    qt = "tensor<?x%dx%s>" % (I, QT)
+    x, y = act(2 * I, t), act(I, t)
+    name = "%s_%s%s_h%d" % (kind, "" if t == "bf16" else t + "_", code, I)
+    s_arg = ", %%s: %s" % STATIC_T if static else ""
+    scale = " scale(%%s : %s)" % STATIC_T if static else ""
+    if kind == "silufused":
+        results = [qt, st, y]
+        body = "func.func @%s(%%x: %s%s) -> (%s) {\n" % (name, x, s_arg,
+                                                        ", ".join(results))
+        body += "  %%q, %%sc, %%y = vllm.elementwise_quant silu_and_mul(%%x)%s as %s : %s -> %s\n" % (
+            scale, scheme_attr(code), x, ", ".join(results))
+        body += "  return %%q, %%sc, %%y : %s\n}\n" % ", ".join(results)
+        return name, body
+    results = [qt, st]
+    body = "func.func @%s(%%x: %s%s) -> (%s) {\n" % (name, x, s_arg,
+                                                    ", ".join(results))
+    body += "  %%y = vllm.silu_and_mul %%x : %s -> %s\n" % (x, y)
+    body += quantize_line("%q, %sc", "%y", code, I, static, t)
+    body += "  return %%q, %%sc : %s\n}\n" % ", ".join(results)
+    return name, body
+
+
 def gemm_types(N, K, enc):
     G = K // 128
     sa = "tensor<%dx?xf32, #vllm.scales<group 128, %s, mn_major, align 4>>" % (
@@ -317,6 +366,26 @@ def build(set_name):
                 add(buf, gen_quant_family(kind, code, H, eps, t), cpp_kind, H,
                     0, t, eps, code, n_in, n_out)
         files["test_kernels_h%d.mlir" % H] = header(set_name) + "\n".join(buf)
+
+    for I in cfg["silu"]:
+        buf = []
+        for t in SILU_TYPES:
+            add(buf, gen_silu(I, t), "Kind::Silu", I, 0, t, EPS, None, 1, 1)
+        typed_codes = [("bf16", code) for code in Q_CORE]
+        typed_codes += [("f16", "tok"), ("f16", "g128_ue8pk_mn4"),
+                        ("f32", "dpt"), ("f32", "g128_f32_mn4")]
+        for t, code in typed_codes:
+            if not valid(code, I):
+                continue
+            static = SCHEMES[code][0] == "static_per_tensor"
+            for kind in SILU_KINDS:
+                n_in = 1 + (1 if static else 0)
+                n_out = 3 if kind == "silufused" else 2
+                cpp_kind = ("Kind::SiluFused" if kind == "silufused"
+                            else "Kind::SiluSeq")
+                add(buf, gen_silu_family(kind, code, I, t), cpp_kind, I, 0, t,
+                    EPS, code, n_in, n_out)
+        files["test_kernels_silu_h%d.mlir" % I] = header(set_name) + "\n".join(buf)
 
     buf = []
     for (N, K) in cfg["gemm"]:

@@ -223,6 +223,32 @@ void mockDispatch(int index, void * /*stream*/, void **args, int n) {
       write(*a, y.data.data(), y.bytes());
     break;
   }
+  case Kind::Silu: {
+    ref::Matrix y = ref::siluAndMul(readMatrix(*role(Role::GU), t));
+    if (f == "silu-ulp1") {
+      uint32_t bits = y.bits(0, 0) + 1u;
+      std::memcpy(y.data.data(), &bits, ref::dtypeSize(t)); // Little-endian.
+    }
+    write(*role(Role::YOut), y.data.data(), y.bytes());
+    break;
+  }
+  case Kind::SiluFused:
+  case Kind::SiluSeq: {
+    float s = 0.0f;
+    if (const Arg *st = role(Role::Static))
+      std::memcpy(&s, st->data, 4);
+    ref::Matrix y;
+    ref::QuantOutput out = ref::siluAndMulQuant(readMatrix(*role(Role::GU), t),
+                                                s, spec.scheme, &y);
+    if (f == "silu-fused-differs" && spec.kind == Kind::SiluSeq &&
+        MOCK_FUSED_BUILD)
+      out.q[0] ^= 1;
+    write(*role(Role::Q), out.q.data(), out.q.size());
+    write(*role(Role::Scales), out.scales.data(), out.scales.size());
+    if (const Arg *a = role(Role::YOut))
+      write(*a, y.data.data(), y.bytes());
+    break;
+  }
   case Kind::Matmul: {
     const Arg &a = *role(Role::A), &sa = *role(Role::SA);
     ref::QuantOutput act;

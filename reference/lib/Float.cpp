@@ -297,3 +297,33 @@ float minNum(float a, float b) {
 
 } // namespace ref
 } // namespace vllm
+
+//===----------------------------------------------------------------------===//
+// The specified exp (SPEC 2)
+//===----------------------------------------------------------------------===//
+
+float vllm::ref::specExp(float v) {
+  // One statement per operation of SPEC 2 (the library is built with
+  // -ffp-contract=off; std::fma rounds once).
+  float c = v > 89.0f ? 89.0f : (v < -104.0f ? -104.0f : v);
+  const float log2e = floatFromBits(0x3fb8aa3b);
+  const float magic = floatFromBits(0x4b400000);
+  float k = std::fma(c, log2e, magic);
+  float n = k - magic;
+  float r = std::fma(n, -floatFromBits(0x3f317218), c);
+  r = std::fma(n, -floatFromBits(0xb102e308), r);
+  const uint32_t coefficients[] = {0x3ab60b61, 0x3c088889, 0x3d2aaaab,
+                                   0x3e2aaaab, 0x3f000000, 0x3f800000,
+                                   0x3f800000};
+  float p = floatFromBits(0x39500d01);
+  for (uint32_t coefficient : coefficients)
+    p = std::fma(p, r, floatFromBits(coefficient));
+  // The integer n, from the bits of k (two's complement, wrapping).
+  int32_t i = static_cast<int32_t>(floatBits(k) - floatBits(magic));
+  int32_t i1 = i >> 1; // arithmetic shift (C++20; every target compiler)
+  int32_t i2 = i - i1;
+  float scale1 = floatFromBits(static_cast<uint32_t>(i1 + 127) << 23);
+  float scale2 = floatFromBits(static_cast<uint32_t>(i2 + 127) << 23);
+  float scaled = p * scale1;
+  return scaled * scale2;
+}

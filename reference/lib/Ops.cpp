@@ -408,6 +408,34 @@ QuantOutput rmsNormQuant(const Matrix &x, const Matrix &w,
   return out;
 }
 
+float siluAndMulValue(float gate, float up) {
+  float negated = -gate;
+  float exp = specExp(negated);
+  float denominator = 1.0f + exp;
+  float silu = gate / denominator;
+  return silu * up;
+}
+
+Matrix siluAndMul(const Matrix &x) {
+  int64_t width = x.cols / 2;
+  Matrix y(x.type, x.rows, width);
+  parallelFor(x.rows, [&](int64_t begin, int64_t end) {
+    for (int64_t m = begin; m < end; ++m)
+      for (int64_t i = 0; i < width; ++i)
+        y.set(m, i, siluAndMulValue(x.get(m, i), x.get(m, width + i)));
+  });
+  return y;
+}
+
+QuantOutput siluAndMulQuant(const Matrix &x, float staticScale,
+                            const QuantScheme &scheme, Matrix *product) {
+  Matrix y = siluAndMul(x);
+  QuantOutput out = quantize(y, scheme, staticScale);
+  if (product)
+    *product = std::move(y);
+  return out;
+}
+
 std::vector<float> dequantize(const QuantOutput &out, const QuantScheme &scheme,
                               int64_t M, int64_t H) {
   std::vector<float> values(static_cast<size_t>(M * H));

@@ -538,4 +538,91 @@ VT_TEST(parallelForCoversEveryIndexOnce) {
     VT_EXPECT_EQ(h, 1);
 }
 
+//===----------------------------------------------------------------------===//
+// silu_and_mul and its fused quantization (SPEC 3.7, 3.8)
+//===----------------------------------------------------------------------===//
+
+VT_TEST(siluValueAgainstDouble) {
+  // silu(g) * 1 within 2 ulp of g / (1 + exp(-g)) in double over a grid
+  // where the result is a normal f32 (X's error, attenuated by 1 + X).
+  for (int step = -4000; step <= 4000; ++step) {
+    float g = static_cast<float>(step) / 64.0f;
+    if (g == 0.0f)
+      continue;
+    double exact = g / (1.0 + std::exp(-static_cast<double>(g)));
+    if (std::fabs(exact) < 1e-37)
+      continue;
+    double ulp = std::ldexp(1.0, std::ilogb(exact) - 23);
+    double error =
+        std::fabs(static_cast<double>(siluAndMulValue(g, 1.0f)) - exact) / ulp;
+    if (error > 2.0)
+      vt::fail(__FILE__, __LINE__, "silu error above 2 ulp");
+  }
+}
+
+VT_TEST(siluValueEdges) {
+  auto bits = [](float v) { return floatBits(v); };
+  VT_EXPECT_EQ(bits(siluAndMulValue(0.0f, 5.0f)), bits(0.0f));
+  // Large positive g: X(-g) is 0 from -104 on, so silu(g) = g.
+  VT_EXPECT_EQ(bits(siluAndMulValue(104.0f, 1.0f)), bits(104.0f));
+  VT_EXPECT_EQ(bits(siluAndMulValue(3.0e38f, 2.0f)), bits(kInf));
+  // Large negative finite g: X(-g) = +Inf, silu = g / Inf = -0.
+  VT_EXPECT_EQ(bits(siluAndMulValue(-89.0f, 1.0f)), bits(-0.0f));
+  VT_EXPECT_EQ(bits(siluAndMulValue(-1.0e30f, 3.0f)), bits(-0.0f));
+  // IEEE: silu(+Inf) = +Inf, silu(-Inf) = -Inf / +Inf = NaN, NaN stays.
+  VT_EXPECT_EQ(bits(siluAndMulValue(kInf, 1.0f)), bits(kInf));
+  VT_EXPECT(std::isnan(siluAndMulValue(-kInf, 0.0f)));
+  VT_EXPECT(std::isnan(siluAndMulValue(kNaN, 1.0f)));
+  VT_EXPECT(std::isnan(siluAndMulValue(1.0f, kNaN)));
+  // +Inf * 0 = NaN in the product.
+  VT_EXPECT(std::isnan(siluAndMulValue(kInf, 0.0f)));
+}
+
+VT_TEST(siluAndMulLayout) {
+  // Rows of [gate | up]: y(m, i) = RN_T(silu(x(m, i)) * x(m, I + i)).
+  Matrix x = makeMatrix(DType::BF16, 2, 4,
+                        {200.0f, 0.0f, 2.0f, 7.0f,       // g = 200, 0; u = 2, 7
+                         -200.0f, 104.0f, 3.0f, -1.0f}); // g = -200, 104
+  Matrix y = siluAndMul(x);
+  VT_EXPECT_EQ(y.rows, 2);
+  VT_EXPECT_EQ(y.cols, 2);
+  VT_EXPECT(y.type == DType::BF16);
+  VT_EXPECT_EQ(y.get(0, 0), 400.0f);
+  VT_EXPECT_EQ(y.get(0, 1), 0.0f);
+  VT_EXPECT_EQ(y.bits(1, 0), 0x8000u); // -0 * 3
+  VT_EXPECT_EQ(y.get(1, 1), -104.0f);
+}
+
+VT_TEST(siluAndMulRoundsOnceToBf16) {
+  // g = 1, u = 1: silu(1) = 0.73105857... in f32, one rounding to bf16.
+  Matrix x = makeMatrix(DType::BF16, 1, 2, {1.0f, 1.0f});
+  Matrix y = siluAndMul(x);
+  float f32 = siluAndMulValue(1.0f, 1.0f);
+  VT_EXPECT_EQ(y.bits(0, 0), static_cast<uint32_t>(floatToBf16(f32)));
+  VT_EXPECT(std::fabs(y.get(0, 0) - 0.7310586f) < 0.004f);
+}
+
+VT_TEST(siluAndMulQuantPacked) {
+  // One row of I = 128: g = 200, u = 2 everywhere, so y = 400, amax 400,
+  // s = U(400 / 448) = 1 (byte 127), q = E(400) = 384 (0x7c, ties to even).
+  std::vector<float> values(256);
+  for (int i = 0; i < 128; ++i) {
+    values[static_cast<size_t>(i)] = 200.0f;
+    values[static_cast<size_t>(128 + i)] = 2.0f;
+  }
+  Matrix x = makeMatrix(DType::BF16, 1, 256, values);
+  QuantScheme scheme = QuantScheme::perGroup(128, ScaleEncoding::UE8M0Packed,
+                                             ScaleLayout::MNMajor, 4);
+  Matrix product;
+  QuantOutput out = siluAndMulQuant(x, 0.0f, scheme, &product);
+  VT_EXPECT_EQ(product.cols, 128);
+  VT_EXPECT_EQ(out.q.size(), 128u);
+  for (uint8_t q : out.q)
+    VT_EXPECT_EQ(q, 0x7c);
+  VT_EXPECT_EQ(out.scales.size(), 16u); // Kp = 1, Mpad = 4 words.
+  VT_EXPECT_EQ(scaleWord(out, 0), 127u);
+  VT_EXPECT_EQ(scaleWord(out, 1), 0u);
+  VT_EXPECT_EQ(scaleWord(out, 3), 0u);
+}
+
 VT_MAIN()

@@ -245,7 +245,7 @@ const std::vector<std::vector<llvm::StringRef>> kWordFamilies = {
     {"static_per_tensor", "dynamic_per_tensor", "per_token", "per_group"},
     {"sm_90a", "sm_100a", "sm_80", "sm_120a"},
     {"rms_norm", "fused_add_rms_norm", "quantize", "rms_norm_quant",
-     "scaled_matmul"},
+     "scaled_matmul", "silu_and_mul", "elementwise_quant"},
     {"collapse_shape", "expand_shape"},
     // Symbols the lowering creates or calls: a user symbol of the same name
     // collides with them.

@@ -546,7 +546,7 @@ static int64_t estimateRowRegisters(const RowKernelSpec &spec,
                                     const RowConfig &cfg, int64_t rows) {
   int64_t bytes = spec.elemType.getIntOrFloatBitWidth() / 8;
   int64_t rowRegisters = cfg.slots * cfg.vecWidth * bytes / 4;
-  int64_t inputs = spec.norm && spec.residual ? 2 : 1;
+  int64_t inputs = spec.inputsPerSlot();
   bool groupScales =
       spec.stage == RowKernelSpec::Stage::Quantize && spec.scheme.isPerGroup();
   bool packedScales =
@@ -561,14 +561,17 @@ static int64_t estimateRowRegisters(const RowKernelSpec &spec,
     quantRegisters = kNoResidualGroupF32ScaleRegisters;
   return kRowBaseRegisters + rowRegisters + rows * inputs * rowRegisters +
          rowRegisters * 4 / bytes + (spec.norm ? rowRegisters : 0) +
-         quantRegisters;
+         (spec.prologue ? kPrologueRegisters : 0) + quantRegisters;
 }
 
 FailureOr<RowConfig> codegen::chooseRowConfig(const RowKernelSpec &spec,
                                               int64_t prefetch,
                                               int64_t folding) {
+  // A prologue with two operands lays out its rows like a norm with a
+  // residual (two input vectors per slot); it sums nothing, so any layout
+  // gives the same bits.
   RowConfig cfg =
-      chooseRowConfig(spec.elemType, spec.hidden, spec.norm && spec.residual);
+      chooseRowConfig(spec.elemType, spec.hidden, spec.inputsPerSlot() > 1);
   // Fold reduction threads where each thread keeps whole warps' worth of
   // the reduction layout (its butterflies stay within the warp), the row is
   // kept in registers in 16-byte vectors (a streamed row sums chunk by
@@ -602,7 +605,7 @@ FailureOr<RowConfig> codegen::chooseRowConfig(const RowKernelSpec &spec,
     return cfg;
   }
   int64_t bytesPerRow = cfg.slots * cfg.vecWidth * bytes;
-  int64_t inputs = spec.norm && spec.residual ? 2 : 1;
+  int64_t inputs = spec.inputsPerSlot();
   // Resident CTAs per SM with `rows` rows in flight (0: does not fit).
   auto residentCTAs = [&](int64_t rows) {
     int64_t registers = estimateRowRegisters(spec, cfg, rows);

@@ -9,8 +9,10 @@
 //   Codegen.cpp       shared emitters (constants, guarded vector memory
 //                     access, warp/block reductions, FP8 encoding), the chip
 //                     table lookup and the row launch configuration
-//   Norm.cpp          the row kernel (norm + optional quantization, or
-//                     quantization alone) and its norm phase
+//   Norm.cpp          the row kernel (norm or element-wise prologue +
+//                     optional quantization, or quantization alone) and its
+//                     norm phase
+//   Prologue.cpp      the table of element-wise prologues (silu_and_mul)
 //   Quantize.cpp      the quantization phase of a row kernel
 //   ScaledMatmul.cpp  the block-scaled GEMM kernel
 //   ChipSM*.cpp       per-chip code (UE8M0 conversion; the chip table also
@@ -33,6 +35,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
+#include <optional>
 #include <string>
 
 namespace mlir {
@@ -110,6 +113,13 @@ constexpr int64_t kRowBaseRegisters = 20;
 constexpr int64_t kPackedScaleRegisters = 4;
 constexpr int64_t kPackedPrefetchRegisters = 4;
 constexpr int64_t kNoResidualGroupF32ScaleRegisters = 8;
+/// Registers the f32 arithmetic of an element-wise prologue takes on top of
+/// a row kernel's estimate: silu_and_mul keeps the exp's reduction, its
+/// polynomial and the division of a pair of elements live at once
+/// (calibrated on ptxas -v for both chips: at I = 2048 and 2304 without
+/// it, kernels granted 40 registers spilled 4-32 bytes;
+/// test/Conversion/vllm-to-gpu-ptxas-silu.mlir).
+constexpr int64_t kPrologueRegisters = 16;
 /// Shared memory that w staged as f32 (RowConfig::stagedWeights) may take:
 /// per CTA (static shared memory ends at 48 KiB, the reduction buffers
 /// included) and per SM (the rest of the 228 KiB stays L1).
@@ -300,8 +310,27 @@ struct RowConfig {
 /// at their defaults.
 RowConfig chooseRowConfig(Type elemType, int64_t hidden, bool residual);
 
-/// What a row kernel computes. The y it quantizes is either computed by the
-/// norm phase or read from `Input`.
+//===----------------------------------------------------------------------===//
+// Element-wise prologues (Prologue.cpp)
+//===----------------------------------------------------------------------===//
+
+/// Input elements each element of y reads under `prologue`: operand j of
+/// element c of a row is at column j * H + c of the input row (gate | up for
+/// silu_and_mul).
+int64_t getPrologueOperandCount(Prologue prologue);
+
+/// One element of y as f32, before its rounding to T, from its operands
+/// (f32 values, or vector<2xf32> pairs where the chip pairs its f32
+/// arithmetic: every op works element by element).
+Value emitPrologueElement(ImplicitLocOpBuilder &b, Prologue prologue,
+                          ValueRange operands);
+
+/// X(v), the specified f32 exp of SPEC.md section 2, on f32 or
+/// vector<2xf32> values.
+Value emitSpecExp(ImplicitLocOpBuilder &b, Value v);
+
+/// What a row kernel computes. The y it quantizes is computed by the norm
+/// phase or by an element-wise prologue, or read from `Input`.
 struct RowKernelSpec {
   enum class Stage {
     /// No quantization.
@@ -316,14 +345,27 @@ struct RowKernelSpec {
   };
   Type elemType;
   int64_t hidden = 0;
-  /// y = rms_norm(x [+ residual], w); otherwise y is the input.
+  /// y = rms_norm(x [+ residual], w); otherwise y is the input, or computed
+  /// by `prologue`.
   bool norm = false;
+  /// y = prologue(x), element-wise (SPEC.md 3.8): the Input row holds
+  /// getPrologueOperandCount x `hidden` elements. Not with `norm`.
+  std::optional<Prologue> prologue;
   bool residual = false;
   float epsilon = 0.0f;
   bool storeResidualOut = false;
   bool storeNormalized = false;
   Stage stage = Stage::None;
   QuantSchemeAttr scheme;
+  /// Whether the kernel computes y (and may store it as Normalized).
+  bool computesY() const { return norm || prologue.has_value(); }
+  /// Input vectors per slot: x and the residual, or the prologue's
+  /// operands, else y.
+  int64_t inputsPerSlot() const {
+    if (prologue)
+      return getPrologueOperandCount(*prologue);
+    return norm && residual ? 2 : 1;
+  }
 };
 
 /// The memref operands of a row kernel, in argument order.

@@ -322,6 +322,8 @@ private:
   LogicalResult lowerFusedAddRMSNorm(FusedAddRMSNormOp op);
   LogicalResult lowerQuantize(QuantizeOp op);
   LogicalResult lowerRMSNormQuant(RMSNormQuantOp op);
+  LogicalResult lowerSiluAndMul(SiluAndMulOp op);
+  LogicalResult lowerElementwiseQuant(ElementwiseQuantOp op);
   LogicalResult lowerScaledMatmul(ScaledMatmulOp op);
   void lowerTensorCoreMatmul(ScaledMatmulOp op, const MatmulSpec &spec);
   LogicalResult lowerView(Operation *op);
@@ -682,7 +684,11 @@ LogicalResult FunctionLowering::lowerQuantization(
     Value qResult, Value scalesResult, Value rows) {
   QuantSchemeAttr scheme = spec.scheme;
   Value input = inputs.front().second;
-  Value q = resultBuffer(qResult, shapeOf(input), true);
+  // q has y's shape: [M, H] (the input of a prologue is wider).
+  SmallVector<Value> qShape = shapeOf(input);
+  if (spec.prologue)
+    qShape.back() = constIndex(b, spec.hidden);
+  Value q = resultBuffer(qResult, qShape, true);
   SmallVector<std::pair<RowOperand, Value>> args(inputs);
   args.push_back({RowOperand::Output, q});
 
@@ -737,14 +743,15 @@ LogicalResult FunctionLowering::lowerQuantization(
   if (failed(launchRowKernel(op, amaxSpec, rows, args)))
     return failure();
 
-  // The second kernel quantizes y as stored: the normalized tensor of the
-  // first kernel for rms_norm_quant, the input for quantize.
+  // The second kernel quantizes y as stored: the normalized tensor (or
+  // product) of the first kernel for rms_norm_quant (elementwise_quant),
+  // the input for quantize.
   RowKernelSpec applySpec;
   applySpec.elemType = spec.elemType;
   applySpec.hidden = spec.hidden;
   applySpec.stage = Stage::ApplyTensorScale;
   applySpec.scheme = scheme;
-  Value y = spec.norm
+  Value y = spec.computesY()
                 ? llvm::find_if(args,
                                 [](auto &arg) {
                                   return arg.first == RowOperand::Normalized;
@@ -808,6 +815,59 @@ LogicalResult FunctionLowering::lowerRMSNormQuant(RMSNormQuantOp op) {
   if (needY && !op.getNormalized())
     gpu::DeallocOp::create(b, gpu::AsyncTokenType::get(b.getContext()),
                            ValueRange{token}, normalized);
+  return result;
+}
+
+/// The row kernel spec of an element-wise prologue on rows of `input`
+/// (`[..., count x I]`).
+static RowKernelSpec prologueSpec(Prologue prologue, Value input) {
+  auto type = cast<RankedTensorType>(input.getType());
+  RowKernelSpec spec;
+  spec.elemType = type.getElementType();
+  spec.hidden = type.getShape().back() / getPrologueOperandCount(prologue);
+  spec.prologue = prologue;
+  return spec;
+}
+
+LogicalResult FunctionLowering::lowerSiluAndMul(SiluAndMulOp op) {
+  Value x = lookup(op.getInput());
+  RowKernelSpec spec = prologueSpec(Prologue::SiluAndMul, op.getInput());
+  spec.storeNormalized = true;
+  SmallVector<Value> sizes = shapeOf(x);
+  sizes.back() = constIndex(b, spec.hidden);
+  Value y = resultBuffer(op.getResult(), sizes, true);
+  Value x2d = collapseTo2d(x);
+  Value rows = rowsOf(x2d);
+  Value y2d = collapseTo2d(y);
+  return launchRowKernel(
+      op, spec, rows,
+      {{RowOperand::Input, x2d}, {RowOperand::Normalized, y2d}});
+}
+
+LogicalResult FunctionLowering::lowerElementwiseQuant(ElementwiseQuantOp op) {
+  Value x = lookup(op.getInput());
+  Value rows = rowsOf(x);
+  RowKernelSpec spec = prologueSpec(op.getPrologue(), op.getInput());
+  spec.scheme = op.getScheme();
+  Value hidden = constIndex(b, spec.hidden);
+  SmallVector<Value> sizes = {rows, hidden};
+  // Dynamic per-tensor needs y in memory for its second kernel.
+  bool needY = spec.scheme.getKind() == QuantKind::DynamicPerTensor;
+  Value product;
+  if (op.getProduct())
+    product = resultBuffer(op.getProduct(), sizes, needY);
+  RankedTensorType productType = ElementwiseQuantOp::getProductType(
+      op.getPrologue(), cast<RankedTensorType>(op.getInput().getType()));
+  if (!product && needY)
+    product = allocateShaped(toMemRef(productType), sizes);
+  spec.storeNormalized = static_cast<bool>(product);
+  SmallVector<std::pair<RowOperand, Value>> inputs = {
+      {RowOperand::Input, x}, {RowOperand::Normalized, product}};
+  LogicalResult result = lowerQuantization(
+      op, spec, inputs, op.getScale(), op.getOutput(), op.getScales(), rows);
+  if (needY && !op.getProduct())
+    gpu::DeallocOp::create(b, gpu::AsyncTokenType::get(b.getContext()),
+                           ValueRange{token}, product);
   return result;
 }
 
@@ -1059,6 +1119,9 @@ LogicalResult FunctionLowering::run() {
             .Case([&](FusedAddRMSNormOp o) { return lowerFusedAddRMSNorm(o); })
             .Case([&](QuantizeOp o) { return lowerQuantize(o); })
             .Case([&](RMSNormQuantOp o) { return lowerRMSNormQuant(o); })
+            .Case([&](SiluAndMulOp o) { return lowerSiluAndMul(o); })
+            .Case(
+                [&](ElementwiseQuantOp o) { return lowerElementwiseQuant(o); })
             .Case([&](ScaledMatmulOp o) { return lowerScaledMatmul(o); })
             .Case<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(
                 [&](auto o) { return lowerView(o.getOperation()); })

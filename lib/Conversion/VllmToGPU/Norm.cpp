@@ -70,7 +70,7 @@ codegen::getRowKernelOperands(const RowKernelSpec &spec) {
     operands.push_back(RowOperand::Amax);
   if (spec.norm && spec.residual && spec.storeResidualOut)
     operands.push_back(RowOperand::ResidualOut);
-  if (spec.norm && spec.storeNormalized)
+  if (spec.computesY() && spec.storeNormalized)
     operands.push_back(RowOperand::Normalized);
   if (spec.stage == Stage::Quantize || spec.stage == Stage::ApplyTensorScale) {
     operands.push_back(RowOperand::Output);
@@ -89,6 +89,11 @@ MemRefType codegen::getRowOperandType(MLIRContext *ctx,
   int64_t dyn = ShapedType::kDynamic;
   switch (operand) {
   case RowOperand::Input:
+    if (spec.prologue)
+      return MemRefType::get(
+          {dyn, getPrologueOperandCount(*spec.prologue) * spec.hidden},
+          spec.elemType);
+    return MemRefType::get({dyn, spec.hidden}, spec.elemType);
   case RowOperand::Residual:
   case RowOperand::ResidualOut:
   case RowOperand::Normalized:
@@ -121,15 +126,19 @@ std::string codegen::getRowKernelName(const RowKernelSpec &spec) {
   using Stage = RowKernelSpec::Stage;
   std::string name;
   llvm::raw_string_ostream os(name);
-  os << (spec.norm ? (spec.residual ? "add_rms_norm" : "rms_norm") : "quantize")
-     << "_" << typeName(spec.elemType) << "_h" << spec.hidden;
+  if (spec.prologue)
+    os << stringifyPrologue(*spec.prologue);
+  else
+    os << (spec.norm ? (spec.residual ? "add_rms_norm" : "rms_norm")
+                     : "quantize");
+  os << "_" << typeName(spec.elemType) << "_h" << spec.hidden;
   if (spec.norm) {
     os << "_eps" << llvm::utohexstr(llvm::bit_cast<uint32_t>(spec.epsilon));
     if (spec.storeResidualOut)
       os << "_r";
-    if (spec.storeNormalized)
-      os << "_y";
   }
+  if (spec.computesY() && spec.storeNormalized)
+    os << "_y";
   if (spec.stage == Stage::None)
     return name;
   QuantSchemeAttr scheme = spec.scheme;
@@ -257,10 +266,16 @@ public:
   /// when `storeY`.
   void computeY(RowState &state, ArrayRef<SmallVector<Value>> values,
                 ArrayRef<SmallVector<Value>> weights, Value r, bool storeY);
-  /// y read from the input (quantize kernels).
-  void loadY(RowState &state);
-  /// y from input vectors already loaded (loadInputs).
-  void setY(RowState &state, ArrayRef<Value> inputs);
+  /// Rounds slot `s`'s f32 y `values` to T into `state`, stored as the
+  /// normalized tensor (or product) when `storeY`.
+  void setSlotY(RowState &state, int64_t s, ArrayRef<Value> values,
+                bool storeY);
+  /// y read from the input (quantize kernels), or computed by the
+  /// prologue from it and stored as the normalized tensor when `storeY`.
+  void loadY(RowState &state, bool storeY);
+  /// y from input vectors already loaded (loadInputs): the vectors
+  /// themselves, or the prologue's result from them.
+  void setY(RowState &state, ArrayRef<Value> inputs, bool storeY);
 
   /// scf.for over the chunks with one f32 accumulator.
   Value forChunks(Value init, function_ref<Value(Value base, Value acc)> body);
@@ -303,7 +318,7 @@ RowState RowEmitter::chunkState(Value base, bool constantBase) {
 }
 
 int64_t RowEmitter::numInputVectors() const {
-  return cfg.slots * (spec.norm && spec.residual ? 2 : 1);
+  return cfg.slots * spec.inputsPerSlot();
 }
 
 SmallVector<Value> RowEmitter::loadInputs(const RowState &state, Value inputRow,
@@ -318,6 +333,15 @@ SmallVector<Value> RowEmitter::loadInputs(const RowState &state, Value inputRow,
         vectors.push_back(
             emitGuardedLoad(b, state.valid[s], vecType, operands.residual,
                             {inputRow, state.column[s]}, alignBytes));
+      // The further operands of a prologue, H columns apart (up after
+      // gate).
+      for (int64_t j = 1; j < spec.inputsPerSlot() && spec.prologue; ++j) {
+        Value offset = constIndex(b, j * cfg.hidden);
+        Value column = arith::AddIOp::create(b, state.column[s], offset);
+        vectors.push_back(emitGuardedLoad(b, state.valid[s], vecType,
+                                          operands.input, {inputRow, column},
+                                          alignBytes));
+      }
     }
     return vectors;
   };
@@ -471,25 +495,46 @@ void RowEmitter::computeY(RowState &state, ArrayRef<SmallVector<Value>> values,
           return arith::MulFOp::create(b, arith::MulFOp::create(b, v[0], v[1]),
                                        v[2]);
         });
-    Value y = truncToVector(b, scaled, spec.elemType);
-    if (storeY && operands.normalized)
-      emitGuardedStore(b, state.valid[s], y, operands.normalized,
-                       {row, state.column[s]}, alignBytes);
-    // The quantization sees y exactly as a separate quantize kernel would
-    // read it back from memory: rounded to T.
-    state.y.push_back(spec.elemType.isF32() ? scaled : extractAsF32(b, y));
-    if (spec.elemType.isBF16())
-      state.packedY.push_back(y);
+    setSlotY(state, s, scaled, storeY);
   }
 }
 
-void RowEmitter::loadY(RowState &state) {
-  setY(state, loadInputs(state, row, Value()));
+void RowEmitter::setSlotY(RowState &state, int64_t s, ArrayRef<Value> values,
+                          bool storeY) {
+  Value y = truncToVector(b, values, spec.elemType);
+  if (storeY && operands.normalized)
+    emitGuardedStore(b, state.valid[s], y, operands.normalized,
+                     {row, state.column[s]}, alignBytes);
+  // The quantization sees y exactly as a separate quantize kernel would
+  // read it back from memory: rounded to T.
+  state.y.push_back(spec.elemType.isF32() ? SmallVector<Value>(values)
+                                          : extractAsF32(b, y));
+  if (spec.elemType.isBF16())
+    state.packedY.push_back(y);
 }
 
-void RowEmitter::setY(RowState &state, ArrayRef<Value> inputs) {
+void RowEmitter::loadY(RowState &state, bool storeY) {
+  setY(state, loadInputs(state, row, Value()), storeY);
+}
+
+void RowEmitter::setY(RowState &state, ArrayRef<Value> inputs, bool storeY) {
   state.y.clear();
   state.packedY.clear();
+  if (spec.prologue) {
+    int64_t count = spec.inputsPerSlot();
+    for (int64_t s = 0; s < cfg.slots; ++s) {
+      SmallVector<SmallVector<Value>> elements;
+      for (int64_t j = 0; j < count; ++j)
+        elements.push_back(extractAsF32(b, inputs[s * count + j]));
+      SmallVector<ArrayRef<Value>> lists(elements.begin(), elements.end());
+      SmallVector<Value> values =
+          emitElementwiseF32(b, pairs, lists, [&](ValueRange v) -> Value {
+            return emitPrologueElement(b, *spec.prologue, v);
+          });
+      setSlotY(state, s, values, storeY);
+    }
+    return;
+  }
   for (Value vector : inputs) {
     state.y.push_back(extractAsF32(b, vector));
     if (spec.elemType.isBF16())
@@ -543,7 +588,7 @@ static void emitSingleChunkRow(ImplicitLocOpBuilder &b, RowEmitter &row,
         row.accumulateSumOfSquares(values, row.zeroPartialSums()));
     row.computeY(state, values, weights, r, /*storeY=*/true);
   } else {
-    row.setY(state, inputs);
+    row.setY(state, inputs, /*storeY=*/true);
   }
   if (!quant)
     return;
@@ -573,7 +618,7 @@ static void emitStreamedRow(ImplicitLocOpBuilder &b, RowEmitter &row,
   }
   auto produceY = [&](RowState &state, bool storeY) {
     if (!spec.norm)
-      return row.loadY(state);
+      return row.loadY(state, storeY);
     auto values = row.reloadSource(state);
     row.computeY(state, values, row.loadWeights(state), r, storeY);
   };

@@ -84,6 +84,11 @@ bool isE4M3NaN(uint8_t bits);
 // UE8M0
 //===----------------------------------------------------------------------===//
 
+/// X(v) of SPEC 2: the specified f32 exp (clamp to [-104, 89], Cody-Waite
+/// reduction, degree-7 Taylor polynomial in fma steps, scaling by two
+/// powers of two), evaluated operation by operation.
+float specExp(float value);
+
 /// The UE8M0 byte of U(s) (SPEC 2): s' = max(s, 1e-10) viewed as f32 bits,
 /// e = exponent field + (mantissa field != 0). +Inf gives 255.
 uint8_t ue8m0Exponent(float scale);

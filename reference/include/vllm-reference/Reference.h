@@ -5,11 +5,11 @@
 //===----------------------------------------------------------------------===//
 //
 // An independent CPU implementation of docs/SPEC.md sections 2 and 3:
-// rms_norm, fused_add_rms_norm, quantize for every scheme and every scale
-// encoding and layout, the fused rms_norm_quant (by construction the
-// composition of the two), scaled_matmul in f64 and DeepGEMM's accuracy
-// metric. Written from the SPEC only; the GPU numerics suite compares the
-// compiled kernels against it.
+// rms_norm, fused_add_rms_norm, silu_and_mul, quantize for every scheme and
+// every scale encoding and layout, the fused rms_norm_quant and
+// elementwise_quant (by construction the compositions), scaled_matmul in f64
+// and DeepGEMM's accuracy metric. Written from the SPEC only; the GPU numerics
+// suite compares the compiled kernels against it.
 //
 // Interpretations the SPEC leaves open, fixed here and documented in
 // docs/gpu-testing.md:
@@ -175,6 +175,19 @@ QuantOutput rmsNormQuant(const Matrix &x, const Matrix &w,
                          float epsilon, const QuantScheme &scheme,
                          Matrix *normalized = nullptr,
                          Matrix *residualOut = nullptr);
+
+/// silu(g) * u in f32 for one element (SPEC 3.7), before the rounding to T:
+/// g / (1 + X(-g)) with a correctly rounded division, times u.
+float siluAndMulValue(float gate, float up);
+
+/// silu_and_mul (SPEC 3.7): x [M, 2I] (gate | up) -> y [M, I] of x's type.
+Matrix siluAndMul(const Matrix &x);
+
+/// elementwise_quant silu_and_mul (SPEC 3.8), by construction
+/// quantize(silu_and_mul(x)); `product` receives y when non-null.
+QuantOutput siluAndMulQuant(const Matrix &x, float staticScale,
+                            const QuantScheme &scheme,
+                            Matrix *product = nullptr);
 
 /// q * scale, as f32, for every element [M * H].
 std::vector<float> dequantize(const QuantOutput &out, const QuantScheme &scheme,

@@ -68,3 +68,18 @@ func.func @dead_ops(%x: tensor<?x256xbf16>, %w: tensor<256xbf16>) {
   %q, %s = vllm.quantize %y as <per_token> : tensor<?x256xbf16> -> tensor<?x256xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>
   return
 }
+
+// -----
+
+// elementwise_quant: the static scale is forwarded, an unused product
+// dropped (the kernel then writes one tensor fewer), a used one kept.
+// CHECK-LABEL: func.func @elementwise_quant
+// CHECK-SAME: (%[[X:[^:]*]]: tensor<?x256xbf16>, %[[S:[^:]*]]: tensor<1xf32, #vllm.scales<tensor>>)
+// CHECK: %[[Q:.*]], %{{.*}} = vllm.elementwise_quant silu_and_mul(%[[X]]) scale(%[[S]] : tensor<1xf32, #vllm.scales<tensor>>) as <static_per_tensor> : tensor<?x256xbf16> -> tensor<?x128xf8E4M3FN>, tensor<1xf32, #vllm.scales<tensor>>{{$}}
+// CHECK: %[[Q2:.*]], %[[S2:.*]], %[[Y2:.*]] = vllm.elementwise_quant silu_and_mul(%[[X]]) as <per_token> : tensor<?x256xbf16> -> tensor<?x128xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>, tensor<?x128xbf16>
+// CHECK: return %[[Q]], %[[S]], %[[Q2]], %[[S2]], %[[Y2]]
+func.func @elementwise_quant(%x: tensor<?x256xbf16>, %s: tensor<1xf32, #vllm.scales<tensor>>) -> (tensor<?x128xf8E4M3FN>, tensor<1xf32, #vllm.scales<tensor>>, tensor<?x128xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>, tensor<?x128xbf16>) {
+  %q, %s1, %y = vllm.elementwise_quant silu_and_mul(%x) scale(%s : tensor<1xf32, #vllm.scales<tensor>>) as <static_per_tensor> : tensor<?x256xbf16> -> tensor<?x128xf8E4M3FN>, tensor<1xf32, #vllm.scales<tensor>>, tensor<?x128xbf16>
+  %q2, %s2, %y2 = vllm.elementwise_quant silu_and_mul(%x) as <per_token> : tensor<?x256xbf16> -> tensor<?x128xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>, tensor<?x128xbf16>
+  return %q, %s1, %q2, %s2, %y2 : tensor<?x128xf8E4M3FN>, tensor<1xf32, #vllm.scales<tensor>>, tensor<?x128xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>, tensor<?x128xbf16>
+}

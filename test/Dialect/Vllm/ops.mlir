@@ -139,3 +139,28 @@ func.func @producer_consumer(%y: tensor<?x7168xbf16>, %b: tensor<2112x7168xf8E4M
   %d = vllm.scaled_matmul %q, %b scales(%s, %sb) chip <sm_100a> : (tensor<?x7168xf8E4M3FN>, tensor<2112x7168xf8E4M3FN>, tensor<14x?xi32, #vllm.scales<group 128, ue8m0_packed, mn_major, align 4>>, tensor<17x56xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x2112xbf16>
   return %d : tensor<?x2112xbf16>
 }
+
+// -----
+
+// silu_and_mul: gate | up halves of the last dimension, any leading dims.
+// CHECK-LABEL: func.func @silu_and_mul
+// CHECK: vllm.silu_and_mul %{{.*}} : tensor<?x4096xbf16> -> tensor<?x2048xbf16>
+// CHECK: vllm.silu_and_mul %{{.*}} : tensor<2x?x6xf32> -> tensor<2x?x3xf32>
+func.func @silu_and_mul(%x: tensor<?x4096xbf16>, %x2: tensor<2x?x6xf32>) -> (tensor<?x2048xbf16>, tensor<2x?x3xf32>) {
+  %y = vllm.silu_and_mul %x : tensor<?x4096xbf16> -> tensor<?x2048xbf16>
+  %y2 = vllm.silu_and_mul %x2 : tensor<2x?x6xf32> -> tensor<2x?x3xf32>
+  return %y, %y2 : tensor<?x2048xbf16>, tensor<2x?x3xf32>
+}
+
+// -----
+
+// elementwise_quant: packed UE8M0, a static scale, and the product returned.
+// CHECK-LABEL: func.func @elementwise_quant
+// CHECK-SAME: (%[[X:[^:]*]]: tensor<?x4096xbf16>, %[[S0:[^:]*]]: tensor<1xf32, #vllm.scales<tensor>>)
+// CHECK: vllm.elementwise_quant silu_and_mul(%[[X]]) as <per_group 128, ue8m0_packed, mn_major, align 4> : tensor<?x4096xbf16> -> tensor<?x2048xf8E4M3FN>, tensor<4x?xi32, #vllm.scales<group 128, ue8m0_packed, mn_major, align 4>>{{$}}
+// CHECK: vllm.elementwise_quant silu_and_mul(%[[X]]) scale(%[[S0]] : tensor<1xf32, #vllm.scales<tensor>>) as <static_per_tensor> : tensor<?x4096xbf16> -> tensor<?x2048xf8E4M3FN>, tensor<1xf32, #vllm.scales<tensor>>, tensor<?x2048xbf16>
+func.func @elementwise_quant(%x: tensor<?x4096xbf16>, %s0: tensor<1xf32, #vllm.scales<tensor>>) -> (tensor<?x2048xf8E4M3FN>, tensor<4x?xi32, #vllm.scales<group 128, ue8m0_packed, mn_major, align 4>>, tensor<?x2048xf8E4M3FN>, tensor<1xf32, #vllm.scales<tensor>>, tensor<?x2048xbf16>) {
+  %q, %s = vllm.elementwise_quant silu_and_mul(%x) as <per_group 128, ue8m0_packed, mn_major, align 4> : tensor<?x4096xbf16> -> tensor<?x2048xf8E4M3FN>, tensor<4x?xi32, #vllm.scales<group 128, ue8m0_packed, mn_major, align 4>>
+  %q2, %s2, %y = vllm.elementwise_quant silu_and_mul(%x) scale(%s0 : tensor<1xf32, #vllm.scales<tensor>>) as <static_per_tensor> : tensor<?x4096xbf16> -> tensor<?x2048xf8E4M3FN>, tensor<1xf32, #vllm.scales<tensor>>, tensor<?x2048xbf16>
+  return %q, %s, %q2, %s2, %y : tensor<?x2048xf8E4M3FN>, tensor<4x?xi32, #vllm.scales<group 128, ue8m0_packed, mn_major, align 4>>, tensor<?x2048xf8E4M3FN>, tensor<1xf32, #vllm.scales<tensor>>, tensor<?x2048xbf16>
+}

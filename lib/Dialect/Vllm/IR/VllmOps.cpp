@@ -108,18 +108,20 @@ static LogicalResult verifyNormOperands(Operation *op, RankedTensorType input,
   return success();
 }
 
-/// C5, C7, C8: the quantization contract shared by quantize and
-/// rms_norm_quant, given the [M, H] input the quantizer sees.
+/// C5, C7, C8: the quantization contract shared by quantize, rms_norm_quant
+/// and elementwise_quant, given the [M, H] tensor the quantizer sees
+/// (`inputName` names it in diagnostics).
 static LogicalResult verifyQuantization(Operation *op, RankedTensorType input,
                                         Value scale, QuantSchemeAttr scheme,
                                         RankedTensorType output,
-                                        RankedTensorType scales) {
+                                        RankedTensorType scales,
+                                        StringRef inputName = "input") {
   int64_t rows = input.getDimSize(0);
   int64_t hidden = input.getDimSize(1);
   if (output.getShape() != input.getShape())
     return op->emitOpError("quantized output shape ")
-           << shapeString(output.getShape()) << " differs from the input shape "
-           << shapeString(input.getShape());
+           << shapeString(output.getShape()) << " differs from the "
+           << inputName << " shape " << shapeString(input.getShape());
   if (scheme.isPerGroup() && hidden % scheme.getGroupSize() != 0)
     return op->emitOpError("(C5) hidden size ")
            << hidden << " is not a multiple of the group size "
@@ -155,9 +157,9 @@ static LogicalResult verifyQuantization(Operation *op, RankedTensorType input,
   SmallVector<int64_t> expectedShape = expected.getScaleShape(rows, hidden);
   if (scales.getShape() != ArrayRef<int64_t>(expectedShape))
     return op->emitOpError("(C8) scales in format ")
-           << expected << " for a " << shapeString(input.getShape())
-           << " input have shape " << shapeString(expectedShape) << ", got "
-           << shapeString(scales.getShape());
+           << expected << " for a " << shapeString(input.getShape()) << " "
+           << inputName << " have shape " << shapeString(expectedShape)
+           << ", got " << shapeString(scales.getShape());
   return success();
 }
 
@@ -211,14 +213,18 @@ static RankedTensorType getFP8Type(Value input) {
                                Float8E4M3FNType::get(type.getContext()));
 }
 
-/// The scale tensor type a scheme produces for `input` (the static scale's
-/// own type for static_per_tensor).
-static Type getScalesType(Value input, Value scale, QuantSchemeAttr scheme) {
+/// The scale tensor type a scheme produces for a quantized tensor of type
+/// `type` (the static scale's own type for static_per_tensor).
+static Type getScalesType(RankedTensorType type, Value scale,
+                          QuantSchemeAttr scheme) {
   if (scheme.isStatic() && scale)
     return scale.getType();
-  auto type = cast<RankedTensorType>(input.getType());
   return scheme.getScaleFormat().getScaleType(type.getDimSize(0),
                                               type.getDimSize(1));
+}
+
+static Type getScalesType(Value input, Value scale, QuantSchemeAttr scheme) {
+  return getScalesType(cast<RankedTensorType>(input.getType()), scale, scheme);
 }
 
 void QuantizeOp::build(OpBuilder &builder, OperationState &state, Value input,
@@ -421,6 +427,130 @@ struct DropUnusedNormalized : OpRewritePattern<RMSNormQuantOp> {
 void RMSNormQuantOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                                  MLIRContext *context) {
   results.add<ForwardStaticScale<RMSNormQuantOp>, DropUnusedNormalized>(
+      context);
+}
+
+//===----------------------------------------------------------------------===//
+// SiluAndMulOp
+//===----------------------------------------------------------------------===//
+
+/// C11, C12 (`constraint`: C13 for elementwise_quant): the last dimension of
+/// a gated input is static, positive and even (gate | up halves).
+static LogicalResult verifyGatedInput(Operation *op, RankedTensorType input,
+                                      StringRef constraint) {
+  int64_t width = input.getShape().back();
+  if (ShapedType::isDynamic(width))
+    return op->emitOpError("(")
+           << constraint << ") the last dimension (gate and up, 2I) must be "
+           << "static";
+  if (width == 0)
+    return op->emitOpError("(C11) the last dimension (gate and up, 2I) must "
+                           "be positive, got 0");
+  if (width % 2 != 0)
+    return op->emitOpError("(")
+           << constraint << ") the last dimension holds the gate and up "
+           << "halves and must be even, got " << width;
+  return success();
+}
+
+LogicalResult SiluAndMulOp::verify() {
+  if (failed(verifyTensorSizes(*this)))
+    return failure();
+  auto input = cast<RankedTensorType>(getInput().getType());
+  auto result = cast<RankedTensorType>(getResult().getType());
+  if (input.getRank() < 2)
+    return emitOpError("(C12) expects the input to have rank >= 2 [..., 2I], "
+                       "got rank ")
+           << input.getRank();
+  if (failed(verifyGatedInput(*this, input, "C12")))
+    return failure();
+  if (result.getElementType() != input.getElementType())
+    return emitOpError("(C12) result element type ")
+           << result.getElementType() << " differs from the input element type "
+           << input.getElementType();
+  SmallVector<int64_t> expected(input.getShape());
+  expected.back() /= 2;
+  if (result.getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError("(C12) result shape ")
+           << shapeString(result.getShape()) << " must be "
+           << shapeString(expected) << " (the input's rows, half its last "
+           << "dimension)";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ElementwiseQuantOp
+//===----------------------------------------------------------------------===//
+
+RankedTensorType ElementwiseQuantOp::getProductType(Prologue prologue,
+                                                    RankedTensorType input) {
+  switch (prologue) {
+  case Prologue::SiluAndMul: {
+    SmallVector<int64_t> shape(input.getShape());
+    if (!ShapedType::isDynamic(shape.back()))
+      shape.back() /= 2;
+    return RankedTensorType::get(shape, input.getElementType());
+  }
+  }
+  llvm_unreachable("unknown prologue");
+}
+
+void ElementwiseQuantOp::build(OpBuilder &builder, OperationState &state,
+                               Prologue prologue, Value input, Value scale,
+                               QuantSchemeAttr scheme, bool returnProduct) {
+  RankedTensorType product =
+      getProductType(prologue, cast<RankedTensorType>(input.getType()));
+  auto output = RankedTensorType::get(
+      product.getShape(), Float8E4M3FNType::get(builder.getContext()));
+  Type scales = getScalesType(product, scale, scheme);
+  Type productResult = returnProduct ? Type(product) : Type();
+  build(builder, state, output, scales, productResult, input, scale, prologue,
+        scheme);
+}
+
+LogicalResult ElementwiseQuantOp::verify() {
+  if (failed(verifyTensorSizes(*this)))
+    return failure();
+  auto input = cast<RankedTensorType>(getInput().getType());
+  if (input.getRank() != 2)
+    return emitOpError("(C13) expects a rank-2 input [M, 2I], got rank ")
+           << input.getRank();
+  if (failed(verifyGatedInput(*this, input, "C13")))
+    return failure();
+  RankedTensorType product = getProductType(getPrologue(), input);
+  if (getProduct() && getProduct().getType() != product)
+    return emitOpError("(C13) the ")
+           << stringifyPrologue(getPrologue()) << " result must have type "
+           << product << ", got " << getProduct().getType();
+  return verifyQuantization(*this, product, getScale(), getScheme(),
+                            cast<RankedTensorType>(getOutput().getType()),
+                            cast<RankedTensorType>(getScales().getType()),
+                            "product");
+}
+
+namespace {
+/// Drops the product result when nothing reads it: the kernel then writes
+/// one tensor fewer.
+struct DropUnusedProduct : OpRewritePattern<ElementwiseQuantOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ElementwiseQuantOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.getProduct() || !op.getProduct().use_empty())
+      return failure();
+    auto newOp = ElementwiseQuantOp::create(
+        rewriter, op.getLoc(), op.getPrologue(), op.getInput(), op.getScale(),
+        op.getScheme(), /*returnProduct=*/false);
+    SmallVector<Value> replacements(newOp->getResults());
+    replacements.push_back(Value());
+    rewriter.replaceOp(op, replacements);
+    return success();
+  }
+};
+} // namespace
+
+void ElementwiseQuantOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                                     MLIRContext *context) {
+  results.add<ForwardStaticScale<ElementwiseQuantOp>, DropUnusedProduct>(
       context);
 }
 

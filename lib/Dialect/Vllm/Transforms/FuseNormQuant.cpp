@@ -4,12 +4,15 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// vllm-fuse-norm-quant: (fused_add_)rms_norm + quantize -> rms_norm_quant.
-// The fused op is by definition the function of the sequence it replaces
-// (SPEC.md 3.4, C9); what this file has to get right is the plumbing around
-// it: which quantize to take, where to put the fused op so that every value
-// still dominates its users, and how to give every other user of the norm's
-// results an equal value (rank-2 or expanded back to the batch shape).
+// vllm-fuse-norm-quant: (fused_add_)rms_norm + quantize -> rms_norm_quant,
+// and an element-wise prologue (silu_and_mul) + quantize ->
+// elementwise_quant. The fused op is by definition the function of the
+// sequence it replaces (SPEC.md 3.4, 3.8, C9); what this file has to get
+// right is the plumbing around it, the same for every producer: which
+// quantize to take, where to put the fused op so that every value still
+// dominates its users, and how to give every other user of the producer's
+// results an equal value (rank-2 or expanded back to the batch shape). A
+// producer is one entry of the table of getView overloads.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,6 +25,8 @@
 #include "mlir/Rewrite/FrozenRewritePatternSet.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include <functional>
+
 namespace mlir::vllm {
 #define GEN_PASS_DEF_VLLMFUSENORMQUANTPASS
 #include "vllm-mlir/Dialect/Vllm/Transforms/Passes.h.inc"
@@ -32,31 +37,98 @@ using namespace mlir::vllm;
 
 namespace {
 
-/// What the rewrite needs from either norm op.
-struct NormView {
-  Operation *op;
-  Value input;
-  Value weight;
-  Value residual; // null for rms_norm
-  FloatAttr epsilon;
-  Value result;
-  Value residualOut; // null for rms_norm
+/// The fused op of a producer + quantize pair, as the rewrite uses it.
+struct FusedResults {
+  Value output;
+  Value scales;
+  Value sideResult; // residual_out, or null
+  Value product;    // the producer's result (y), or null
 };
 
-NormView getView(RMSNormOp op) {
-  return {op,      op.getInput(),       op.getWeight(),
-          Value(), op.getEpsilonAttr(), op.getResult(),
-          Value()};
+/// What the rewrite needs from a producer of the tensor a quantize reads,
+/// i.e. one entry of the fusion table: the norms (rms_norm_quant) and the
+/// element-wise prologues (elementwise_quant).
+struct ProducerView {
+  Operation *op;
+  /// The tensor the quantize reads (y).
+  Value result;
+  /// Row-wise operands: collapsed like the result when the leading
+  /// dimensions are flattened in front of the quantize (x, the residual).
+  SmallVector<Value, 2> rowOperands;
+  /// A second row-wise result, rewired to the fused op's (residual_out);
+  /// null when there is none.
+  Value sideResult;
+  /// Builds the fused op from the row operands (collapsed where needed).
+  std::function<FusedResults(PatternRewriter &, Location, ArrayRef<Value>,
+                             Value scale, QuantSchemeAttr, bool returnProduct)>
+      build;
+};
+
+FusedResults buildNormQuant(PatternRewriter &rewriter, Location loc,
+                            ArrayRef<Value> rowOperands, Value weight,
+                            FloatAttr epsilon, Value scale,
+                            QuantSchemeAttr scheme, bool returnProduct) {
+  Value residual = rowOperands.size() > 1 ? rowOperands[1] : Value();
+  auto fused =
+      RMSNormQuantOp::create(rewriter, loc, rowOperands[0], weight, residual,
+                             scale, epsilon, scheme, returnProduct);
+  return {fused.getOutput(), fused.getScales(), fused.getResidualOut(),
+          fused.getNormalized()};
 }
 
-NormView getView(FusedAddRMSNormOp op) {
+ProducerView getView(RMSNormOp op) {
+  Value weight = op.getWeight();
+  FloatAttr epsilon = op.getEpsilonAttr();
   return {op,
-          op.getInput(),
-          op.getWeight(),
-          op.getResidual(),
-          op.getEpsilonAttr(),
           op.getResult(),
-          op.getResidualOut()};
+          {op.getInput()},
+          Value(),
+          [weight, epsilon](PatternRewriter &rewriter, Location loc,
+                            ArrayRef<Value> rowOperands, Value scale,
+                            QuantSchemeAttr scheme, bool returnProduct) {
+            return buildNormQuant(rewriter, loc, rowOperands, weight, epsilon,
+                                  scale, scheme, returnProduct);
+          }};
+}
+
+ProducerView getView(FusedAddRMSNormOp op) {
+  Value weight = op.getWeight();
+  FloatAttr epsilon = op.getEpsilonAttr();
+  return {op,
+          op.getResult(),
+          {op.getInput(), op.getResidual()},
+          op.getResidualOut(),
+          [weight, epsilon](PatternRewriter &rewriter, Location loc,
+                            ArrayRef<Value> rowOperands, Value scale,
+                            QuantSchemeAttr scheme, bool returnProduct) {
+            return buildNormQuant(rewriter, loc, rowOperands, weight, epsilon,
+                                  scale, scheme, returnProduct);
+          }};
+}
+
+/// An element-wise prologue `prologue` computing `result` from the row-wise
+/// `input` (SPEC.md 3.8): every such op fuses through this one entry.
+ProducerView getPrologueView(Operation *op, Prologue prologue, Value input,
+                             Value result) {
+  return {op,
+          result,
+          {input},
+          Value(),
+          [prologue](PatternRewriter &rewriter, Location loc,
+                     ArrayRef<Value> rowOperands, Value scale,
+                     QuantSchemeAttr scheme, bool returnProduct) {
+            auto fused = ElementwiseQuantOp::create(rewriter, loc, prologue,
+                                                    rowOperands[0], scale,
+                                                    scheme, returnProduct);
+            return FusedResults{fused.getOutput(), fused.getScales(), Value(),
+                                fused.getProduct()};
+          }};
+}
+
+/// The element-wise prologues: the unfused op and its Prologue case.
+ProducerView getView(SiluAndMulOp op) {
+  return getPrologueView(op, Prologue::SiluAndMul, op.getInput(),
+                         op.getResult());
 }
 
 /// A quantize of the normalized tensor, possibly through the one
@@ -103,12 +175,15 @@ bool isAtOrAfter(Operation *owner, Operation *point) {
   return ancestor == point || point->isBeforeInBlock(ancestor);
 }
 
-template <typename NormOp> struct FuseNormQuant : OpRewritePattern<NormOp> {
-  using OpRewritePattern<NormOp>::OpRewritePattern;
+/// Fuses a quantize into the producer of the tensor it reads; ProducerOp is
+/// an op with a getView overload above.
+template <typename ProducerOp>
+struct FuseQuantIntoProducer : OpRewritePattern<ProducerOp> {
+  using OpRewritePattern<ProducerOp>::OpRewritePattern;
 
-  LogicalResult matchAndRewrite(NormOp normOp,
+  LogicalResult matchAndRewrite(ProducerOp normOp,
                                 PatternRewriter &rewriter) const override {
-    NormView norm = getView(normOp);
+    ProducerView norm = getView(normOp);
     Block *block = normOp->getBlock();
     auto normType = cast<RankedTensorType>(norm.result.getType());
 
@@ -154,7 +229,7 @@ template <typename NormOp> struct FuseNormQuant : OpRewritePattern<NormOp> {
 private:
   /// Fuses `norm` with `candidate` or returns failure without touching the
   /// IR.
-  LogicalResult fuse(const NormView &norm, RankedTensorType normType,
+  LogicalResult fuse(const ProducerView &norm, RankedTensorType normType,
                      const Candidate &candidate,
                      PatternRewriter &rewriter) const {
     QuantizeOp quantize = candidate.quantize;
@@ -206,50 +281,51 @@ private:
             return false;
         return true;
       };
-      if (!dominated(norm.result) || !dominated(norm.residualOut) ||
+      if (!dominated(norm.result) || !dominated(norm.sideResult) ||
           (collapse && !dominated(collapse.getResult())))
         return failure();
     }
 
     Location loc = rewriter.getFusedLoc({norm.op->getLoc(), quantize.getLoc()});
     rewriter.setInsertionPoint(insertionPoint);
-    Value input = norm.input;
-    Value residual = norm.residual;
+    SmallVector<Value, 2> rowOperands(norm.rowOperands);
     SmallVector<ReassociationIndices> groups;
     if (collapse) {
       groups = collapse.getReassociationIndices();
-      input = tensor::CollapseShapeOp::create(rewriter, loc, quantInputType,
-                                              input, groups);
-      if (residual)
-        residual = tensor::CollapseShapeOp::create(
-            rewriter, loc, quantInputType, residual, groups);
+      // The row operands keep their own last dimension (2I for a gated
+      // prologue), so each collapse infers its type.
+      for (Value &operand : rowOperands)
+        operand =
+            tensor::CollapseShapeOp::create(rewriter, loc, operand, groups);
     }
-    auto fused = RMSNormQuantOp::create(
-        rewriter, loc, input, norm.weight, residual, scale, norm.epsilon,
-        scheme, /*returnNormalized=*/normalizedUsed || collapsedUsed);
+    FusedResults fused =
+        norm.build(rewriter, loc, rowOperands, scale, scheme,
+                   /*returnProduct=*/normalizedUsed || collapsedUsed);
 
-    // Values of the original (batch) shape for the users of the norm; the
-    // dynamic sizes are read off the norm's input.
+    // Values of the original (batch) shape for the users of the producer;
+    // the dynamic sizes are read off its first row operand, whose leading
+    // dimensions are the result's.
     SmallVector<OpFoldResult> sizes;
     auto expand = [&](Value value) -> Value {
       if (!collapse)
         return value;
-      if (sizes.empty())
-        sizes = tensor::getMixedSizes(rewriter, loc, norm.input);
+      if (sizes.empty()) {
+        sizes = tensor::getMixedSizes(rewriter, loc, norm.rowOperands.front());
+        sizes.back() = rewriter.getIndexAttr(normType.getShape().back());
+      }
       return tensor::ExpandShapeOp::create(rewriter, loc, normType, value,
                                            groups, sizes);
     };
     if (collapsedUsed)
-      rewriter.replaceUsesWithIf(collapse.getResult(), fused.getNormalized(),
+      rewriter.replaceUsesWithIf(collapse.getResult(), fused.product,
                                  [&](OpOperand &use) { return !isChain(use); });
     if (normalizedUsed)
-      rewriter.replaceUsesWithIf(norm.result, expand(fused.getNormalized()),
+      rewriter.replaceUsesWithIf(norm.result, expand(fused.product),
                                  [&](OpOperand &use) { return !isChain(use); });
-    if (norm.residualOut && !norm.residualOut.use_empty())
-      rewriter.replaceAllUsesWith(norm.residualOut,
-                                  expand(fused.getResidualOut()));
+    if (norm.sideResult && !norm.sideResult.use_empty())
+      rewriter.replaceAllUsesWith(norm.sideResult, expand(fused.sideResult));
 
-    rewriter.replaceOp(quantize, {fused.getOutput(), fused.getScales()});
+    rewriter.replaceOp(quantize, {fused.output, fused.scales});
     if (collapse)
       rewriter.eraseOp(collapse);
     rewriter.eraseOp(norm.op);
@@ -285,6 +361,7 @@ struct VllmFuseNormQuantPass
 
 void mlir::vllm::populateVllmFuseNormQuantPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<FuseNormQuant<RMSNormOp>, FuseNormQuant<FusedAddRMSNormOp>>(
-      patterns.getContext());
+  patterns.add<FuseQuantIntoProducer<RMSNormOp>,
+               FuseQuantIntoProducer<FusedAddRMSNormOp>,
+               FuseQuantIntoProducer<SiluAndMulOp>>(patterns.getContext());
 }

@@ -6,9 +6,10 @@
 //
 // vllm-select-scale-layout: the compile-time version of vLLM's run-time
 // choice of activation-scale format (SPEC.md section 4). A producer of
-// per-group scales (quantize or rms_norm_quant) whose results feed only
-// scaled_matmuls is rebuilt with the scheme the target chip's GEMM consumes;
-// the matmuls record the chip so that their verifier checks C10 from then on.
+// per-group scales (quantize, rms_norm_quant or elementwise_quant) whose
+// results feed only scaled_matmuls is rebuilt with the scheme the target
+// chip's GEMM consumes; the matmuls record the chip so that their verifier
+// checks C10 from then on.
 //
 //===----------------------------------------------------------------------===//
 
@@ -146,8 +147,15 @@ Operation *rebuild(PatternRewriter &rewriter, RMSNormQuantOp op,
       /*returnNormalized=*/static_cast<bool>(op.getNormalized()));
 }
 
-/// quantize / rms_norm_quant feeding scaled_matmuls only: switch to the
-/// scheme the matmuls' chip consumes and record the chip on them.
+Operation *rebuild(PatternRewriter &rewriter, ElementwiseQuantOp op,
+                   QuantSchemeAttr scheme) {
+  return ElementwiseQuantOp::create(
+      rewriter, op.getLoc(), op.getPrologue(), op.getInput(), op.getScale(),
+      scheme, /*returnProduct=*/static_cast<bool>(op.getProduct()));
+}
+
+/// quantize / rms_norm_quant / elementwise_quant feeding scaled_matmuls only:
+/// switch to the scheme the matmuls' chip consumes and record the chip on them.
 template <typename ProducerOp>
 struct SelectProducerLayout : OpRewritePattern<ProducerOp> {
   SelectProducerLayout(MLIRContext *context, Chip target)
@@ -226,8 +234,11 @@ void warnUnselected(ScaledMatmulOp matmul, Chip target) {
     output = quantize.getOutput();
   else if (auto fused = dyn_cast_or_null<RMSNormQuantOp>(producer))
     output = fused.getOutput();
+  else if (auto prologue = dyn_cast_or_null<ElementwiseQuantOp>(producer))
+    output = prologue.getOutput();
   if (!output) {
-    diag << "they are not produced by vllm.quantize or vllm.rms_norm_quant";
+    diag << "they are not produced by vllm.quantize, vllm.rms_norm_quant or "
+            "vllm.elementwise_quant";
     return;
   }
   ProducerAnalysis analysis = analyzeProducer(output, scales, target);
@@ -299,6 +310,7 @@ void mlir::vllm::populateVllmSelectScaleLayoutPatterns(
     RewritePatternSet &patterns, Chip chip) {
   MLIRContext *context = patterns.getContext();
   patterns.add<SelectProducerLayout<QuantizeOp>,
-               SelectProducerLayout<RMSNormQuantOp>, SelectMatmulChip>(context,
-                                                                       chip);
+               SelectProducerLayout<RMSNormQuantOp>,
+               SelectProducerLayout<ElementwiseQuantOp>, SelectMatmulChip>(
+      context, chip);
 }

@@ -64,7 +64,7 @@ func.func @conflicting_chips(%y: tensor<?x256xbf16>, %b: tensor<128x256xf8E4M3FN
 // CHECK-NOT: chip
 // CHECK-SAME: -> tensor<?x128xbf16>
 func.func @scales_from_argument(%q: tensor<?x256xf8E4M3FN>, %s: tensor<?x2xf32, #vllm.scales<group 128, f32, row_major>>, %b: tensor<128x256xf8E4M3FN>, %sb: tensor<1x2xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x128xbf16> {
-  // expected-warning @+1 {{the chip is not recorded: they are not produced by vllm.quantize or vllm.rms_norm_quant}}
+  // expected-warning @+1 {{the chip is not recorded: they are not produced by vllm.quantize, vllm.rms_norm_quant or vllm.elementwise_quant}}
   %d = vllm.scaled_matmul %q, %b scales(%s, %sb) : (tensor<?x256xf8E4M3FN>, tensor<128x256xf8E4M3FN>, tensor<?x2xf32, #vllm.scales<group 128, f32, row_major>>, tensor<1x2xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x128xbf16>
   return %d : tensor<?x128xbf16>
 }
@@ -88,4 +88,20 @@ func.func @consumable_argument(%q: tensor<?x256xf8E4M3FN>, %s: tensor<1x?xi32, #
 func.func @no_matmul(%y: tensor<?x256xbf16>) -> (tensor<?x256xf8E4M3FN>, tensor<?x2xf32, #vllm.scales<group 128, f32, row_major>>) {
   %q, %s = vllm.quantize %y as <per_group 128, f32, row_major> : tensor<?x256xbf16> -> tensor<?x256xf8E4M3FN>, tensor<?x2xf32, #vllm.scales<group 128, f32, row_major>>
   return %q, %s : tensor<?x256xf8E4M3FN>, tensor<?x2xf32, #vllm.scales<group 128, f32, row_major>>
+}
+
+// -----
+
+// The same for the fused down-projection site: its scales also feed the
+// return, so elementwise_quant keeps its scheme.
+// CHECK-LABEL: func.func @elementwise_quant_scales_escape(
+// CHECK: vllm.elementwise_quant silu_and_mul(%{{.*}}) as <per_group 128, f32, row_major>
+// CHECK-NOT: chip
+// CHECK: return
+func.func @elementwise_quant_scales_escape(%x: tensor<?x512xbf16>, %b: tensor<128x256xf8E4M3FN>, %sb: tensor<1x2xf32, #vllm.scales<block 128x128, f32>>) -> (tensor<?x128xbf16>, tensor<?x2xf32, #vllm.scales<group 128, f32, row_major>>) {
+  %q, %s = vllm.elementwise_quant silu_and_mul(%x) as <per_group 128, f32, row_major> : tensor<?x512xbf16> -> tensor<?x256xf8E4M3FN>, tensor<?x2xf32, #vllm.scales<group 128, f32, row_major>>
+  // expected-warning @+1 {{the chip is not recorded: their producer also feeds 'func.return', which would read a different format}}
+  %d = vllm.scaled_matmul %q, %b scales(%s, %sb) : (tensor<?x256xf8E4M3FN>, tensor<128x256xf8E4M3FN>, tensor<?x2xf32, #vllm.scales<group 128, f32, row_major>>, tensor<1x2xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x128xbf16>
+  // expected-note @+1 {{other user here}}
+  return %d, %s : tensor<?x128xbf16>, tensor<?x2xf32, #vllm.scales<group 128, f32, row_major>>
 }

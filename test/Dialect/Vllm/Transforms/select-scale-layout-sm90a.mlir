@@ -154,3 +154,18 @@ func.func @two_matmuls(%y: tensor<?x256xbf16>, %b: tensor<128x256xf8E4M3FN>, %sb
   %d2 = vllm.scaled_matmul %q, %b2 scales(%s, %sb2) : (tensor<?x256xf8E4M3FN>, tensor<128x256xf8E4M3FN>, tensor<?x2xf32, #vllm.scales<group 128, ue8m0_f32, row_major>>, tensor<1x2xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x128xbf16>
   return %d, %d2 : tensor<?x128xbf16>, tensor<?x128xbf16>
 }
+
+// -----
+
+// The MLP's down-projection site, fused: elementwise_quant is a producer
+// like quantize and rms_norm_quant, and keeps its product result.
+// CHECK-LABEL: func.func @elementwise_quant_site(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<?x1024xbf16>, %[[B:[^:]*]]: tensor<256x512xf8E4M3FN>, %[[SB:[^:]*]]: tensor<2x4xf32, #vllm.scales<block 128x128, f32>>)
+// CHECK-NEXT: %[[Q:.*]], %[[S:.*]], %[[Y:.*]] = vllm.elementwise_quant silu_and_mul(%[[X]]) as <per_group 128, f32, mn_major, align 4> : tensor<?x1024xbf16> -> tensor<?x512xf8E4M3FN>, tensor<4x?xf32, #vllm.scales<group 128, f32, mn_major, align 4>>, tensor<?x512xbf16>
+// CHECK-NEXT: %[[D:.*]] = vllm.scaled_matmul %[[Q]], %[[B]] scales(%[[S]], %[[SB]]) chip <sm_90a>
+// CHECK-NEXT: return %[[D]], %[[Y]]
+func.func @elementwise_quant_site(%x: tensor<?x1024xbf16>, %b: tensor<256x512xf8E4M3FN>, %sb: tensor<2x4xf32, #vllm.scales<block 128x128, f32>>) -> (tensor<?x256xbf16>, tensor<?x512xbf16>) {
+  %q, %s, %y = vllm.elementwise_quant silu_and_mul(%x) as <per_group 128, f32, row_major> : tensor<?x1024xbf16> -> tensor<?x512xf8E4M3FN>, tensor<?x4xf32, #vllm.scales<group 128, f32, row_major>>, tensor<?x512xbf16>
+  %d = vllm.scaled_matmul %q, %b scales(%s, %sb) : (tensor<?x512xf8E4M3FN>, tensor<256x512xf8E4M3FN>, tensor<?x4xf32, #vllm.scales<group 128, f32, row_major>>, tensor<2x4xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x256xbf16>
+  return %d, %y : tensor<?x256xbf16>, tensor<?x512xbf16>
+}

@@ -59,6 +59,16 @@ def Vllm_Chip : I32EnumAttr<"Chip", "target GPU architecture", [
   let genSpecializedAttr = 0;
 }
 
+// The element-wise prologues a quantization can be fused with
+// (vllm.elementwise_quant, SPEC.md 3.8). Adding one is adding a case here,
+// its unfused op, and its entry in the tables of the fusion
+// (FuseNormQuant.cpp), the GPU lowering (Prologue.cpp) and the CPU reference.
+def Vllm_Prologue : I32EnumAttr<"Prologue",
+    "element-wise computation fused in front of a quantization", [
+      I32EnumAttrCase<"SiluAndMul", 0, "silu_and_mul">]> {
+  let cppNamespace = "::mlir::vllm";
+}
+
 def Vllm_ChipAttr : EnumAttr<Vllm_Dialect, Vllm_Chip, "chip"> {
   let assemblyFormat = "`<` $value `>`";
 }

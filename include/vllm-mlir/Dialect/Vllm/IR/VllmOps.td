@@ -155,6 +155,83 @@ def Vllm_RMSNormQuantOp : Vllm_Op<"rms_norm_quant",
 }
 
 //===----------------------------------------------------------------------===//
+// silu_and_mul
+//===----------------------------------------------------------------------===//
+
+def Vllm_SiluAndMulOp : Vllm_Op<"silu_and_mul", [Pure]> {
+  let summary = "gated SiLU activation: silu(gate) * up";
+  let description = [{
+    The input `[..., 2I]` holds the gate in its first half and the up
+    projection in its second (vLLM's layout); the result `[..., I]` is
+    `RN_T(silu(g) * u)` with `silu(g) = g / (1 + exp(-g))` evaluated in f32
+    with the project's specified exp (SPEC.md section 2 and 3.7). The last
+    dimension is static and even; the leading dimensions, which may be
+    dynamic, are the rows.
+
+    ```mlir
+    %y = vllm.silu_and_mul %x : tensor<?x4096xbf16> -> tensor<?x2048xbf16>
+    ```
+  }];
+  let arguments = (ins Vllm_FloatTensor:$input);
+  let results = (outs Vllm_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// elementwise_quant
+//===----------------------------------------------------------------------===//
+
+def Vllm_ElementwiseQuantOp : Vllm_Op<"elementwise_quant", [Pure]> {
+  let summary = "fused element-wise prologue + FP8 quantization";
+  let description = [{
+    Computes exactly `quantize(prologue(x))` bit for bit (SPEC.md 3.8, C9)
+    for every quantization scheme. The only prologue so far is
+    `silu_and_mul` (`x` is `[M, 2I]`, the quantized tensor `[M, I]`). When a
+    third result is present it is the prologue's result `y`, so the op can
+    replace a sequence whose `y` has other users.
+
+    ```mlir
+    %q, %s = vllm.elementwise_quant silu_and_mul(%x)
+        as <per_group 128, ue8m0_packed, mn_major, align 4>
+        : tensor<?x4096xbf16> -> tensor<?x2048xf8E4M3FN>,
+          tensor<4x?xi32, #vllm.scales<group 128, ue8m0_packed, mn_major, align 4>>
+    %q2, %s2, %y = vllm.elementwise_quant silu_and_mul(%x)
+        scale(%s0 : tensor<1xf32, #vllm.scales<tensor>>) as <static_per_tensor>
+        : tensor<?x4096xbf16> -> tensor<?x2048xf8E4M3FN>,
+          tensor<1xf32, #vllm.scales<tensor>>, tensor<?x2048xbf16>
+    ```
+  }];
+  let arguments = (ins Vllm_FloatTensor:$input,
+                       Optional<Vllm_ScaleTensor>:$scale,
+                       Vllm_Prologue:$prologue,
+                       Vllm_QuantSchemeAttr:$scheme);
+  let results = (outs Vllm_FP8Tensor:$output, Vllm_ScaleTensor:$scales,
+                      Optional<Vllm_FloatTensor>:$product);
+  let assemblyFormat = [{
+    $prologue `(` $input `)` (`scale` `(` $scale^ `:` type($scale) `)`)?
+    `as` $scheme attr-dict `:` type($input) `->` type($output) `,`
+    type($scales) (`,` type($product)^)?
+  }];
+  let builders = [
+    // Infers the result types; `returnProduct` adds the prologue's result.
+    OpBuilder<(ins "Prologue":$prologue, "::mlir::Value":$input,
+                   "::mlir::Value":$scale, "QuantSchemeAttr":$scheme,
+                   "bool":$returnProduct)>
+  ];
+  let extraClassDeclaration = [{
+    /// The type of the prologue's result for an input of type `input`:
+    /// `[M, I]` for silu_and_mul's `[M, 2I]`.
+    static ::mlir::RankedTensorType getProductType(Prologue prologue,
+        ::mlir::RankedTensorType input);
+  }];
+  let hasVerifier = 1;
+  let hasCanonicalizer = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // scaled_matmul
 //===----------------------------------------------------------------------===//
 

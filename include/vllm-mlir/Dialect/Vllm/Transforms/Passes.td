@@ -14,8 +14,9 @@ include "mlir/Pass/PassBase.td"
 //===----------------------------------------------------------------------===//
 
 def VllmFuseNormQuantPass : Pass<"vllm-fuse-norm-quant"> {
-  let summary = "Fuse RMSNorm (+ residual add) and FP8 quantization into "
-                "vllm.rms_norm_quant";
+  let summary = "Fuse RMSNorm (+ residual add) or an element-wise prologue "
+                "(silu_and_mul) and FP8 quantization into vllm.rms_norm_quant "
+                "or vllm.elementwise_quant";
   let description = [{
     Rewrites `vllm.rms_norm` or `vllm.fused_add_rms_norm` whose normalized
     result is quantized by a `vllm.quantize` into one `vllm.rms_norm_quant`
@@ -33,6 +34,16 @@ def VllmFuseNormQuantPass : Pass<"vllm-fuse-norm-quant"> {
     %q, %s, %r = vllm.rms_norm_quant %x, %w residual(%res)
         as <per_group 128, ue8m0_packed, mn_major, align 4> {epsilon = 1.0e-06 : f32} : ...
     ```
+
+    The same rewrite fuses the MLP's other quantization site: a
+    `vllm.silu_and_mul` whose product is quantized becomes one
+    `vllm.elementwise_quant silu_and_mul(x)` with the quantize's scheme
+    (SPEC.md 3.8, C9), for every scheme, packed UE8M0 included, with the
+    same multi-use, batch-dimension, placement and negative cases as below
+    (the product plays the normalized tensor's part; there is no residual).
+    Producers are entries of one table (`getView` in FuseNormQuant.cpp): an
+    element-wise prologue added to `#vllm.prologue` fuses by adding its op's
+    entry, not a pass.
 
     What the rewrite handles:
 
@@ -96,7 +107,8 @@ def VllmSelectScaleLayoutPass : Pass<"vllm-select-scale-layout"> {
                 "the target chip's GEMM consumes";
   let description = [{
     The compile-time version of vLLM's run-time choice of scale format
-    (SPEC.md section 4). Every `vllm.quantize` or `vllm.rms_norm_quant` whose
+    (SPEC.md section 4). Every `vllm.quantize`, `vllm.rms_norm_quant` or
+    `vllm.elementwise_quant` whose
     per-group scales (and quantized output) feed only `vllm.scaled_matmul`s
     gets the scheme that chip's GEMM consumes, its result types are rewritten
     to match (the scale tensor's type carries the format), and the matmuls
