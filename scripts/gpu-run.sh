@@ -15,6 +15,14 @@
 #                        compute-sanitizer racecheck (shared-memory hazards
 #                        between the rows a persistent CTA loops over)
 #              bench     bench/gpu/bench.py: ours vs torch eager / compile
+#              tc        the GEMM cases of the suite with the tensor-core
+#                        kernel (the _tc libraries, matmul-kernel=auto)
+#              tc-memcheck, tc-racecheck
+#                        the same under compute-sanitizer (--quick)
+#              silu      the silu_and_mul / elementwise_quant cases
+#              gemm-bench bench/gpu/bench_gemm.py: ours vs cuBLASLt
+#                        (GEMM_BENCH_ARGS for extra arguments)
+#              silu-bench bench/gpu/bench_silu.py (SILU_BENCH_ARGS)
 # Environment: SEED (suite seed; default: time), NUMERICS_ARGS, MEMCHECK_ARGS,
 # RACECHECK_ARGS,
 # BENCH_ARGS (extra arguments), *_TIMEOUT (seconds per phase).
@@ -62,6 +70,9 @@ IFS=',' read -r -a list <<< "$phases"
 suite=("$art/bin/vllm-gpu-tests" --seed "$seed"
        --fused-lib "$art/lib/libvllm_gpu_test_kernels.so"
        --unfused-lib "$art/lib/libvllm_gpu_test_kernels_unfused.so")
+tc_suite=("$art/bin/vllm-gpu-tests" --seed "$seed" --only-matmul
+          --fused-lib "$art/lib/libvllm_gpu_test_kernels_tc.so"
+          --unfused-lib "$art/lib/libvllm_gpu_test_kernels_tc_unfused.so")
 sanitizer=$(command -v compute-sanitizer ||
             echo /usr/local/cuda/bin/compute-sanitizer)
 for phase in "${list[@]}"; do
@@ -90,6 +101,30 @@ for phase in "${list[@]}"; do
       run_phase bench "$out/bench.log" "${BENCH_TIMEOUT:-560}" \
         python3 "$here/bench/gpu/bench.py" --lib-dir "$art/lib" --out "$out" \
         ${BENCH_ARGS:-} ;;
+    tc)
+      run_phase tc "$out/tc.log" "${TC_TIMEOUT:-300}" "${tc_suite[@]}" ;;
+    tc-memcheck)
+      run_phase tc-memcheck "$out/tc-memcheck.log" \
+        "${TC_MEMCHECK_TIMEOUT:-200}" "$sanitizer" --tool memcheck \
+        --leak-check no --print-limit 50 --error-exitcode 3 \
+        "${tc_suite[@]}" --quick ;;
+    tc-racecheck)
+      run_phase tc-racecheck "$out/tc-racecheck.log" \
+        "${TC_RACECHECK_TIMEOUT:-200}" "$sanitizer" --tool racecheck \
+        --print-limit 50 --error-exitcode 3 "${tc_suite[@]}" --quick ;;
+    silu)
+      run_phase silu "$out/silu.log" "${SILU_TIMEOUT:-300}" \
+        "${suite[@]}" --filter silu ;;
+    gemm-bench)
+      # shellcheck disable=SC2086
+      run_phase gemm-bench "$out/gemm-bench.log" "${GEMM_BENCH_TIMEOUT:-400}" \
+        python3 "$here/bench/gpu/bench_gemm.py" --lib-dir "$art/lib" \
+        --out "$out" ${GEMM_BENCH_ARGS:-} ;;
+    silu-bench)
+      # shellcheck disable=SC2086
+      run_phase silu-bench "$out/silu-bench.log" "${SILU_BENCH_TIMEOUT:-400}" \
+        python3 "$here/bench/gpu/bench_silu.py" --lib-dir "$art/lib" \
+        --out "$out" ${SILU_BENCH_ARGS:-} ;;
     *)
       echo "unknown phase $phase" | tee -a "$summary" ;;
   esac
