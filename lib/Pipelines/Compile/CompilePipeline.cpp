@@ -94,7 +94,8 @@ void vllm::buildVllmGpuPipeline(OpPassManager &pm,
   pm.addPass(createVllmCheckNVVMTargetPass(checkOptions));
 
   // The manifest describes the functions as the conversion sees them, after
-  // the fusion; it is written only when the options are valid.
+  // the fusion. It is written after the first check (not for a bad format,
+  // toolkit or fusion option); the conversion checks its own options later.
   if (!options.manifest.empty()) {
     VllmExportManifestPassOptions manifestOptions;
     manifestOptions.output = options.manifest;
