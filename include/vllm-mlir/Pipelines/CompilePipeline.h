@@ -76,6 +76,12 @@ struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
       llvm::cl::desc("with fuse: the chip whose GEMM scale layout the fusion "
                      "pipeline selects (empty: keep the layouts)"),
       llvm::cl::init("")};
+  PassOptions::Option<std::string> manifest{
+      *this, "manifest",
+      llvm::cl::desc("write the JSON manifest of the entry points "
+                     "(vllm-export-manifest) to this file, after the fusion "
+                     "and before the conversion (empty: none)"),
+      llvm::cl::init("")};
   PassOptions::Option<std::string> toolkit{
       *this, "toolkit",
       llvm::cl::desc("CUDA toolkit path with bin/ptxas (empty: MLIR's "
@@ -83,10 +89,10 @@ struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
       llvm::cl::init("")};
 };
 
-/// Adds to `pm` (on builtin.module): [vllm-fusion-pipeline], then
-/// convert-vllm-to-gpu and the lowering of host and kernels to LLVM/NVVM,
-/// vllm-check-nvvm-target and gpu-module-to-binary. Invalid options are
-/// reported as errors when the pipeline runs.
+/// Adds to `pm` (on builtin.module): [vllm-fusion-pipeline],
+/// [vllm-export-manifest], then convert-vllm-to-gpu and the lowering of host
+/// and kernels to LLVM/NVVM, vllm-check-nvvm-target and gpu-module-to-binary.
+/// Invalid options are reported as errors when the pipeline runs.
 void buildVllmGpuPipeline(OpPassManager &pm, const GpuPipelineOptions &options);
 
 /// Registers `vllm-gpu-pipeline`.

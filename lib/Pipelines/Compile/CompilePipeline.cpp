@@ -16,6 +16,7 @@
 
 #include "vllm-mlir/Pipelines/CompilePipeline.h"
 #include "vllm-mlir/Conversion/Passes.h"
+#include "vllm-mlir/Dialect/Vllm/Transforms/Passes.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
@@ -91,6 +92,15 @@ void vllm::buildVllmGpuPipeline(OpPassManager &pm,
                               : fusionError;
   }
   pm.addPass(createVllmCheckNVVMTargetPass(checkOptions));
+
+  // The manifest describes the functions as the conversion sees them, after
+  // the fusion. It is written after the first check (not for a bad format,
+  // toolkit or fusion option); the conversion checks its own options later.
+  if (!options.manifest.empty()) {
+    VllmExportManifestPassOptions manifestOptions;
+    manifestOptions.output = options.manifest;
+    pm.addPass(createVllmExportManifestPass(manifestOptions));
+  }
 
   ConvertVllmToGPUPassOptions convertOptions;
   convertOptions.chip = options.chip;

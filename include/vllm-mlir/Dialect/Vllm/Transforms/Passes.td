@@ -147,4 +147,79 @@ def VllmSelectScaleLayoutPass : Pass<"vllm-select-scale-layout"> {
   let dependentDialects = ["::mlir::vllm::VllmDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// vllm-export-manifest
+//===----------------------------------------------------------------------===//
+
+def VllmExportManifestPass
+    : Pass<"vllm-export-manifest", "::mlir::ModuleOp"> {
+  let summary = "Write a JSON manifest of the public tensor functions' "
+                "signatures and C entry points";
+  let description = [{
+    Describes, for a loader of the compiled library (for example PyTorch
+    calling it through ctypes), every public `func.func` that
+    `convert-vllm-to-gpu` turns into an entry point, without changing the
+    IR. Run it on the tensor-level module, before the conversion (the
+    `manifest` option of `vllm-gpu-pipeline` runs it after the fusion
+    pipeline); `vllm-compile` writes its output next to each library as
+    `<stem>.manifest.json`.
+
+    The JSON object (`format_version` 1) holds the C ABI and one entry per
+    function, in module order:
+
+    ```json
+    {
+      "format_version": 1,
+      "abi": {
+        "return_type": "void",
+        "parameters": ["stream", "arguments", "results"],
+        "stream": "CUstream",
+        "memref": "StridedMemRef",
+        "memref_fields": ["allocated", "aligned", "offset", "sizes", "strides"],
+        "index_type": "int64",
+        "layout": "contiguous_row_major",
+        "results": "caller_allocated"
+      },
+      "functions": [
+        {
+          "name": "f",
+          "symbol": "_mlir_ciface_f",
+          "arguments": [
+            {"rank": 2, "shape": [null, 7168], "element_type": "bf16"}
+          ],
+          "results": [
+            {"rank": 2, "shape": [null, 7168], "element_type": "f8E4M3FN"},
+            {"rank": 2, "shape": [14, null], "element_type": "i32",
+             "scales": {"kind": "group", "group_size": 128,
+                        "encoding": "ue8m0_packed", "layout": "mn_major",
+                        "align": 4}}
+          ]
+        }
+      ]
+    }
+    ```
+
+    The entry point is `void symbol(void *stream, StridedMemRef *arg0, ...,
+    StridedMemRef *res0, ...)`: the caller's stream, then one pointer to
+    MLIR's descriptor `{T *allocated; T *aligned; int64_t offset; int64_t
+    sizes[rank]; int64_t strides[rank];}` per argument and then per result,
+    each a contiguous row-major device buffer; results are allocated by the
+    caller. A dynamic dimension is `null`. A scale tensor carries `scales`,
+    its `#vllm.scales` encoding: `kind` (`tensor`, `row`, `group`,
+    `block`), `group_size` (group), `block` (`[rows, cols]`, block),
+    `encoding` (`f32`, `ue8m0_f32`, `ue8m0_packed`), `layout` (`row_major`,
+    `mn_major`) and `align`.
+
+    A public function whose signature has no tensor is not an entry point
+    and is left out; private functions are left out. A public function
+    whose signature cannot be described (a non-tensor type next to tensors,
+    an unranked tensor, an element type other than an integer or float, an
+    encoding other than `#vllm.scales`) is an error, and nothing is written.
+  }];
+  let options = [
+    Option<"output", "output", "std::string", /*default=*/"\"-\"",
+           "file to write the manifest to (- for stdout)">
+  ];
+}
+
 #endif // VLLM_MLIR_DIALECT_VLLM_TRANSFORMS_PASSES_TD

@@ -1,0 +1,182 @@
+//===- ExportManifest.cpp - JSON manifest of a library's entry points -----===//
+//
+// Part of the vllm-mlir project.
+//
+//===----------------------------------------------------------------------===//
+//
+// vllm-export-manifest: writes the signatures of the public tensor functions
+// of a tensor-level module as JSON (llvm::json), with the C entry symbol and
+// the ABI that convert-vllm-to-gpu gives them (HostLaunch.cpp: the stream,
+// then one StridedMemRef pointer per argument and per result), so that a
+// loader needs neither the IR nor the symbol names to call the library.
+//
+//===----------------------------------------------------------------------===//
+
+#include "vllm-mlir/Dialect/Vllm/IR/VllmOps.h"
+#include "vllm-mlir/Dialect/Vllm/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+namespace mlir::vllm {
+#define GEN_PASS_DEF_VLLMEXPORTMANIFESTPASS
+#include "vllm-mlir/Dialect/Vllm/Transforms/Passes.h.inc"
+} // namespace mlir::vllm
+
+using namespace mlir;
+using namespace mlir::vllm;
+
+/// Version of the manifest's format; bumped on any change a loader must
+/// know about (a field renamed or removed, a change of the ABI).
+static constexpr int64_t kManifestVersion = 1;
+
+/// The C ABI of every entry point (HostLaunch.cpp, FunctionLowering::run;
+/// docs/gpu-testing.md).
+static llvm::json::Object describeAbi() {
+  llvm::json::Array parameters{"stream", "arguments", "results"};
+  llvm::json::Array fields{"allocated", "aligned", "offset", "sizes",
+                           "strides"};
+  return llvm::json::Object{{"return_type", "void"},
+                            {"parameters", std::move(parameters)},
+                            {"stream", "CUstream"},
+                            {"memref", "StridedMemRef"},
+                            {"memref_fields", std::move(fields)},
+                            {"index_type", "int64"},
+                            {"layout", "contiguous_row_major"},
+                            {"results", "caller_allocated"}};
+}
+
+/// The fields of a `#vllm.scales` encoding.
+static llvm::json::Object describeScales(ScaleFormatAttr format) {
+  llvm::json::Object scales{
+      {"kind", stringifyScaleGranularity(format.getGranularity())}};
+  if (format.getGranularity() == ScaleGranularity::Group)
+    scales["group_size"] = format.getGroupSize();
+  if (format.getGranularity() == ScaleGranularity::Block) {
+    llvm::json::Array block{format.getBlockRows(), format.getBlockCols()};
+    scales["block"] = std::move(block);
+  }
+  scales["encoding"] = stringifyScaleEncoding(format.getEncoding());
+  scales["layout"] = stringifyScaleLayout(format.getLayout());
+  scales["align"] = format.getAlign();
+  return scales;
+}
+
+/// One argument or result, or a diagnostic on `func` saying why it cannot be
+/// described.
+static FailureOr<llvm::json::Object>
+describeTensor(func::FuncOp func, StringRef role, unsigned index, Type type) {
+  auto fail = [&](StringRef why) {
+    InFlightDiagnostic diag = func.emitOpError("cannot be described in the "
+                                               "manifest: ");
+    diag << role << " #" << index << " is " << type << " (" << why << ")";
+    return failure();
+  };
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor)
+    return fail("entry points take and return ranked tensors only");
+  Type element = tensor.getElementType();
+  if (!isa<IntegerType, FloatType>(element))
+    return fail("the element type must be an integer or float type");
+  Attribute encoding = tensor.getEncoding();
+  auto scales = dyn_cast_if_present<ScaleFormatAttr>(encoding);
+  if (encoding && !scales)
+    return fail("the only tensor encoding described is #vllm.scales");
+
+  llvm::json::Array shape;
+  for (int64_t size : tensor.getShape()) {
+    if (ShapedType::isDynamic(size))
+      shape.push_back(nullptr);
+    else
+      shape.push_back(size);
+  }
+  std::string elementName;
+  llvm::raw_string_ostream elementStream(elementName);
+  element.print(elementStream);
+  llvm::json::Object result{{"rank", tensor.getRank()},
+                            {"shape", std::move(shape)},
+                            {"element_type", std::move(elementName)}};
+  if (scales)
+    result["scales"] = describeScales(scales);
+  return result;
+}
+
+/// The entry of `func`, or failure after a diagnostic.
+static FailureOr<llvm::json::Object> describeFunction(func::FuncOp func) {
+  llvm::json::Array arguments;
+  llvm::json::Array results;
+  bool ok = true;
+  for (auto [index, type] : llvm::enumerate(func.getArgumentTypes())) {
+    FailureOr<llvm::json::Object> entry =
+        describeTensor(func, "argument", index, type);
+    if (failed(entry))
+      ok = false;
+    else
+      arguments.push_back(std::move(*entry));
+  }
+  for (auto [index, type] : llvm::enumerate(func.getResultTypes())) {
+    FailureOr<llvm::json::Object> entry =
+        describeTensor(func, "result", index, type);
+    if (failed(entry))
+      ok = false;
+    else
+      results.push_back(std::move(*entry));
+  }
+  if (!ok)
+    return failure();
+  std::string symbol = ("_mlir_ciface_" + func.getName()).str();
+  return llvm::json::Object{{"name", func.getName()},
+                            {"symbol", std::move(symbol)},
+                            {"arguments", std::move(arguments)},
+                            {"results", std::move(results)}};
+}
+
+namespace {
+struct VllmExportManifestPass
+    : vllm::impl::VllmExportManifestPassBase<VllmExportManifestPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    markAllAnalysesPreserved();
+    llvm::json::Array functions;
+    bool ok = true;
+    auto isTensor = [](Type type) { return isa<TensorType>(type); };
+    for (auto func : module.getOps<func::FuncOp>()) {
+      // Only public functions with tensors in their signature become entry
+      // points (convert-vllm-to-gpu gives them the C interface).
+      if (!func.isPublic() ||
+          (llvm::none_of(func.getArgumentTypes(), isTensor) &&
+           llvm::none_of(func.getResultTypes(), isTensor)))
+        continue;
+      FailureOr<llvm::json::Object> entry = describeFunction(func);
+      if (failed(entry))
+        ok = false;
+      else
+        functions.push_back(std::move(*entry));
+    }
+    if (!ok)
+      return signalPassFailure();
+
+    llvm::json::Object manifest{{"format_version", kManifestVersion},
+                                {"abi", describeAbi()},
+                                {"functions", std::move(functions)}};
+    std::string error;
+    std::unique_ptr<llvm::ToolOutputFile> file = openOutputFile(output, &error);
+    if (!file) {
+      emitError(module.getLoc(), "vllm-export-manifest: cannot open '")
+          << output << "': " << error;
+      return signalPassFailure();
+    }
+    llvm::json::Value value(std::move(manifest));
+    file->os() << llvm::formatv("{0:2}", value) << "\n";
+    file->keep();
+  }
+};
+} // namespace
