@@ -155,14 +155,15 @@ private:
     int64_t first = scalesB() ? 2 * cfg.blockN : sfbColumn() + kScaleColumns;
     return first + kScaleColumns * slot;
   }
-  int64_t weightSlotColumn(int64_t slot) const {
+  int64_t weightSlotColumnIndex(int64_t slot) const {
     return scaleSlotColumn(GemmTileConfig::kScaleSlots) + kScaleColumns * slot;
   }
   /// The first tensor-memory column of weight scale slot `slot32` (i32).
   Value weightSlotColumn(Value slot32);
   int64_t tensorMemoryColumns() const {
-    int64_t used = scalesB() ? weightSlotColumn(GemmTileConfig::kScaleSlots)
-                             : scaleSlotColumn(GemmTileConfig::kScaleSlots);
+    int64_t used = scalesB()
+                       ? weightSlotColumnIndex(GemmTileConfig::kScaleSlots)
+                       : scaleSlotColumn(GemmTileConfig::kScaleSlots);
     return std::max<int64_t>(32, llvm::PowerOf2Ceil(used));
   }
   /// The accumulator buffer of the tile with count `tileCount` (i32).
@@ -235,7 +236,7 @@ Value Tcgen05KernelEmitter::weightSlotOffset(Value slot32) {
 Value Tcgen05KernelEmitter::weightSlotColumn(Value slot32) {
   Value scaleColumns = i32(kScaleColumns);
   Value offset = arith::MulIOp::create(b, slot32, scaleColumns);
-  Value first = i32(weightSlotColumn(int64_t{0}));
+  Value first = i32(weightSlotColumnIndex(0));
   return arith::AddIOp::create(b, offset, first);
 }
 
