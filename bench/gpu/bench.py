@@ -511,6 +511,26 @@ def measure(torch, calls, repeats, warmup):
             return None, "failed (%s)" % str(e2).splitlines()[0][:80]
 
 
+def measure_noted(torch, calls, repeats, warmup, name, notes):
+    """measure(), with its note (or the exception it raised) appended to
+    `notes` as "NAME note"; returns the microseconds or None."""
+    try:
+        us, note = measure(torch, calls, repeats, warmup)
+    except Exception as e:  # noqa: BLE001  (report and carry on)
+        us, note = None, "failed (%s)" % str(e).splitlines()[0][:80]
+    if note:
+        notes.append("%s %s" % (name, note))
+    return us
+
+
+def note_runtime_error(rt, notes):
+    """Appends the vllm runtime's sticky error, if any, and clears it."""
+    err = rt.vllmrtGetLastError()
+    if err:
+        notes.append("runtime error: %s" % err.decode()[:80])
+        rt.vllmrtClearError()
+
+
 def copy_ceiling(torch, repeats):
     """TB/s (bytes read + written) of an elementwise copy kernel."""
     n = 512 * 1024 * 1024 // 2  # 512 MB of bf16, far beyond the L2.
@@ -721,18 +741,9 @@ def run(args):
                         calls = [(lambda s=s, f=f: f(*s.peer_args()))
                                  for s in sets
                                  for _ in range(args.calls_per_set)]
-                        try:
-                            r[name], note = measure(torch, calls,
-                                                    args.repeats, args.warmup)
-                        except Exception as e:  # noqa: BLE001
-                            r[name], note = None, "failed (%s)" % (
-                                str(e).splitlines()[0][:80])
-                        if note:
-                            notes.append("%s %s" % (name, note))
-                    err = rt.vllmrtGetLastError()
-                    if err:
-                        notes.append("runtime error: %s" % err.decode()[:80])
-                        rt.vllmrtClearError()
+                        r[name] = measure_noted(torch, calls, args.repeats,
+                                                args.warmup, name, notes)
+                    note_runtime_error(rt, notes)
                     r["note"] = "; ".join(notes)
                     results.append(r)
                     del sets, one

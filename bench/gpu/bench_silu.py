@@ -157,18 +157,9 @@ def run(args):
                     calls = [(lambda s=s, f=f, o=ours:
                               f(*(s.ours_args() if o else s.peer_args())))
                              for s in sets]
-                    try:
-                        r[name], note = B.measure(torch, calls, args.repeats,
-                                                  args.warmup)
-                    except Exception as e:  # noqa: BLE001
-                        r[name], note = None, "failed (%s)" % (
-                            str(e).splitlines()[0][:80])
-                    if note:
-                        notes.append("%s %s" % (name, note))
-                err = rt.vllmrtGetLastError()
-                if err:
-                    notes.append("runtime error: %s" % err.decode()[:80])
-                    rt.vllmrtClearError()
+                    r[name] = B.measure_noted(torch, calls, args.repeats,
+                                              args.warmup, name, notes)
+                B.note_runtime_error(rt, notes)
                 r["note"] = "; ".join(notes)
                 results.append(r)
                 del sets, one
