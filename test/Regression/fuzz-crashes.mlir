@@ -8,7 +8,10 @@
 // (CI's 150 s run, 2026-12-05): a tensor.expand_shape whose static
 // output_shape entry disagrees with its result type, which tensor's verifier
 // accepts and memref's rejects, became an invalid memref.expand_shape; it is
-// now diagnosed before the conversion.
+// now diagnosed before the conversion. Class 4 (CI's 600 s run on 42021ee):
+// a reshape reassociation index of 2^32 passes tensor's verifiers (they
+// check it through affine maps, 32-bit) but not memref's; reassociations
+// are now checked before the conversion.
 // RUN: vllm-opt %s -split-input-file -verify-diagnostics --convert-vllm-to-gpu=chip=sm_100a
 // RUN: vllm-opt %s -split-input-file -verify-diagnostics --convert-vllm-to-gpu=chip=sm_90a
 // RUN: vllm-opt %s -split-input-file -verify-diagnostics --vllm-gpu-pipeline="chip=sm_100a format=ptx"
@@ -56,6 +59,25 @@ func.func @f(%x: tensor<?x4096xbf16>, %w: tensor<4096xbf16>) -> tensor<2x?x4096x
   // expected-error @+1 {{'tensor.expand_shape' op has output_shape entry 2 = 2147483647 but its result type has size 4096 there; the two must agree}}
   %e = tensor.expand_shape %y [[0, 1], [2]] output_shape [2, %h, 2147483647] : tensor<?x4096xbf16> into tensor<2x?x4096xbf16>
   return %e : tensor<2x?x4096xbf16>
+}
+
+// -----
+
+func.func @f(%x: tensor<2x?x1xbf16>, %w: tensor<1xbf16>) -> tensor<?x1xbf16> {
+  %y = vllm.rms_norm %x, %w {epsilon = 1.0e-06 : f32} : (tensor<2x?x1xbf16>, tensor<1xbf16>) -> tensor<2x?x1xbf16>
+  // expected-error @+1 {{'tensor.collapse_shape' op has reassociation index 4294967296 where 0 is expected; the indices must list the expanded dimensions 0..2 in order}}
+  %c = tensor.collapse_shape %y [[4294967296, 1], [2]] : tensor<2x?x1xbf16> into tensor<?x1xbf16>
+  return %c : tensor<?x1xbf16>
+}
+
+// -----
+
+func.func @f(%x: tensor<?x1xbf16>, %w: tensor<1xbf16>) -> tensor<2x?x1xbf16> {
+  %y = vllm.rms_norm %x, %w {epsilon = 1.0e-06 : f32} : (tensor<?x1xbf16>, tensor<1xbf16>) -> tensor<?x1xbf16>
+  %c3 = arith.constant 3 : index
+  // expected-error @+1 {{'tensor.expand_shape' op has reassociation index 4294967297 where 1 is expected; the indices must list the expanded dimensions 0..2 in order}}
+  %e = tensor.expand_shape %y [[0, 4294967297], [2]] output_shape [2, %c3, 1] : tensor<?x1xbf16> into tensor<2x?x1xbf16>
+  return %e : tensor<2x?x1xbf16>
 }
 
 // -----

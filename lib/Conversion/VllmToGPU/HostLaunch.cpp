@@ -106,6 +106,42 @@ static LogicalResult checkExpandOutputShape(tensor::ExpandShapeOp expand) {
   return success();
 }
 
+/// The tensor reshape verifiers check reassociations through affine maps,
+/// which truncate each index to 32 bits: [[4294967296, 1], [2]] passes as
+/// [[0, 1], [2]]. memref's verifiers check the indices themselves, so a view
+/// whose indices are not exactly 0, 1, ..., rank - 1 of the expanded type in
+/// order is rejected here rather than turned into IR that does not verify.
+static LogicalResult checkReassociation(Operation *view,
+                                        ArrayRef<ReassociationIndices> groups,
+                                        int64_t expandedRank) {
+  int64_t expected = 0;
+  for (const ReassociationIndices &group : groups)
+    for (int64_t index : group) {
+      if (index != expected)
+        return view->emitOpError("has reassociation index ")
+               << index << " where " << expected
+               << " is expected; the indices must list the expanded "
+                  "dimensions 0.."
+               << expandedRank - 1 << " in order";
+      ++expected;
+    }
+  return success();
+}
+
+static LogicalResult checkView(Operation *view) {
+  if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(view)) {
+    SmallVector<ReassociationIndices> groups =
+        collapse.getReassociationIndices();
+    return checkReassociation(view, groups, collapse.getSrcType().getRank());
+  }
+  auto expand = cast<tensor::ExpandShapeOp>(view);
+  SmallVector<ReassociationIndices> groups = expand.getReassociationIndices();
+  if (failed(
+          checkReassociation(view, groups, expand.getResultType().getRank())))
+    return failure();
+  return checkExpandOutputShape(expand);
+}
+
 /// Everything the lowering cannot handle is diagnosed before any rewrite.
 static LogicalResult checkConvertible(func::FuncOp func) {
   if (func.isExternal())
@@ -127,9 +163,8 @@ static LogicalResult checkConvertible(func::FuncOp func) {
         isa<tensor::DimOp, func::ReturnOp>(op)) {
       if (op.getNumRegions() != 0)
         return op.emitOpError("with regions is not supported");
-      if (auto expand = dyn_cast<tensor::ExpandShapeOp>(op))
-        if (failed(checkExpandOutputShape(expand)))
-          return failure();
+      if (isViewOp(&op) && failed(checkView(&op)))
+        return failure();
       continue;
     }
     return op.emitOpError("is not supported by convert-vllm-to-gpu: a "
