@@ -48,3 +48,13 @@ func.func @call(%x: tensor<?x64xbf16>) -> tensor<?x64xbf16> {
 func.func @callee(%x: tensor<?x64xbf16>) -> tensor<?x64xbf16> {
   return %x : tensor<?x64xbf16>
 }
+
+// -----
+
+// The buffer form (what one-shot-bufferize makes of vllm ops) is not
+// lowered yet: the diagnostic says to convert the tensor form.
+func.func @buffer_form(%x: memref<?x7168xbf16>, %w: memref<7168xbf16>, %y: memref<?x7168xbf16>) {
+  // expected-error @+1 {{'vllm.buffer.rms_norm' op is the buffer form of a vllm op (SPEC.md 3.9), which convert-vllm-to-gpu does not lower yet: run it on the tensor form, before one-shot-bufferize}}
+  vllm.buffer.rms_norm %x, %w into %y {epsilon = 1.0e-06 : f32} : memref<?x7168xbf16>, memref<7168xbf16> into memref<?x7168xbf16>
+  return
+}

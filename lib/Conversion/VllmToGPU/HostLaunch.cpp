@@ -142,8 +142,26 @@ static LogicalResult checkView(Operation *view) {
   return checkExpandOutputShape(expand);
 }
 
+/// The buffer forms of the vllm ops (SPEC.md 3.9), made by one-shot
+/// bufferization.
+static bool isBufferForm(Operation *op) {
+  return isa<BufferRMSNormOp, BufferFusedAddRMSNormOp, BufferQuantizeOp,
+             BufferRMSNormQuantOp, BufferSiluAndMulOp, BufferElementwiseQuantOp,
+             BufferScaledMatmulOp>(op);
+}
+
 /// Everything the lowering cannot handle is diagnosed before any rewrite.
 static LogicalResult checkConvertible(func::FuncOp func) {
+  WalkResult bufferForm = func.walk([](Operation *op) {
+    if (!isBufferForm(op))
+      return WalkResult::advance();
+    op->emitOpError("is the buffer form of a vllm op (SPEC.md 3.9), which "
+                    "convert-vllm-to-gpu does not lower yet: run it on the "
+                    "tensor form, before one-shot-bufferize");
+    return WalkResult::interrupt();
+  });
+  if (bufferForm.wasInterrupted())
+    return failure();
   if (func.isExternal())
     return func.emitOpError("declares a tensor function without a body; "
                             "convert-vllm-to-gpu needs the body to compile it");

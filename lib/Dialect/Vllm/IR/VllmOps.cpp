@@ -50,8 +50,8 @@ static std::string shapeString(ArrayRef<int64_t> shape) {
 static LogicalResult verifyTensorSizes(Operation *op) {
   auto check = [&](Type type, StringRef role,
                    unsigned position) -> LogicalResult {
-    auto tensor = dyn_cast<RankedTensorType>(type);
-    if (!tensor || !tensor.getElementType().isIntOrFloat())
+    auto tensor = dyn_cast<ShapedType>(type);
+    if (!tensor || !tensor.hasRank() || !tensor.getElementType().isIntOrFloat())
       return success();
     int64_t bytes =
         llvm::divideCeil(tensor.getElementType().getIntOrFloatBitWidth(), 8);
@@ -72,6 +72,54 @@ static LogicalResult verifyTensorSizes(Operation *op) {
   for (auto [i, type] : llvm::enumerate(op->getResultTypes()))
     if (failed(check(type, "result", i)))
       return failure();
+  return success();
+}
+
+/// The tensor type a verifier checks for an operand: a tensor's own type;
+/// for a buffer (SPEC.md 3.9), the tensor of its shape and element type with
+/// `encoding` (the scale format the op states for it). Null for null.
+static RankedTensorType verifiedType(Value value, Attribute encoding = {}) {
+  if (!value)
+    return {};
+  if (auto tensor = dyn_cast<RankedTensorType>(value.getType()))
+    return tensor;
+  auto buffer = cast<MemRefType>(value.getType());
+  return RankedTensorType::get(buffer.getShape(), buffer.getElementType(),
+                               encoding);
+}
+
+/// `expected` as diagnostics name it for `value`: the tensor type for a
+/// tensor, the memref type of the same shape and element type for a buffer.
+static Type describedAs(Value value, RankedTensorType expected) {
+  if (isa<MemRefType>(value.getType()))
+    return MemRefType::get(expected.getShape(), expected.getElementType());
+  return expected;
+}
+
+/// C14, C15 for the buffer forms: identity layouts in the default memory
+/// space, and no output that is also another operand (`inPlace` names the
+/// one pair allowed to share a buffer, the residual updated in place).
+static LogicalResult verifyBuffers(Operation *op, ValueRange outputs,
+                                   std::pair<Value, Value> inPlace = {
+                                       Value(), Value()}) {
+  for (auto [i, operand] : llvm::enumerate(op->getOperands())) {
+    auto type = cast<MemRefType>(operand.getType());
+    if (!type.getLayout().isIdentity() || type.getMemorySpace())
+      return op->emitOpError("(C14) operand #")
+             << i << " of type " << type
+             << " must have the identity layout (contiguous, row-major) and "
+                "the default memory space";
+  }
+  for (Value output : outputs) {
+    if (!output)
+      continue;
+    auto uses = static_cast<unsigned>(llvm::count(op->getOperands(), output));
+    bool allowedPair = inPlace.second == output && inPlace.first == output;
+    if (uses > (allowedPair ? 2u : 1u))
+      return op->emitOpError("(C15) the output buffer ")
+             << output << " is also another operand of the op; only "
+             << "residual_out may be the residual buffer itself";
+  }
   return success();
 }
 
@@ -132,11 +180,10 @@ static LogicalResult verifyQuantization(Operation *op, RankedTensorType input,
     if (!scale)
       return op->emitOpError("(C7) static_per_tensor quantization requires a "
                              "scale operand");
-    auto scaleType = cast<RankedTensorType>(scale.getType());
     RankedTensorType expectedType = expected.getScaleType(rows, hidden);
-    if (scaleType != expectedType)
+    if (verifiedType(scale, expected) != expectedType)
       return op->emitOpError("(C7) the static scale must have type ")
-             << expectedType << ", got " << scaleType;
+             << describedAs(scale, expectedType) << ", got " << scale.getType();
   } else if (scale) {
     return op->emitOpError("(C7) only static_per_tensor quantization takes a "
                            "scale operand");
@@ -167,39 +214,61 @@ static LogicalResult verifyQuantization(Operation *op, RankedTensorType input,
 // RMSNormOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult RMSNormOp::verify() {
-  if (failed(verifyTensorSizes(*this)))
+/// C1-C3 of rms_norm and its buffer form.
+template <typename OpTy> static LogicalResult verifyRMSNorm(OpTy op) {
+  if (failed(verifyTensorSizes(op)))
     return failure();
-  auto input = cast<RankedTensorType>(getInput().getType());
-  if (failed(verifyNormOperands(*this, input,
-                                cast<RankedTensorType>(getWeight().getType()),
-                                getEpsilon(), /*exactRank2=*/false)))
+  RankedTensorType input = verifiedType(op.getInput());
+  if (failed(verifyNormOperands(op, input, verifiedType(op.getWeight()),
+                                op.getEpsilon(), /*exactRank2=*/false)))
     return failure();
-  if (getResult().getType() != input)
-    return emitOpError("(C3) result type ")
-           << getResult().getType() << " differs from the input type " << input;
+  if (verifiedType(op.getResult()) != input)
+    return op.emitOpError("(C3) result type ")
+           << op.getResult().getType() << " differs from the input type "
+           << op.getInput().getType();
   return success();
+}
+
+LogicalResult RMSNormOp::verify() { return verifyRMSNorm(*this); }
+
+LogicalResult BufferRMSNormOp::verify() {
+  if (failed(verifyBuffers(*this, {getResult()})))
+    return failure();
+  return verifyRMSNorm(*this);
 }
 
 //===----------------------------------------------------------------------===//
 // FusedAddRMSNormOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult FusedAddRMSNormOp::verify() {
-  if (failed(verifyTensorSizes(*this)))
+/// C1-C4 of fused_add_rms_norm and its buffer form.
+template <typename OpTy> static LogicalResult verifyFusedAddRMSNorm(OpTy op) {
+  if (failed(verifyTensorSizes(op)))
     return failure();
-  auto input = cast<RankedTensorType>(getInput().getType());
-  if (failed(verifyNormOperands(*this, input,
-                                cast<RankedTensorType>(getWeight().getType()),
-                                getEpsilon(), /*exactRank2=*/false)))
+  RankedTensorType input = verifiedType(op.getInput());
+  if (failed(verifyNormOperands(op, input, verifiedType(op.getWeight()),
+                                op.getEpsilon(), /*exactRank2=*/false)))
     return failure();
-  if (getResidual().getType() != input)
-    return emitOpError("(C4) residual type ")
-           << getResidual().getType() << " differs from the input type "
-           << input;
-  if (getResult().getType() != input || getResidualOut().getType() != input)
-    return emitOpError("(C3) result types must equal the input type ") << input;
+  if (verifiedType(op.getResidual()) != input)
+    return op.emitOpError("(C4) residual type ")
+           << op.getResidual().getType() << " differs from the input type "
+           << op.getInput().getType();
+  if (verifiedType(op.getResult()) != input ||
+      verifiedType(op.getResidualOut()) != input)
+    return op.emitOpError("(C3) result types must equal the input type ")
+           << op.getInput().getType();
   return success();
+}
+
+LogicalResult FusedAddRMSNormOp::verify() {
+  return verifyFusedAddRMSNorm(*this);
+}
+
+LogicalResult BufferFusedAddRMSNormOp::verify() {
+  if (failed(verifyBuffers(*this, {getResult(), getResidualOut()},
+                           {getResidual(), getResidualOut()})))
+    return failure();
+  return verifyFusedAddRMSNorm(*this);
 }
 
 //===----------------------------------------------------------------------===//
@@ -233,21 +302,39 @@ void QuantizeOp::build(OpBuilder &builder, OperationState &state, Value input,
         input, scale, scheme);
 }
 
-LogicalResult QuantizeOp::verify() {
-  if (failed(verifyTensorSizes(*this)))
+/// The scale format a verifier assumes for a buffer that holds the scales of
+/// `scheme` (C14: a buffer has no encoding of its own). Tensors carry theirs.
+template <typename OpTy> static Attribute bufferScaleFormat(OpTy op) {
+  if (isa<MemRefType>(op.getScales().getType()))
+    return op.getScheme().getScaleFormat();
+  return {};
+}
+
+/// C1, C5, C7, C8, C11 of quantize and its buffer form.
+template <typename OpTy> static LogicalResult verifyQuantize(OpTy op) {
+  if (failed(verifyTensorSizes(op)))
     return failure();
-  auto input = cast<RankedTensorType>(getInput().getType());
+  RankedTensorType input = verifiedType(op.getInput());
   if (input.getRank() != 2)
-    return emitOpError("(C1) expects a rank-2 input [M, H], got rank ")
+    return op.emitOpError("(C1) expects a rank-2 input [M, H], got rank ")
            << input.getRank();
   if (ShapedType::isDynamic(input.getDimSize(1)))
-    return emitOpError("(C1) the hidden size (last dimension) must be static");
+    return op.emitOpError(
+        "(C1) the hidden size (last dimension) must be static");
   if (input.getDimSize(1) == 0)
-    return emitOpError("(C11) the hidden size (last dimension) must be "
-                       "positive, got 0");
-  return verifyQuantization(*this, input, getScale(), getScheme(),
-                            cast<RankedTensorType>(getOutput().getType()),
-                            cast<RankedTensorType>(getScales().getType()));
+    return op.emitOpError("(C11) the hidden size (last dimension) must be "
+                          "positive, got 0");
+  return verifyQuantization(
+      op, input, op.getScale(), op.getScheme(), verifiedType(op.getOutput()),
+      verifiedType(op.getScales(), bufferScaleFormat(op)));
+}
+
+LogicalResult QuantizeOp::verify() { return verifyQuantize(*this); }
+
+LogicalResult BufferQuantizeOp::verify() {
+  if (failed(verifyBuffers(*this, {getOutput(), getScales()})))
+    return failure();
+  return verifyQuantize(*this);
 }
 
 namespace {
@@ -376,31 +463,42 @@ void RMSNormQuantOp::print(OpAsmPrinter &printer) {
   printer.printFunctionalType(*this);
 }
 
-LogicalResult RMSNormQuantOp::verify() {
-  if (failed(verifyTensorSizes(*this)))
+/// C1-C5, C7-C8 of rms_norm_quant and its buffer form.
+template <typename OpTy> static LogicalResult verifyRMSNormQuant(OpTy op) {
+  if (failed(verifyTensorSizes(op)))
     return failure();
-  auto input = cast<RankedTensorType>(getInput().getType());
-  if (failed(verifyNormOperands(*this, input,
-                                cast<RankedTensorType>(getWeight().getType()),
-                                getEpsilon(), /*exactRank2=*/true)))
+  RankedTensorType input = verifiedType(op.getInput());
+  if (failed(verifyNormOperands(op, input, verifiedType(op.getWeight()),
+                                op.getEpsilon(), /*exactRank2=*/true)))
     return failure();
-  if (getResidual() && getResidual().getType() != input)
-    return emitOpError("(C4) residual type ")
-           << getResidual().getType() << " differs from the input type "
-           << input;
-  if (static_cast<bool>(getResidual()) != static_cast<bool>(getResidualOut()))
-    return emitOpError("returns residual_out if and only if it takes a "
-                       "residual");
-  if (getResidualOut() && getResidualOut().getType() != input)
-    return emitOpError("(C3) residual_out type must equal the input type ")
-           << input;
-  if (getNormalized() && getNormalized().getType() != input)
-    return emitOpError("(C3) the normalized result type must equal the input "
-                       "type ")
-           << input;
-  return verifyQuantization(*this, input, getScale(), getScheme(),
-                            cast<RankedTensorType>(getOutput().getType()),
-                            cast<RankedTensorType>(getScales().getType()));
+  if (op.getResidual() && verifiedType(op.getResidual()) != input)
+    return op.emitOpError("(C4) residual type ")
+           << op.getResidual().getType() << " differs from the input type "
+           << op.getInput().getType();
+  if (static_cast<bool>(op.getResidual()) !=
+      static_cast<bool>(op.getResidualOut()))
+    return op.emitOpError("returns residual_out if and only if it takes a "
+                          "residual");
+  if (op.getResidualOut() && verifiedType(op.getResidualOut()) != input)
+    return op.emitOpError("(C3) residual_out type must equal the input type ")
+           << op.getInput().getType();
+  if (op.getNormalized() && verifiedType(op.getNormalized()) != input)
+    return op.emitOpError("(C3) the normalized result type must equal the "
+                          "input type ")
+           << op.getInput().getType();
+  return verifyQuantization(
+      op, input, op.getScale(), op.getScheme(), verifiedType(op.getOutput()),
+      verifiedType(op.getScales(), bufferScaleFormat(op)));
+}
+
+LogicalResult RMSNormQuantOp::verify() { return verifyRMSNormQuant(*this); }
+
+LogicalResult BufferRMSNormQuantOp::verify() {
+  if (failed(verifyBuffers(
+          *this, {getOutput(), getScales(), getResidualOut(), getNormalized()},
+          {getResidual(), getResidualOut()})))
+    return failure();
+  return verifyRMSNormQuant(*this);
 }
 
 namespace {
@@ -453,29 +551,38 @@ static LogicalResult verifyGatedInput(Operation *op, RankedTensorType input,
   return success();
 }
 
-LogicalResult SiluAndMulOp::verify() {
-  if (failed(verifyTensorSizes(*this)))
+/// C11, C12 of silu_and_mul and its buffer form.
+template <typename OpTy> static LogicalResult verifySiluAndMul(OpTy op) {
+  if (failed(verifyTensorSizes(op)))
     return failure();
-  auto input = cast<RankedTensorType>(getInput().getType());
-  auto result = cast<RankedTensorType>(getResult().getType());
+  RankedTensorType input = verifiedType(op.getInput());
+  RankedTensorType result = verifiedType(op.getResult());
   if (input.getRank() < 2)
-    return emitOpError("(C12) expects the input to have rank >= 2 [..., 2I], "
-                       "got rank ")
+    return op.emitOpError("(C12) expects the input to have rank >= 2 "
+                          "[..., 2I], got rank ")
            << input.getRank();
-  if (failed(verifyGatedInput(*this, input, "C12")))
+  if (failed(verifyGatedInput(op, input, "C12")))
     return failure();
   if (result.getElementType() != input.getElementType())
-    return emitOpError("(C12) result element type ")
+    return op.emitOpError("(C12) result element type ")
            << result.getElementType() << " differs from the input element type "
            << input.getElementType();
   SmallVector<int64_t> expected(input.getShape());
   expected.back() /= 2;
   if (result.getShape() != ArrayRef<int64_t>(expected))
-    return emitOpError("(C12) result shape ")
+    return op.emitOpError("(C12) result shape ")
            << shapeString(result.getShape()) << " must be "
            << shapeString(expected) << " (the input's rows, half its last "
            << "dimension)";
   return success();
+}
+
+LogicalResult SiluAndMulOp::verify() { return verifySiluAndMul(*this); }
+
+LogicalResult BufferSiluAndMulOp::verify() {
+  if (failed(verifyBuffers(*this, {getResult()})))
+    return failure();
+  return verifySiluAndMul(*this);
 }
 
 //===----------------------------------------------------------------------===//
@@ -508,24 +615,36 @@ void ElementwiseQuantOp::build(OpBuilder &builder, OperationState &state,
         scheme);
 }
 
-LogicalResult ElementwiseQuantOp::verify() {
-  if (failed(verifyTensorSizes(*this)))
+/// C11, C13 (and C5, C7, C8) of elementwise_quant and its buffer form.
+template <typename OpTy> static LogicalResult verifyElementwiseQuant(OpTy op) {
+  if (failed(verifyTensorSizes(op)))
     return failure();
-  auto input = cast<RankedTensorType>(getInput().getType());
+  RankedTensorType input = verifiedType(op.getInput());
   if (input.getRank() != 2)
-    return emitOpError("(C13) expects a rank-2 input [M, 2I], got rank ")
+    return op.emitOpError("(C13) expects a rank-2 input [M, 2I], got rank ")
            << input.getRank();
-  if (failed(verifyGatedInput(*this, input, "C13")))
+  if (failed(verifyGatedInput(op, input, "C13")))
     return failure();
-  RankedTensorType product = getProductType(getPrologue(), input);
-  if (getProduct() && getProduct().getType() != product)
-    return emitOpError("(C13) the ")
-           << stringifyPrologue(getPrologue()) << " result must have type "
-           << product << ", got " << getProduct().getType();
-  return verifyQuantization(*this, product, getScale(), getScheme(),
-                            cast<RankedTensorType>(getOutput().getType()),
-                            cast<RankedTensorType>(getScales().getType()),
-                            "product");
+  RankedTensorType product =
+      ElementwiseQuantOp::getProductType(op.getPrologue(), input);
+  if (op.getProduct() && verifiedType(op.getProduct()) != product)
+    return op.emitOpError("(C13) the ")
+           << stringifyPrologue(op.getPrologue()) << " result must have type "
+           << describedAs(op.getProduct(), product) << ", got "
+           << op.getProduct().getType();
+  return verifyQuantization(
+      op, product, op.getScale(), op.getScheme(), verifiedType(op.getOutput()),
+      verifiedType(op.getScales(), bufferScaleFormat(op)), "product");
+}
+
+LogicalResult ElementwiseQuantOp::verify() {
+  return verifyElementwiseQuant(*this);
+}
+
+LogicalResult BufferElementwiseQuantOp::verify() {
+  if (failed(verifyBuffers(*this, {getOutput(), getScales(), getProduct()})))
+    return failure();
+  return verifyElementwiseQuant(*this);
 }
 
 namespace {
@@ -572,78 +691,101 @@ static bool chipConsumes(Chip chip, ScaleFormatAttr format) {
   return false;
 }
 
-LogicalResult ScaledMatmulOp::verify() {
-  if (failed(verifyTensorSizes(*this)))
+/// The scale formats of a GEMM's operands: a tensor's encoding; for the
+/// buffer form, the formats stated on the op (C14).
+static std::pair<ScaleFormatAttr, ScaleFormatAttr>
+scaleFormatsOf(ScaledMatmulOp op) {
+  return {getScaleFormat(op.getAScales().getType()),
+          getScaleFormat(op.getBScales().getType())};
+}
+static std::pair<ScaleFormatAttr, ScaleFormatAttr>
+scaleFormatsOf(BufferScaledMatmulOp op) {
+  return {op.getAScalesFormat(), op.getBScalesFormat()};
+}
+
+/// C8, C10, C11 of scaled_matmul and its buffer form.
+template <typename OpTy> static LogicalResult verifyScaledMatmul(OpTy op) {
+  if (failed(verifyTensorSizes(op)))
     return failure();
-  auto aType = cast<RankedTensorType>(getA().getType());
-  auto bType = cast<RankedTensorType>(getB().getType());
-  auto dType = cast<RankedTensorType>(getResult().getType());
+  RankedTensorType aType = verifiedType(op.getA());
+  RankedTensorType bType = verifiedType(op.getB());
+  RankedTensorType dType = verifiedType(op.getResult());
   if (aType.getRank() != 2 || bType.getRank() != 2 || dType.getRank() != 2)
-    return emitOpError("expects rank-2 A [M, K], B [N, K] and result [M, N]");
+    return op.emitOpError(
+        "expects rank-2 A [M, K], B [N, K] and result [M, N]");
   int64_t rows = aType.getDimSize(0), depth = aType.getDimSize(1);
   int64_t cols = bType.getDimSize(0);
   if (ShapedType::isDynamic(depth) || ShapedType::isDynamic(cols) ||
       ShapedType::isDynamic(bType.getDimSize(1)))
-    return emitOpError("K and N must be static");
+    return op.emitOpError("K and N must be static");
   if (depth == 0 || cols == 0)
-    return emitOpError("(C11) K and N must be positive, got K = ")
+    return op.emitOpError("(C11) K and N must be positive, got K = ")
            << depth << ", N = " << cols;
   if (bType.getDimSize(1) != depth)
-    return emitOpError("A has K = ")
+    return op.emitOpError("A has K = ")
            << depth << " but B [N, K] has K = " << bType.getDimSize(1);
   if (dType.getDimSize(0) != rows || dType.getDimSize(1) != cols)
-    return emitOpError("result shape ")
+    return op.emitOpError("result shape ")
            << shapeString(dType.getShape())
            << " does not match [M, N] = " << shapeString({rows, cols});
 
-  ScaleFormatAttr aFormat = getScaleFormat(getAScales().getType());
-  ScaleFormatAttr bFormat = getScaleFormat(getBScales().getType());
+  auto [aFormat, bFormat] = scaleFormatsOf(op);
   if (!aFormat || !bFormat)
-    return emitOpError("(C8) scale operands must carry a #vllm.scales "
-                       "encoding that states their format");
+    return op.emitOpError("(C8) scale operands must carry a #vllm.scales "
+                          "encoding that states their format");
   if (aFormat.getGranularity() == ScaleGranularity::Block)
-    return emitOpError("activation scales must be per-group, per-row or "
-                       "per-tensor, got ")
+    return op.emitOpError("activation scales must be per-group, per-row or "
+                          "per-tensor, got ")
            << aFormat;
   if (aFormat.isGroup() && aFormat.getGroupSize() != 128)
-    return emitOpError("activation scale groups must be 1x128, got 1x")
+    return op.emitOpError("activation scale groups must be 1x128, got 1x")
            << aFormat.getGroupSize();
   if (bFormat.isGroup())
-    return emitOpError("weight scales must be 128x128 blocks, per-row or "
-                       "per-tensor, got ")
+    return op.emitOpError("weight scales must be 128x128 blocks, per-row or "
+                          "per-tensor, got ")
            << bFormat;
   if (bFormat.getGranularity() == ScaleGranularity::Block &&
       (bFormat.getBlockRows() != 128 || bFormat.getBlockCols() != 128))
-    return emitOpError("weight scale blocks must be 128x128, got ")
+    return op.emitOpError("weight scale blocks must be 128x128, got ")
            << bFormat.getBlockRows() << "x" << bFormat.getBlockCols();
   if ((aFormat.isGroup() ||
        bFormat.getGranularity() == ScaleGranularity::Block) &&
       depth % 128 != 0)
-    return emitOpError("(C10) block scaling requires K % 128 == 0, got K = ")
+    return op.emitOpError("(C10) block scaling requires K % 128 == 0, got K = ")
            << depth;
 
   auto checkScales = [&](StringRef name, Value scales, ScaleFormatAttr format,
                          int64_t scaledRows) -> LogicalResult {
-    auto type = cast<RankedTensorType>(scales.getType());
+    RankedTensorType type = verifiedType(scales);
     SmallVector<int64_t> shape = format.getScaleShape(scaledRows, depth);
     if (type.getElementType() != format.getElementType() ||
         type.getShape() != ArrayRef<int64_t>(shape))
-      return emitOpError("(C8) ")
+      return op.emitOpError("(C8) ")
              << name << " in format " << format << " must be "
-             << format.getScaleType(scaledRows, depth) << ", got " << type;
+             << describedAs(scales, format.getScaleType(scaledRows, depth))
+             << ", got " << scales.getType();
     return success();
   };
-  if (failed(checkScales("activation scales", getAScales(), aFormat, rows)) ||
-      failed(checkScales("weight scales", getBScales(), bFormat, cols)))
+  if (failed(
+          checkScales("activation scales", op.getAScales(), aFormat, rows)) ||
+      failed(checkScales("weight scales", op.getBScales(), bFormat, cols)))
     return failure();
 
-  if (std::optional<Chip> chip = getChip()) {
+  if (std::optional<Chip> chip = op.getChip()) {
     if (!chipConsumes(*chip, aFormat))
-      return emitOpError("(C10) the GEMM on ")
+      return op.emitOpError("(C10) the GEMM on ")
              << stringifyChip(*chip) << " consumes activation scales as "
              << (*chip == Chip::SM100a ? "ue8m0_packed, mn_major, align 4"
                                        : "f32 or ue8m0_f32, mn_major, align 4")
              << ", got " << aFormat;
   }
   return success();
+}
+
+LogicalResult ScaledMatmulOp::verify() { return verifyScaledMatmul(*this); }
+
+LogicalResult BufferScaledMatmulOp::verify() {
+  if (failed(verifyBuffers(*this, {getResult()})))
+    return failure();
+  return verifyScaledMatmul(*this);
 }

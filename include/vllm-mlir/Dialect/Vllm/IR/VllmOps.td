@@ -269,4 +269,6 @@ def Vllm_ScaledMatmulOp : Vllm_Op<"scaled_matmul", [Pure]> {
   let hasVerifier = 1;
 }
 
+include "vllm-mlir/Dialect/Vllm/IR/VllmBufferOps.td"
+
 #endif // VLLM_MLIR_DIALECT_VLLM_IR_VLLMOPS_TD
