@@ -107,3 +107,33 @@ func.func @quantizations(%x: tensor<2x?x4096xbf16>, %s0: tensor<1xf32, #vllm.sca
   %q2, %s2, %p = vllm.elementwise_quant silu_and_mul(%x2) scale(%s0 : tensor<1xf32, #vllm.scales<tensor>>) as <static_per_tensor> : tensor<?x4096xbf16> -> tensor<?x2048xf8E4M3FN>, tensor<1xf32, #vllm.scales<tensor>>, tensor<?x2048xbf16>
   return %q, %s, %q2, %p : tensor<?x2048xf8E4M3FN>, tensor<4x?xi32, #vllm.scales<group 128, ue8m0_packed, mn_major, align 4>>, tensor<?x2048xf8E4M3FN>, tensor<?x2048xbf16>
 }
+
+// -----
+
+// The residual is also the input: the op reads the buffer it would write,
+// so the analysis copies the residual (and the buffer op verifies, C15).
+// CHECK-LABEL: func.func @residual_is_input(
+// CHECK-SAME: %[[X:[^:]*]]: memref<?x4096xbf16>, %[[W:[^:]*]]: memref<4096xbf16>)
+// CHECK: %[[COPY:.*]] = memref.alloc
+// CHECK: memref.copy %[[X]], %[[COPY]]
+// CHECK: vllm.buffer.fused_add_rms_norm %[[X]], %[[COPY]], %[[W]] into %{{.*}}, %[[COPY]]
+// ANALYSIS-LABEL: func.func @residual_is_input(
+// ANALYSIS: vllm.fused_add_rms_norm {{.*}}__inplace_operands_attr__ = ["true", "false", "true"]
+func.func @residual_is_input(%x: tensor<?x4096xbf16>, %w: tensor<4096xbf16>) -> (tensor<?x4096xbf16>, tensor<?x4096xbf16>) {
+  %y, %r = vllm.fused_add_rms_norm %x, %x, %w {epsilon = 1.0e-06 : f32} : (tensor<?x4096xbf16>, tensor<?x4096xbf16>, tensor<4096xbf16>) -> (tensor<?x4096xbf16>, tensor<?x4096xbf16>)
+  return %y, %r : tensor<?x4096xbf16>, tensor<?x4096xbf16>
+}
+
+// -----
+
+// rms_norm_quant's residual, dead afterwards, is updated in place too.
+// CHECK-LABEL: func.func @norm_quant_in_place(
+// CHECK-SAME: %[[X:[^:]*]]: memref<?x256xbf16>, %[[RES:[^:]*]]: memref<?x256xbf16>, %[[W:[^:]*]]: memref<256xbf16>)
+// CHECK-NOT: memref.copy
+// CHECK: vllm.buffer.rms_norm_quant %[[X]], %[[W]] residual(%[[RES]] : memref<?x256xbf16>) as <per_token> into %{{.*}}, %{{.*}} residual_out(%[[RES]] : memref<?x256xbf16>)
+// ANALYSIS-LABEL: func.func @norm_quant_in_place(
+// ANALYSIS: vllm.rms_norm_quant {{.*}}__inplace_operands_attr__ = ["true", "true", "true"]
+func.func @norm_quant_in_place(%x: tensor<?x256xbf16>, %res: tensor<?x256xbf16>, %w: tensor<256xbf16>) -> (tensor<?x256xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>, tensor<?x256xbf16>) {
+  %q, %s, %r = vllm.rms_norm_quant %x, %w residual(%res) as <per_token> {epsilon = 1.0e-06 : f32} : (tensor<?x256xbf16>, tensor<256xbf16>, tensor<?x256xbf16>) -> (tensor<?x256xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>, tensor<?x256xbf16>)
+  return %q, %s, %r : tensor<?x256xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>, tensor<?x256xbf16>
+}
