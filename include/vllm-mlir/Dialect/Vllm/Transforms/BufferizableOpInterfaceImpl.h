@@ -1,4 +1,5 @@
-//===- BufferizableOpInterfaceImpl.h - bufferization of vllm ops -*- C++ -*-===//
+//===- BufferizableOpInterfaceImpl.h - bufferization of vllm ops -*- C++
+//-*-===//
 //
 // Part of the vllm-mlir project.
 //
