@@ -211,6 +211,17 @@ private:
   /// Loads `columns` f32 columns of the partial sum at `address32`, tied
   /// to the wait for them.
   SmallVector<Value> emitLoadPartial(Value address32, int64_t columns);
+  /// The address of this thread's row in tensor-memory buffer `buffer32`
+  /// (`lanesBase`: the warp's lanes, column 0).
+  Value tmemBufferRow(Value lanesBase, Value buffer32);
+  /// Reads the row at `bufferRow` kLoadColumns columns at a time, hands
+  /// each chunk to `consume(first column, values)`, and releases buffer
+  /// `buffer32` to the MMA warp as soon as the last chunk is in registers
+  /// (before it is consumed). Shared by design (a)'s promotion and design
+  /// (b)'s epilogue.
+  void
+  emitDrainTmemBuffer(Value bufferRow, Value buffer32,
+                      function_ref<void(int64_t, ArrayRef<Value>)> consume);
 
   /// The tensor memory's base address (i32), read after the allocation.
   Value tmemBase;
@@ -678,22 +689,9 @@ SmallVector<Value> Tcgen05KernelEmitter::emitLoadPartial(Value address32,
   for (int64_t i = 0; i < columns; ++i)
     values.push_back(vector::ExtractOp::create(b, loaded, i));
   // The wait for the load has the loaded registers as operands and
-  // results, so no use of them is scheduled before it (as GEMM.md pitfall
-  // 3 describes for wgmma).
-  std::string constraints;
-  llvm::raw_string_ostream os(constraints);
-  for (int64_t i = 0; i < columns; ++i)
-    os << (i ? "," : "") << "=r";
-  for (int64_t i = 0; i < columns; ++i)
-    os << "," << i;
-  auto structType = LLVM::LLVMStructType::getLiteral(
-      ctx, SmallVector<Type>(columns, b.getI32Type()));
-  Value waited = LLVM::InlineAsmOp::create(
-                     b, structType, values, "tcgen05.wait::ld.sync.aligned;",
-                     constraints, /*has_side_effects=*/true,
-                     /*is_align_stack=*/false, LLVM::TailCallKind::None,
-                     LLVM::AsmDialectAttr{}, /*operand_attrs=*/ArrayAttr{})
-                     .getResult(0);
+  // results, so no use of them is scheduled before it.
+  Value waited =
+      emitRegisterTiedWait(values, "tcgen05.wait::ld.sync.aligned;", "r");
   SmallVector<Value> results;
   Type f32 = b.getF32Type();
   for (int64_t i = 0; i < columns; ++i) {
@@ -701,6 +699,30 @@ SmallVector<Value> Tcgen05KernelEmitter::emitLoadPartial(Value address32,
     results.push_back(arith::BitcastOp::create(b, f32, bits));
   }
   return results;
+}
+
+Value Tcgen05KernelEmitter::tmemBufferRow(Value lanesBase, Value buffer32) {
+  Value blockN32 = i32(cfg.blockN);
+  Value bufferColumn = arith::MulIOp::create(b, buffer32, blockN32);
+  return arith::AddIOp::create(b, lanesBase, bufferColumn);
+}
+
+void Tcgen05KernelEmitter::emitDrainTmemBuffer(
+    Value bufferRow, Value buffer32,
+    function_ref<void(int64_t, ArrayRef<Value>)> consume) {
+  int64_t chunk = std::min(kLoadColumns, cfg.blockN);
+  for (int64_t first = 0; first < cfg.blockN; first += chunk) {
+    Value firstColumn = i32(first);
+    Value address = arith::AddIOp::create(b, bufferRow, firstColumn);
+    SmallVector<Value> values = emitLoadPartial(address, chunk);
+    if (first + chunk == cfg.blockN) {
+      // The whole buffer is in registers: release it.
+      emitTcgen05Fence(NVVM::Tcgen05FenceKind::BEFORE_THREAD_SYNC);
+      Value bufferEmpty = partialEmptyBarrier(buffer32);
+      emitArrive(bufferEmpty);
+    }
+    consume(first, values);
+  }
 }
 
 void Tcgen05KernelEmitter::emitEpilogue(Value tiles, Value nTiles, Value warp,
@@ -743,27 +765,17 @@ void Tcgen05KernelEmitter::emitEpilogue(Value tiles, Value nTiles, Value warp,
     Value partialFull = partialFullBarrier(buffer32);
     emitWait(partialFull, bufferParity32);
     emitTcgen05Fence(NVVM::Tcgen05FenceKind::AFTER_THREAD_SYNC);
-    Value blockN32 = i32(cfg.blockN);
-    Value bufferColumn = arith::MulIOp::create(b, buffer32, blockN32);
-    Value bufferBase = arith::AddIOp::create(b, lanesBase, bufferColumn);
+    Value bufferRow = tmemBufferRow(lanesBase, buffer32);
     SmallVector<Value> next;
     Value one = idx(1);
     next.push_back(arith::AddIOp::create(b, iteration, one));
-    int64_t chunk = std::min(kLoadColumns, cfg.blockN);
-    for (int64_t first = 0; first < cfg.blockN; first += chunk) {
-      Value firstColumn = i32(first);
-      Value address = arith::AddIOp::create(b, bufferBase, firstColumn);
-      SmallVector<Value> sums = emitLoadPartial(address, chunk);
-      if (first + chunk == cfg.blockN) {
-        // The whole partial sum is in registers: release the buffer.
-        emitTcgen05Fence(NVVM::Tcgen05FenceKind::BEFORE_THREAD_SYNC);
-        Value partialEmpty = partialEmptyBarrier(buffer32);
-        emitArrive(partialEmpty);
-      }
-      // Promotion: acc += partial x sb (the partial sum holds sa already).
-      for (int64_t i = 0; i < chunk; ++i)
-        next.push_back(emitFma(b, sums[i], scale, acc[first + i]));
-    }
+    emitDrainTmemBuffer(
+        bufferRow, buffer32, [&](int64_t first, ArrayRef<Value> sums) {
+          // Promotion: acc += partial x sb (the partial sum holds sa
+          // already).
+          for (auto [i, sum] : llvm::enumerate(sums))
+            next.push_back(emitFma(b, sum, scale, acc[first + i]));
+        });
     scf::YieldOp::create(b, next);
   }
 
@@ -817,37 +829,28 @@ void Tcgen05KernelEmitter::emitTileEpilogue(Value tiles, Value nTiles,
   Value accumulatorFull = partialFullBarrier(buffer32);
   emitWait(accumulatorFull, tileBuffer.second);
   emitTcgen05Fence(NVVM::Tcgen05FenceKind::AFTER_THREAD_SYNC);
-  Value blockN32 = i32(cfg.blockN);
-  Value bufferColumn = arith::MulIOp::create(b, buffer32, blockN32);
-  Value bufferBase = arith::AddIOp::create(b, lanesBase, bufferColumn);
+  Value bufferRow = tmemBufferRow(lanesBase, buffer32);
   // D = RN(accumulator), this thread's row, 32 columns at a time, 16 bytes
-  // per store.
+  // per store; the accumulator goes back to the next tile but one.
   Type resultType = spec.resultType;
   int64_t width = 16 / (resultType.getIntOrFloatBitWidth() / 8);
-  int64_t chunk = std::min(kLoadColumns, cfg.blockN);
-  for (int64_t first = 0; first < cfg.blockN; first += chunk) {
-    Value firstColumn32 = i32(first);
-    Value address = arith::AddIOp::create(b, bufferBase, firstColumn32);
-    SmallVector<Value> sums = emitLoadPartial(address, chunk);
-    if (first + chunk == cfg.blockN) {
-      // The accumulator is in registers: release it to the next tile but one.
-      emitTcgen05Fence(NVVM::Tcgen05FenceKind::BEFORE_THREAD_SYNC);
-      Value accumulatorEmpty = partialEmptyBarrier(buffer32);
-      emitArrive(accumulatorEmpty);
-    }
-    for (int64_t group = 0; group < chunk; group += width) {
-      Value columnOffset = idx(first + group);
-      Value col = arith::AddIOp::create(b, n0, columnOffset);
-      Value colValid =
-          arith::CmpIOp::create(b, arith::CmpIPredicate::ult, col, nValue);
-      Value valid = arith::AndIOp::create(b, rowValid, colValid);
-      SmallVector<Value> values(sums.begin() + group,
-                                sums.begin() + group + width);
-      Value vector = truncToVector(b, values, resultType);
-      emitGuardedStore(b, valid, vector, d, ValueRange{row, col},
-                       /*alignBytes=*/16);
-    }
-  }
+  Value tileFirstCol = n0; // a lambda cannot capture a structured binding
+  emitDrainTmemBuffer(
+      bufferRow, buffer32, [&](int64_t first, ArrayRef<Value> sums) {
+        for (int64_t group = 0; group < static_cast<int64_t>(sums.size());
+             group += width) {
+          Value columnOffset = idx(first + group);
+          Value col = arith::AddIOp::create(b, tileFirstCol, columnOffset);
+          Value colValid =
+              arith::CmpIOp::create(b, arith::CmpIPredicate::ult, col, nValue);
+          Value valid = arith::AndIOp::create(b, rowValid, colValid);
+          SmallVector<Value> values(sums.begin() + group,
+                                    sums.begin() + group + width);
+          Value vector = truncToVector(b, values, resultType);
+          emitGuardedStore(b, valid, vector, d, ValueRange{row, col},
+                           /*alignBytes=*/16);
+        }
+      });
   Value next = arith::AddIOp::create(b, iteration, kBlocksValue);
   scf::YieldOp::create(b, ValueRange{next});
 }

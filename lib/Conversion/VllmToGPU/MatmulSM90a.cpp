@@ -85,19 +85,8 @@ SmallVector<Value> WgmmaKernelEmitter::emitWaitForPartials(Value partial) {
   SmallVector<Value> values;
   for (int64_t i = 0; i < count; ++i)
     values.push_back(LLVM::ExtractValueOp::create(b, partial, i));
-  std::string constraints;
-  llvm::raw_string_ostream os(constraints);
-  for (int64_t i = 0; i < count; ++i)
-    os << (i ? "," : "") << "=f";
-  for (int64_t i = 0; i < count; ++i)
-    os << "," << i;
-  Value waited = LLVM::InlineAsmOp::create(
-                     b, partial.getType(), values,
-                     "wgmma.wait_group.sync.aligned 0;", constraints,
-                     /*has_side_effects=*/true, /*is_align_stack=*/false,
-                     LLVM::TailCallKind::None, LLVM::AsmDialectAttr{},
-                     /*operand_attrs=*/ArrayAttr{})
-                     .getResult(0);
+  Value waited =
+      emitRegisterTiedWait(values, "wgmma.wait_group.sync.aligned 0;", "f");
   SmallVector<Value> results;
   for (int64_t i = 0; i < count; ++i)
     results.push_back(LLVM::ExtractValueOp::create(b, waited, i));

@@ -141,6 +141,25 @@ TmaGemmEmitter::beginTileLoop(Value tiles, Value nTiles, ValueRange extraInit) {
   return {tileLoop, m0, n0};
 }
 
+Value TmaGemmEmitter::emitRegisterTiedWait(ValueRange values,
+                                           StringRef instruction,
+                                           StringRef registerClass) {
+  std::string constraints;
+  llvm::raw_string_ostream os(constraints);
+  for (size_t i = 0; i < values.size(); ++i)
+    os << (i ? "," : "") << "=" << registerClass;
+  for (size_t i = 0; i < values.size(); ++i)
+    os << "," << i;
+  auto structType =
+      LLVM::LLVMStructType::getLiteral(ctx, llvm::to_vector(values.getTypes()));
+  return LLVM::InlineAsmOp::create(
+             b, structType, values, instruction, constraints,
+             /*has_side_effects=*/true, /*is_align_stack=*/false,
+             LLVM::TailCallKind::None, LLVM::AsmDialectAttr{},
+             /*operand_attrs=*/ArrayAttr{})
+      .getResult(0);
+}
+
 std::pair<Value, Value> TmaGemmEmitter::ringPosition(Value iteration) {
   Value stages = idx(cfg.stages);
   Value stage = arith::RemUIOp::create(b, iteration, stages);

@@ -98,6 +98,12 @@ protected:
   /// and column.
   std::tuple<scf::ForOp, Value, Value> beginTileLoop(Value tiles, Value nTiles,
                                                      ValueRange extraInit = {});
+  /// Emits `instruction` (a wait for asynchronous results) as inline asm
+  /// that takes `values` as tied operands (register class `registerClass`,
+  /// "f" or "r") and returns them as a literal struct, so that no use of
+  /// the values is scheduled before the wait (GEMM.md pitfall 3).
+  Value emitRegisterTiedWait(ValueRange values, StringRef instruction,
+                             StringRef registerClass);
   /// The ring position of use `iteration`: (stage, phase parity), i32.
   std::pair<Value, Value> ringPosition(Value iteration);
   /// The producer's loop, run by one thread: for each (tile, K block), wait

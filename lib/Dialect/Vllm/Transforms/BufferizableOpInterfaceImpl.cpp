@@ -151,6 +151,19 @@ template <> struct VllmOpTraits<ScaledMatmulOp> {
 /// The operand whose leading dimensions every result shares (the rows).
 static Value primaryOperand(Operation *op) { return op->getOperand(0); }
 
+/// The dynamic dimensions of `type`, read from `source` at the same
+/// positions.
+static SmallVector<Value> dynamicDimsFrom(RewriterBase &rewriter, Location loc,
+                                          ShapedType type, Value source) {
+  SmallVector<Value> sizes;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    if (type.isDynamicDim(i)) {
+      Value size = memref::DimOp::create(rewriter, loc, source, i);
+      sizes.push_back(size);
+    }
+  return sizes;
+}
+
 /// The dynamic sizes of a new buffer for `result`, from the buffer of the
 /// primary operand: a dimension of a scale tensor that is dynamic is the
 /// row count M (padded for MN-major group scales, SPEC.md 3.3); any other
@@ -159,15 +172,12 @@ static SmallVector<Value> dynamicSizesOf(RewriterBase &rewriter, Location loc,
                                          OpResult result, Value primary) {
   auto type = cast<RankedTensorType>(result.getType());
   ScaleFormatAttr format = getScaleFormat(type);
+  if (!format)
+    return dynamicDimsFrom(rewriter, loc, type, primary);
   SmallVector<Value> sizes;
   for (int64_t i = 0; i < type.getRank(); ++i) {
     if (!type.isDynamicDim(i))
       continue;
-    if (!format) {
-      Value size = memref::DimOp::create(rewriter, loc, primary, i);
-      sizes.push_back(size);
-      continue;
-    }
     Value rows = memref::DimOp::create(rewriter, loc, primary, 0);
     if (!format.isGroup() || format.getLayout() != ScaleLayout::MNMajor ||
         format.getAlign() == 1) {
@@ -242,12 +252,8 @@ struct VllmOpInterface
       Value kernelBuffer = *buffer;
       if (!isKernelAddressable(buffer->getType())) {
         MemRefType type = kernelBufferType(operand.get().getType());
-        SmallVector<Value> sizes;
-        for (int64_t i = 0; i < type.getRank(); ++i)
-          if (type.isDynamicDim(i)) {
-            Value size = memref::DimOp::create(rewriter, loc, *buffer, i);
-            sizes.push_back(size);
-          }
+        SmallVector<Value> sizes =
+            dynamicDimsFrom(rewriter, loc, type, *buffer);
         FailureOr<Value> copy = options.createAlloc(rewriter, loc, type, sizes);
         if (failed(copy) ||
             failed(options.createMemCpy(rewriter, loc, *buffer, *copy)))

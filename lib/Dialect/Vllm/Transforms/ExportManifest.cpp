@@ -109,25 +109,23 @@ describeTensor(func::FuncOp func, StringRef role, unsigned index, Type type) {
 
 /// The entry of `func`, or failure after a diagnostic.
 static FailureOr<llvm::json::Object> describeFunction(func::FuncOp func) {
-  llvm::json::Array arguments;
-  llvm::json::Array results;
+  // Every argument and result is described (and diagnosed) before failing.
   bool ok = true;
-  for (auto [index, type] : llvm::enumerate(func.getArgumentTypes())) {
-    FailureOr<llvm::json::Object> entry =
-        describeTensor(func, "argument", index, type);
-    if (failed(entry))
-      ok = false;
-    else
-      arguments.push_back(std::move(*entry));
-  }
-  for (auto [index, type] : llvm::enumerate(func.getResultTypes())) {
-    FailureOr<llvm::json::Object> entry =
-        describeTensor(func, "result", index, type);
-    if (failed(entry))
-      ok = false;
-    else
-      results.push_back(std::move(*entry));
-  }
+  auto describeAll = [&](StringRef role, TypeRange types) {
+    llvm::json::Array entries;
+    for (auto [index, type] : llvm::enumerate(types)) {
+      FailureOr<llvm::json::Object> entry =
+          describeTensor(func, role, index, type);
+      if (failed(entry))
+        ok = false;
+      else
+        entries.push_back(std::move(*entry));
+    }
+    return entries;
+  };
+  llvm::json::Array arguments =
+      describeAll("argument", func.getArgumentTypes());
+  llvm::json::Array results = describeAll("result", func.getResultTypes());
   if (!ok)
     return failure();
   std::string symbol = ("_mlir_ciface_" + func.getName()).str();
