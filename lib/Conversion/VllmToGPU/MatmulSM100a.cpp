@@ -211,6 +211,11 @@ private:
   /// Loads `columns` f32 columns of the partial sum at `address32`, tied
   /// to the wait for them.
   SmallVector<Value> emitLoadPartial(Value address32, int64_t columns);
+  /// Stores `values` rounded to the result type (16 bytes) at D[row, col0
+  /// + offset], where the row is valid (`rowValid`) and the column < N
+  /// (`nValue`).
+  void emitResultStore(Value row, Value rowValid, Value col0, Value nValue,
+                       int64_t offset, ArrayRef<Value> values);
   /// The address of this thread's row in tensor-memory buffer `buffer32`
   /// (`lanesBase`: the warp's lanes, column 0).
   Value tmemBufferRow(Value lanesBase, Value buffer32);
@@ -701,6 +706,20 @@ SmallVector<Value> Tcgen05KernelEmitter::emitLoadPartial(Value address32,
   return results;
 }
 
+void Tcgen05KernelEmitter::emitResultStore(Value row, Value rowValid,
+                                           Value col0, Value nValue,
+                                           int64_t offset,
+                                           ArrayRef<Value> values) {
+  Value offsetValue = idx(offset);
+  Value col = arith::AddIOp::create(b, col0, offsetValue);
+  Value colValid =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::ult, col, nValue);
+  Value valid = arith::AndIOp::create(b, rowValid, colValid);
+  Value vector = truncToVector(b, values, spec.resultType);
+  emitGuardedStore(b, valid, vector, d, ValueRange{row, col},
+                   /*alignBytes=*/16);
+}
+
 Value Tcgen05KernelEmitter::tmemBufferRow(Value lanesBase, Value buffer32) {
   Value blockN32 = i32(cfg.blockN);
   Value bufferColumn = arith::MulIOp::create(b, buffer32, blockN32);
@@ -788,16 +807,9 @@ void Tcgen05KernelEmitter::emitEpilogue(Value tiles, Value nTiles, Value warp,
   Value nValue = idx(spec.n);
   auto results = kLoop.getResults().drop_front();
   for (int64_t first = 0; first < cfg.blockN; first += width) {
-    Value firstColumn = idx(first);
-    Value col = arith::AddIOp::create(b, n0, firstColumn);
-    Value colValid =
-        arith::CmpIOp::create(b, arith::CmpIPredicate::ult, col, nValue);
-    Value valid = arith::AndIOp::create(b, rowValid, colValid);
     SmallVector<Value> values(results.begin() + first,
                               results.begin() + first + width);
-    Value vector = truncToVector(b, values, resultType);
-    emitGuardedStore(b, valid, vector, d, ValueRange{row, col},
-                     /*alignBytes=*/16);
+    emitResultStore(row, rowValid, n0, nValue, first, values);
   }
   scf::YieldOp::create(b, ValueRange{kLoop.getResults().front()});
 }
@@ -838,18 +850,9 @@ void Tcgen05KernelEmitter::emitTileEpilogue(Value tiles, Value nTiles,
   emitDrainTmemBuffer(
       bufferRow, buffer32, [&](int64_t first, ArrayRef<Value> sums) {
         for (int64_t group = 0; group < static_cast<int64_t>(sums.size());
-             group += width) {
-          Value columnOffset = idx(first + group);
-          Value col = arith::AddIOp::create(b, tileFirstCol, columnOffset);
-          Value colValid =
-              arith::CmpIOp::create(b, arith::CmpIPredicate::ult, col, nValue);
-          Value valid = arith::AndIOp::create(b, rowValid, colValid);
-          SmallVector<Value> values(sums.begin() + group,
-                                    sums.begin() + group + width);
-          Value vector = truncToVector(b, values, resultType);
-          emitGuardedStore(b, valid, vector, d, ValueRange{row, col},
-                           /*alignBytes=*/16);
-        }
+             group += width)
+          emitResultStore(row, rowValid, tileFirstCol, nValue, first + group,
+                          sums.slice(group, width));
       });
   Value next = arith::AddIOp::create(b, iteration, kBlocksValue);
   scf::YieldOp::create(b, ValueRange{next});
