@@ -51,10 +51,54 @@ func.func @callee(%x: tensor<?x64xbf16>) -> tensor<?x64xbf16> {
 
 // -----
 
-// The buffer form (what one-shot-bufferize makes of vllm ops) is not
-// lowered yet: the diagnostic says to convert the tensor form.
-func.func @buffer_form(%x: memref<?x7168xbf16>, %w: memref<7168xbf16>, %y: memref<?x7168xbf16>) {
-  // expected-error @+1 {{'vllm.buffer.rms_norm' op is the buffer form of a vllm op (SPEC.md 3.9), which convert-vllm-to-gpu does not lower yet: run it on the tensor form, before one-shot-bufferize}}
+// A function is compiled either on tensors or on buffers.
+func.func @mixed_forms(%x: tensor<?x7168xbf16>, %xb: memref<?x7168xbf16>, %w: memref<7168xbf16>, %y: memref<?x7168xbf16>) -> tensor<?x7168xbf16> {
+  // expected-error @+1 {{'vllm.buffer.rms_norm' op is the buffer form of a vllm op (SPEC.md 3.9) in a function with tensors: convert-vllm-to-gpu compiles a function either on tensors or on buffers}}
+  vllm.buffer.rms_norm %xb, %w into %y {epsilon = 1.0e-06 : f32} : memref<?x7168xbf16>, memref<7168xbf16> into memref<?x7168xbf16>
+  return %x : tensor<?x7168xbf16>
+}
+
+// -----
+
+// The conversion adds a stream argument to a function on buffers, so a call
+// in the module would no longer match it.
+// expected-error @+1 {{'func.func' op is called in the module, but convert-vllm-to-gpu adds a stream argument to functions on buffers with vllm ops; call it from outside the module}}
+func.func @callee(%x: memref<?x7168xbf16>, %w: memref<7168xbf16>, %y: memref<?x7168xbf16>) {
   vllm.buffer.rms_norm %x, %w into %y {epsilon = 1.0e-06 : f32} : memref<?x7168xbf16>, memref<7168xbf16> into memref<?x7168xbf16>
+  return
+}
+func.func @caller(%x: memref<?x7168xbf16>, %w: memref<7168xbf16>, %y: memref<?x7168xbf16>) {
+  call @callee(%x, %w, %y) : (memref<?x7168xbf16>, memref<7168xbf16>, memref<?x7168xbf16>) -> ()
+  return
+}
+
+// -----
+
+func.func @nested(%c: i1, %x: memref<?x7168xbf16>, %w: memref<7168xbf16>, %y: memref<?x7168xbf16>) {
+  scf.if %c {
+    // expected-error @+1 {{'vllm.buffer.rms_norm' op is nested in another op; convert-vllm-to-gpu lowers buffer ops at the top level of a function}}
+    vllm.buffer.rms_norm %x, %w into %y {epsilon = 1.0e-06 : f32} : memref<?x7168xbf16>, memref<7168xbf16> into memref<?x7168xbf16>
+  }
+  return
+}
+
+// -----
+
+func.func @strided_copy(%x: memref<?x7168xbf16, strided<[?, 1], offset: ?>>, %w: memref<7168xbf16>, %y: memref<?x7168xbf16>, %t: memref<?x7168xbf16>) {
+  // expected-error @+1 {{'memref.copy' op copies a buffer with a non-identity layout, which convert-vllm-to-gpu cannot turn into a device copy; bufferize with function-boundary-type-conversion=identity-layout-map}}
+  memref.copy %x, %t : memref<?x7168xbf16, strided<[?, 1], offset: ?>> to memref<?x7168xbf16>
+  vllm.buffer.rms_norm %t, %w into %y {epsilon = 1.0e-06 : f32} : memref<?x7168xbf16>, memref<7168xbf16> into memref<?x7168xbf16>
+  return
+}
+
+// -----
+
+func.func @alloc_memory_space(%x: memref<?x7168xbf16>, %w: memref<7168xbf16>) {
+  %c0 = arith.constant 0 : index
+  %m = memref.dim %x, %c0 : memref<?x7168xbf16>
+  // expected-error @+1 {{'memref.alloc' op allocates a buffer with a layout or memory space; convert-vllm-to-gpu places the buffers of a function on buffers in device memory with the identity layout}}
+  %y = memref.alloc(%m) : memref<?x7168xbf16, 1>
+  %y0 = memref.alloc(%m) : memref<?x7168xbf16>
+  vllm.buffer.rms_norm %x, %w into %y0 {epsilon = 1.0e-06 : f32} : memref<?x7168xbf16>, memref<7168xbf16> into memref<?x7168xbf16>
   return
 }

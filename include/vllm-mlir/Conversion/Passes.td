@@ -42,6 +42,20 @@ def ConvertVllmToGPUPass : Pass<"convert-vllm-to-gpu", "::mlir::ModuleOp"> {
     operand): CTA 0 of that kernel copies it, which saves a copy node
     (about 1 us) per call in a graph.
 
+    Functions on buffers, with the vllm buffer ops one-shot-bufferize makes
+    (SPEC.md 3.9), are converted partially: the function gets the caller's
+    stream as a new first argument; each `vllm.buffer.*` op becomes a call
+    of a private host function, built by the lowering above from the op's
+    tensor form (so it launches the same kernels) and taking the stream,
+    the input buffers and the output buffers; `memref.alloc`,
+    `memref.copy` and `memref.dealloc` become `gpu.alloc`, `gpu.memcpy`
+    and `gpu.dealloc` on the stream (the buffers are device memory); every
+    other op is left to the user's pipeline (`vllm-gpu-pipeline` then
+    checks with `vllm-check-host-code` that nothing it cannot compile is
+    left). Such a function must not be called in the module (its signature
+    changes), its buffer ops must be at the top level of its body, and its
+    copies must have identity layouts.
+
     Kernels (SPEC.md sections 2 and 3):
 
     - one row kernel per (fused) norm / quantize: 16-byte vector loads and
@@ -175,6 +189,29 @@ def VllmCheckNVVMTargetPass
            "CUDA toolkit path the pipeline serializes with (checked when not "
            "empty: a directory, with bin/ptxas for cubin and fatbin)">
   ];
+}
+
+//===----------------------------------------------------------------------===//
+// vllm-check-host-code
+//===----------------------------------------------------------------------===//
+
+def VllmCheckHostCodePass : Pass<"vllm-check-host-code", "::mlir::ModuleOp"> {
+  let summary = "Diagnose host code that vllm-gpu-pipeline cannot compile";
+  let description = [{
+    Runs in `vllm-gpu-pipeline` after `convert-vllm-to-gpu`, whose
+    conversion of functions on buffers is partial: it lowers the vllm buffer
+    ops and the allocations, copies and frees, and leaves every other op to
+    the user's pipeline. The host functions (outside `gpu.module`s) may then
+    hold only what the rest of the pipeline lowers and what is correct on
+    device buffers: ops of the func, arith, index, math, cf, scf, gpu and
+    llvm dialects, casts, and memref ops that only compute a view or a size
+    (`memref.dim`, `cast`, `collapse_shape`, `expand_shape`, `subview`,
+    `reinterpret_cast`, `extract_strided_metadata`,
+    `extract_aligned_pointer_as_index`). Anything else (a
+    `linalg` op on buffers, `memref.load`, `bufferization.clone`, ...) is
+    an error that names the op: the pipeline would otherwise leave it
+    unlowered, or run it on the host against device memory.
+  }];
 }
 
 //===----------------------------------------------------------------------===//

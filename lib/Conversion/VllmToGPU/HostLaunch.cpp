@@ -155,9 +155,9 @@ static LogicalResult checkConvertible(func::FuncOp func) {
   WalkResult bufferForm = func.walk([](Operation *op) {
     if (!isBufferForm(op))
       return WalkResult::advance();
-    op->emitOpError("is the buffer form of a vllm op (SPEC.md 3.9), which "
-                    "convert-vllm-to-gpu does not lower yet: run it on the "
-                    "tensor form, before one-shot-bufferize");
+    op->emitOpError("is the buffer form of a vllm op (SPEC.md 3.9) in a "
+                    "function with tensors: convert-vllm-to-gpu compiles a "
+                    "function either on tensors or on buffers");
     return WalkResult::interrupt();
   });
   if (bufferForm.wasInterrupted())
@@ -1200,6 +1200,293 @@ LogicalResult FunctionLowering::run() {
 }
 
 //===----------------------------------------------------------------------===//
+// Buffer functions (SPEC.md 3.9)
+//===----------------------------------------------------------------------===//
+
+/// A function on buffers with vllm buffer ops: what one-shot-bufferize makes
+/// of a tensor function. Its other ops are left to the user's pipeline.
+static bool isBufferFunction(func::FuncOp func) {
+  auto isTensor = [](Type t) { return isa<TensorType>(t); };
+  if (func.isExternal() || llvm::any_of(func.getArgumentTypes(), isTensor) ||
+      llvm::any_of(func.getResultTypes(), isTensor))
+    return false;
+  return func
+      .walk([](Operation *op) {
+        return isBufferForm(op) ? WalkResult::interrupt()
+                                : WalkResult::advance();
+      })
+      .wasInterrupted();
+}
+
+namespace {
+/// The tensor op a buffer op computes: its input buffers (with the scale
+/// format of each, the encoding the tensor type carries), its output
+/// buffers in the order of the tensor op's results, and how to build the
+/// tensor op on tensor values standing for the inputs.
+struct TensorForm {
+  SmallVector<std::pair<Value, Attribute>> inputs;
+  SmallVector<Value> outputs;
+  std::function<Operation *(OpBuilder &, Location, ArrayRef<Value>)> build;
+};
+} // namespace
+
+static TensorForm getTensorForm(Operation *bufferOp) {
+  TensorForm form;
+  auto resultTypeOf = [](Value buffer) -> Type {
+    auto type = cast<MemRefType>(buffer.getType());
+    return RankedTensorType::get(type.getShape(), type.getElementType());
+  };
+  TypeSwitch<Operation *>(bufferOp)
+      .Case([&](BufferRMSNormOp op) {
+        form.inputs = {{op.getInput(), {}}, {op.getWeight(), {}}};
+        form.outputs = {op.getResult()};
+        form.build = [op](OpBuilder &b, Location loc,
+                          ArrayRef<Value> args) mutable {
+          return RMSNormOp::create(b, loc, args[0].getType(), args[0], args[1],
+                                   op.getEpsilonAttr())
+              .getOperation();
+        };
+      })
+      .Case([&](BufferFusedAddRMSNormOp op) {
+        form.inputs = {
+            {op.getInput(), {}}, {op.getResidual(), {}}, {op.getWeight(), {}}};
+        form.outputs = {op.getResult(), op.getResidualOut()};
+        form.build = [op](OpBuilder &b, Location loc,
+                          ArrayRef<Value> args) mutable {
+          Type type = args[0].getType();
+          return FusedAddRMSNormOp::create(b, loc, type, type, args[0], args[1],
+                                           args[2], op.getEpsilonAttr())
+              .getOperation();
+        };
+      })
+      .Case([&](BufferQuantizeOp op) {
+        ScaleFormatAttr format = op.getScheme().getScaleFormat();
+        form.inputs = {{op.getInput(), {}}};
+        if (op.getScale())
+          form.inputs.push_back({op.getScale(), format});
+        form.outputs = {op.getOutput(), op.getScales()};
+        form.build = [op](OpBuilder &b, Location loc,
+                          ArrayRef<Value> args) mutable {
+          Value scale = op.getScale() ? args[1] : Value();
+          return QuantizeOp::create(b, loc, args[0], scale, op.getScheme())
+              .getOperation();
+        };
+      })
+      .Case([&](BufferRMSNormQuantOp op) {
+        ScaleFormatAttr format = op.getScheme().getScaleFormat();
+        form.inputs = {{op.getInput(), {}}, {op.getWeight(), {}}};
+        if (op.getResidual())
+          form.inputs.push_back({op.getResidual(), {}});
+        if (op.getScale())
+          form.inputs.push_back({op.getScale(), format});
+        form.outputs = {op.getOutput(), op.getScales()};
+        if (op.getResidualOut())
+          form.outputs.push_back(op.getResidualOut());
+        if (op.getNormalized())
+          form.outputs.push_back(op.getNormalized());
+        form.build = [op](OpBuilder &b, Location loc,
+                          ArrayRef<Value> args) mutable {
+          unsigned next = 2;
+          Value residual = op.getResidual() ? args[next++] : Value();
+          Value scale = op.getScale() ? args[next++] : Value();
+          return RMSNormQuantOp::create(
+                     b, loc, args[0], args[1], residual, scale,
+                     op.getEpsilonAttr(), op.getScheme(),
+                     /*returnNormalized=*/static_cast<bool>(op.getNormalized()))
+              .getOperation();
+        };
+      })
+      .Case([&](BufferSiluAndMulOp op) {
+        form.inputs = {{op.getInput(), {}}};
+        form.outputs = {op.getResult()};
+        Type resultType = resultTypeOf(op.getResult());
+        form.build = [resultType](OpBuilder &b, Location loc,
+                                  ArrayRef<Value> args) mutable {
+          return SiluAndMulOp::create(b, loc, resultType, args[0])
+              .getOperation();
+        };
+      })
+      .Case([&](BufferElementwiseQuantOp op) {
+        ScaleFormatAttr format = op.getScheme().getScaleFormat();
+        form.inputs = {{op.getInput(), {}}};
+        if (op.getScale())
+          form.inputs.push_back({op.getScale(), format});
+        form.outputs = {op.getOutput(), op.getScales()};
+        if (op.getProduct())
+          form.outputs.push_back(op.getProduct());
+        form.build = [op](OpBuilder &b, Location loc,
+                          ArrayRef<Value> args) mutable {
+          Value scale = op.getScale() ? args[1] : Value();
+          return ElementwiseQuantOp::create(
+                     b, loc, op.getPrologue(), args[0], scale, op.getScheme(),
+                     /*returnProduct=*/static_cast<bool>(op.getProduct()))
+              .getOperation();
+        };
+      })
+      .Case([&](BufferScaledMatmulOp op) {
+        form.inputs = {{op.getA(), {}},
+                       {op.getB(), {}},
+                       {op.getAScales(), op.getAScalesFormat()},
+                       {op.getBScales(), op.getBScalesFormat()}};
+        form.outputs = {op.getResult()};
+        Type resultType = resultTypeOf(op.getResult());
+        form.build = [op, resultType](OpBuilder &b, Location loc,
+                                      ArrayRef<Value> args) mutable {
+          return ScaledMatmulOp::create(b, loc, resultType, args[0], args[1],
+                                        args[2], args[3], op.getChipAttr())
+              .getOperation();
+        };
+      });
+  return form;
+}
+
+/// A symbol name not taken in `symbols`: `base`, else `base_1`, ...
+static std::string uniqueSymbolName(SymbolTable &symbols, StringRef base) {
+  std::string name = base.str();
+  for (unsigned suffix = 1; symbols.lookup(name); ++suffix)
+    name = (base + "_" + Twine(suffix)).str();
+  return name;
+}
+
+/// Lowers the buffer function `func` in place: it gets the caller's stream
+/// as a new first argument (as compiled tensor functions have), and each
+/// buffer op becomes a call, on that stream, of a private host function
+/// that FunctionLowering builds from the op's tensor form, so that the
+/// buffer form launches exactly the kernels of the tensor form. Every other
+/// op is left as it is.
+static LogicalResult
+lowerBufferFunction(func::FuncOp func, SymbolTable &symbols,
+                    function_ref<LogicalResult(func::FuncOp)> lowerTensorFunc) {
+  MLIRContext *ctx = func.getContext();
+  ModuleOp module = func->getParentOfType<ModuleOp>();
+  if (!SymbolTable::symbolKnownUseEmpty(func, module))
+    return func.emitOpError("is called in the module, but convert-vllm-to-gpu "
+                            "adds a stream argument to functions on buffers "
+                            "with vllm ops; call it from outside the module");
+  if (!func.getBody().hasOneBlock())
+    return func.emitOpError("has control flow (several blocks); "
+                            "convert-vllm-to-gpu compiles straight-line "
+                            "functions of vllm ops");
+  SmallVector<Operation *> bufferOps;
+  func.walk([&](Operation *op) {
+    if (isBufferForm(op))
+      bufferOps.push_back(op);
+  });
+  for (Operation *op : bufferOps)
+    if (op->getBlock() != &func.getBody().front())
+      return op->emitOpError("is nested in another op; convert-vllm-to-gpu "
+                             "lowers buffer ops at the top level of a "
+                             "function");
+
+  // The function's buffers are device memory (its arguments are, by the
+  // ABI): its allocations, copies and frees become stream-ordered GPU ops.
+  SmallVector<Operation *> memoryOps;
+  for (Operation &op : func.getBody().front()) {
+    if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
+      MemRefType type = alloc.getType();
+      if (!type.getLayout().isIdentity() || type.getMemorySpace() ||
+          !alloc.getSymbolOperands().empty())
+        return alloc.emitOpError("allocates a buffer with a layout or memory "
+                                 "space; convert-vllm-to-gpu places the "
+                                 "buffers of a function on buffers in device "
+                                 "memory with the identity layout");
+      memoryOps.push_back(alloc);
+    } else if (auto copy = dyn_cast<memref::CopyOp>(op)) {
+      auto isContiguous = [](Value buffer) {
+        auto type = cast<MemRefType>(buffer.getType());
+        return type.getLayout().isIdentity() && !type.getMemorySpace();
+      };
+      if (!isContiguous(copy.getSource()) || !isContiguous(copy.getTarget()))
+        return copy.emitOpError(
+            "copies a buffer with a non-identity layout, which "
+            "convert-vllm-to-gpu cannot turn into a device copy; bufferize "
+            "with function-boundary-type-conversion=identity-layout-map");
+      memoryOps.push_back(copy);
+    } else if (isa<memref::DeallocOp>(op)) {
+      memoryOps.push_back(&op);
+    }
+  }
+
+  Type streamType = LLVM::LLVMPointerType::get(ctx);
+  if (failed(
+          func.insertArgument(0, streamType, DictionaryAttr(), func.getLoc())))
+    return failure();
+  if (func.isPublic())
+    func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
+                  UnitAttr::get(ctx));
+  Value stream = func.getArgument(0);
+  OpBuilder entryBuilder = OpBuilder::atBlockBegin(&func.getBody().front());
+  Type tokenType = gpu::AsyncTokenType::get(ctx);
+  Value token = UnrealizedConversionCastOp::create(entryBuilder, func.getLoc(),
+                                                   TypeRange{tokenType},
+                                                   ValueRange{stream})
+                    .getResult(0);
+  for (Operation *op : memoryOps) {
+    OpBuilder builder(op);
+    Location loc = op->getLoc();
+    if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
+      auto deviceAlloc = gpu::AllocOp::create(
+          builder, loc, alloc.getType(), tokenType, ValueRange{token},
+          alloc.getDynamicSizes(), ValueRange{}, /*hostShared=*/false);
+      alloc.replaceAllUsesWith(deviceAlloc.getMemref());
+    } else if (auto copy = dyn_cast<memref::CopyOp>(op)) {
+      gpu::MemcpyOp::create(builder, loc, tokenType, ValueRange{token},
+                            copy.getTarget(), copy.getSource());
+    } else {
+      auto dealloc = cast<memref::DeallocOp>(op);
+      gpu::DeallocOp::create(builder, loc, tokenType, ValueRange{token},
+                             dealloc.getMemref());
+    }
+    op->erase();
+  }
+
+  for (auto [index, op] : llvm::enumerate(bufferOps)) {
+    TensorForm form = getTensorForm(op);
+    // The tensor function: one op, its inputs as arguments, every result
+    // returned (so each is written straight into its buffer).
+    SmallVector<Type> argTypes;
+    for (auto [buffer, encoding] : form.inputs) {
+      auto type = cast<MemRefType>(buffer.getType());
+      argTypes.push_back(RankedTensorType::get(
+          type.getShape(), type.getElementType(), encoding));
+    }
+    OpBuilder moduleBuilder(func);
+    std::string name = uniqueSymbolName(
+        symbols, (func.getName() + "__" +
+                  op->getName().stripDialect().drop_front(strlen("buffer.")) +
+                  "_" + Twine(index))
+                     .str());
+    auto tensorFunc =
+        func::FuncOp::create(moduleBuilder, op->getLoc(), name,
+                             moduleBuilder.getFunctionType(argTypes, {}));
+    tensorFunc.setPrivate();
+    Block *entry = tensorFunc.addEntryBlock();
+    OpBuilder bodyBuilder = OpBuilder::atBlockEnd(entry);
+    SmallVector<Value> args(entry->getArguments());
+    Operation *tensorOp = form.build(bodyBuilder, op->getLoc(), args);
+    func::ReturnOp::create(bodyBuilder, op->getLoc(), tensorOp->getResults());
+    tensorFunc.setFunctionType(moduleBuilder.getFunctionType(
+        argTypes, llvm::to_vector(tensorOp->getResultTypes())));
+    // The lowering replaces the function by a new one of the same name.
+    if (failed(lowerTensorFunc(tensorFunc)))
+      return failure();
+    auto hostFunc = cast<func::FuncOp>(
+        SymbolTable::lookupSymbolIn(module, StringAttr::get(ctx, name)));
+    symbols.insert(hostFunc);
+
+    // The call: stream, input buffers, output buffers.
+    SmallVector<Value> operands{stream};
+    for (auto [buffer, encoding] : form.inputs)
+      operands.push_back(buffer);
+    llvm::append_range(operands, form.outputs);
+    OpBuilder callBuilder(op);
+    func::CallOp::create(callBuilder, op->getLoc(), hostFunc, operands);
+    op->erase();
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // Pass
 //===----------------------------------------------------------------------===//
 
@@ -1258,11 +1545,14 @@ struct ConvertVllmToGPUPass
       return signalPassFailure();
     }
 
-    SmallVector<func::FuncOp> funcs;
-    for (auto func : module.getOps<func::FuncOp>())
-      if (needsConversion(func))
+    SmallVector<func::FuncOp> funcs, bufferFuncs;
+    for (auto func : module.getOps<func::FuncOp>()) {
+      if (isBufferFunction(func))
+        bufferFuncs.push_back(func);
+      else if (needsConversion(func))
         funcs.push_back(func);
-    if (funcs.empty())
+    }
+    if (funcs.empty() && bufferFuncs.empty())
       return;
     bool valid = succeeded(checkReservedSymbols(module));
     for (func::FuncOp func : funcs)
@@ -1292,11 +1582,19 @@ struct ConvertVllmToGPUPass
     unsigned ptxLimit = ptxVersion;
     if (StringRef(features).trim().empty())
       ptxLimit = std::max(ptxVersion, chipInfo->tcgen05PtxVersion);
+    auto lowerTensorFunc = [&](func::FuncOp func) {
+      return FunctionLowering(func, kernels, *chipInfo, rowPrefetch,
+                              weightStagingRows, rowThreadFolding,
+                              matmulKernel == "simt", ptxLimit)
+          .run();
+    };
     for (func::FuncOp func : funcs)
-      if (failed(FunctionLowering(func, kernels, *chipInfo, rowPrefetch,
-                                  weightStagingRows, rowThreadFolding,
-                                  matmulKernel == "simt", ptxLimit)
-                     .run()))
+      if (failed(lowerTensorFunc(func)))
+        return signalPassFailure();
+    // A fresh table: the tensor lowering replaced functions by new ones.
+    SymbolTable bufferSymbols(module);
+    for (func::FuncOp func : bufferFuncs)
+      if (failed(lowerBufferFunction(func, bufferSymbols, lowerTensorFunc)))
         return signalPassFailure();
     // A module with a tcgen05 kernel gets the PTX version it needs.
     bool hasTcgen05Kernel = false;

@@ -111,6 +111,9 @@ void vllm::buildVllmGpuPipeline(OpPassManager &pm,
   convertOptions.rowThreadFolding = options.rowThreadFolding;
   convertOptions.matmulKernel = options.matmulKernel;
   pm.addPass(createConvertVllmToGPUPass(convertOptions));
+  // The conversion of functions on buffers is partial; what it leaves and
+  // the rest of the pipeline cannot lower is diagnosed here.
+  pm.addPass(createVllmCheckHostCodePass());
 
   // Host and kernels: structured control flow, functions, memref metadata.
   pm.addPass(createSCFToControlFlowPass());
@@ -151,7 +154,8 @@ void vllm::buildVllmGpuPipeline(OpPassManager &pm,
 void vllm::registerVllmGpuPipeline() {
   PassPipelineRegistration<GpuPipelineOptions>(
       "vllm-gpu-pipeline",
-      "Compile vllm ops on tensors to host functions that launch embedded "
+      "Compile vllm ops on tensors (or their buffer forms) to host functions "
+      "that launch embedded "
       "kernels (gpu.binary) on a caller-provided stream",
       buildVllmGpuPipeline);
 }
