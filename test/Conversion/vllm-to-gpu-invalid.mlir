@@ -102,3 +102,14 @@ func.func @alloc_memory_space(%x: memref<?x7168xbf16>, %w: memref<7168xbf16>) {
   vllm.buffer.rms_norm %x, %w into %y0 {epsilon = 1.0e-06 : f32} : memref<?x7168xbf16>, memref<7168xbf16> into memref<?x7168xbf16>
   return
 }
+
+// -----
+
+func.func @tensor_op_in_buffer_function(%x: memref<?x7168xbf16>, %w: memref<7168xbf16>, %y: memref<?x7168xbf16>) {
+  vllm.buffer.rms_norm %x, %w into %y {epsilon = 1.0e-06 : f32} : memref<?x7168xbf16>, memref<7168xbf16> into memref<?x7168xbf16>
+  %t = bufferization.to_tensor %x : memref<?x7168xbf16> to tensor<?x7168xbf16>
+  %tw = bufferization.to_tensor %w : memref<7168xbf16> to tensor<7168xbf16>
+  // expected-error @+1 {{'vllm.rms_norm' op is a tensor op in a function on buffers; convert-vllm-to-gpu compiles a function either on tensors or on buffers (bufferize all of it)}}
+  %n = vllm.rms_norm %t, %tw {epsilon = 1.0e-06 : f32} : (tensor<?x7168xbf16>, tensor<7168xbf16>) -> tensor<?x7168xbf16>
+  return
+}

@@ -1368,10 +1368,19 @@ lowerBufferFunction(func::FuncOp func, SymbolTable &symbols,
                             "convert-vllm-to-gpu compiles straight-line "
                             "functions of vllm ops");
   SmallVector<Operation *> bufferOps;
-  func.walk([&](Operation *op) {
-    if (isBufferForm(op))
+  WalkResult tensorForm = func.walk([&](Operation *op) {
+    if (isBufferForm(op)) {
       bufferOps.push_back(op);
+    } else if (isVllmOp(op)) {
+      op->emitOpError("is a tensor op in a function on buffers; "
+                      "convert-vllm-to-gpu compiles a function either on "
+                      "tensors or on buffers (bufferize all of it)");
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
   });
+  if (tensorForm.wasInterrupted())
+    return failure();
   for (Operation *op : bufferOps)
     if (op->getBlock() != &func.getBody().front())
       return op->emitOpError("is nested in another op; convert-vllm-to-gpu "
