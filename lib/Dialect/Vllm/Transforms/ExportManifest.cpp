@@ -149,10 +149,29 @@ struct VllmExportManifestPass
     for (auto func : module.getOps<func::FuncOp>()) {
       // Only public functions with tensors in their signature become entry
       // points (convert-vllm-to-gpu gives them the C interface).
-      if (!func.isPublic() ||
-          (llvm::none_of(func.getArgumentTypes(), isTensor) &&
-           llvm::none_of(func.getResultTypes(), isTensor)))
+      if (!func.isPublic())
         continue;
+      if (llvm::none_of(func.getArgumentTypes(), isTensor) &&
+          llvm::none_of(func.getResultTypes(), isTensor)) {
+        // A function on buffers with vllm ops is an entry point too, whose
+        // buffers carry no scale formats: not described rather than left
+        // out of the manifest.
+        bool hasVllmOps = func.walk([](Operation *op) {
+                                return isa<VllmDialect>(op->getDialect())
+                                           ? WalkResult::interrupt()
+                                           : WalkResult::advance();
+                              })
+                              .wasInterrupted();
+        if (hasVllmOps) {
+          func.emitOpError("is a function on buffers (SPEC.md 3.9), which "
+                           "manifest format_version ")
+              << kManifestVersion
+              << " does not describe; write the manifest before "
+                 "bufferization";
+          ok = false;
+        }
+        continue;
+      }
       FailureOr<llvm::json::Object> entry = describeFunction(func);
       if (failed(entry))
         ok = false;

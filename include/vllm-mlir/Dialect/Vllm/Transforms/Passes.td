@@ -162,7 +162,9 @@ def VllmExportManifestPass
     IR. Run it on the tensor-level module, before the conversion (the
     `manifest` option of `vllm-gpu-pipeline` runs it after the fusion
     pipeline); `vllm-compile` writes its output next to each library as
-    `<stem>.manifest.json`.
+    `<stem>.manifest.json`. A public function on buffers with vllm buffer
+    ops (after bufferization, SPEC.md 3.9) is an entry point that format 1
+    cannot describe: it is an error, not left out.
 
     The JSON object (`format_version` 1) holds the C ABI and one entry per
     function, in module order:
