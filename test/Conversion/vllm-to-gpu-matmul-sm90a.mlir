@@ -12,14 +12,14 @@
 // module's dynamic shared memory aligned to the 128-byte swizzle's atom.
 // CHECK: gpu.module @vllm_kernels
 // CHECK: llvm.mlir.global external @vllm_gemm_dynamic_smem() {addr_space = 3 : i32, alignment = 1024 : i64} : !llvm.array<0 x i8>
-// The largest variant: 128 x 128 tiles, 7 stages, two consumer warpgroups
-// and a producer (384 threads).
-// CHECK: gpu.func @[[$BIG:scaled_matmul_n2112_k7168_bf16_a_group128_f32_mn_major4_b_block128x128_f32_wgmma_m128n128s7]](%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: index, %{{.*}}: memref<56x?xf32>, %{{.*}}: memref<17x56xf32>, %{{.*}}: memref<?x2112xbf16>)
+// The largest variant: 128 x 128 tiles, 6 stages (227 KiB less the scale
+// ring), two consumer warpgroups and a producer (384 threads).
+// CHECK: gpu.func @[[$BIG:scaled_matmul_n2112_k7168_bf16_a_group128_f32_mn_major4_b_block128x128_f32_wgmma_m128n128s6]](%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: index, %{{.*}}: memref<56x?xf32>, %{{.*}}: memref<17x56xf32>, %{{.*}}: memref<?x2112xbf16>)
 // CHECK-SAME: known_block_size = array<i32: 384, 1, 1>
 // CHECK-SAME: nvvm.minctasm = 1
-// Thread 0 makes the barriers of the 7 stages: `full` completes with the
+// Thread 0 makes the barriers of the 6 stages: `full` completes with the
 // producer's arrive, `empty` with one arrive per consumer warp (8).
-// CHECK-COUNT-7: nvvm.mbarrier.init %{{.*}}, %{{.*}} : !llvm.ptr<3>, i32
+// CHECK-COUNT-6: nvvm.mbarrier.init %{{.*}}, %{{.*}} : !llvm.ptr<3>, i32
 // CHECK: nvvm.fence.mbarrier.init
 // CHECK: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
 // CHECK: gpu.barrier
@@ -32,11 +32,38 @@
 // CHECK: nvvm.mbarrier.arrive.expect_tx %[[FULL:.*]], %c32768_i32
 // CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %arg0, %[[FULL]], box[%[[K0:.*]], %{{.*}}] {isCTAOnly = true}
 // CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %arg1, %[[FULL]], box[%[[K0]], %{{.*}}] {isCTAOnly = true}
-// The consumers: registers raised; per K block, wait for the stage, four
-// k32 MMAs of which the first starts from zero, a wait that ties the
-// partial sums, a release of the stage, and one fma per accumulator.
+// The consumers: registers raised; the scales of the first two K blocks go
+// into the scale ring with cp.async, a commit group per K block: sa of the
+// thread's two rows where the row is in D, sb by lane 0 of each warp. Per
+// K block: the copies of the block two ahead (if any) and a commit, a wait
+// until this block's group has landed, a warp barrier (the warp reads lane
+// 0's sb), the three scale words read from the ring (a row past M reads as
+// 0), then the wait for the stage, four k32 MMAs of which the first starts
+// from zero, a wait that ties the partial sums, a release of the stage,
+// and one fma per accumulator.
 // CHECK: nvvm.setmaxregister increase 232
-// CHECK: scf.for %{{.*}} = %c0 to %c56 step %c1 iter_args
+// CHECK: %[[ROW0:.*]] = arith.cmpi ult, %{{.*}}, %arg2 : index
+// CHECK: %[[ROW1:.*]] = arith.cmpi ult, %{{.*}}, %arg2 : index
+// CHECK: scf.if %[[ROW0]] {
+// CHECK: nvvm.cp.async.shared.global %{{.*}}, %{{.*}}, 4, cache =  ca : !llvm.ptr<3>, !llvm.ptr<1>
+// CHECK: scf.if %[[ROW1]] {
+// CHECK: nvvm.cp.async.shared.global
+// CHECK: scf.if %[[LANE0:.*]] {
+// CHECK: nvvm.cp.async.shared.global
+// CHECK: nvvm.cp.async.commit.group
+// CHECK-COUNT-3: nvvm.cp.async.shared.global
+// CHECK: nvvm.cp.async.commit.group
+// CHECK-NEXT: scf.for %{{.*}} = %c0 to %c56 step %c1 iter_args
+// CHECK: scf.if
+// CHECK-COUNT-3: nvvm.cp.async.shared.global
+// CHECK: nvvm.cp.async.commit.group
+// CHECK-NEXT: nvvm.cp.async.wait.group 2
+// CHECK-NEXT: nvvm.bar.warp.sync %c-1_i32
+// CHECK: llvm.load %{{.*}} : !llvm.ptr<3> -> f32
+// CHECK-NEXT: arith.select %[[ROW0]]
+// CHECK: llvm.load %{{.*}} : !llvm.ptr<3> -> f32
+// CHECK-NEXT: arith.select %[[ROW1]]
+// CHECK: llvm.load %{{.*}} : !llvm.ptr<3> -> f32
 // CHECK: nvvm.mbarrier.try_wait.parity
 // CHECK: nvvm.wgmma.fence.aligned
 // CHECK: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 128, k = 32>, D[<f32>, <zero>], A[<e4m3>, <one>, <row>], B[<e4m3>, <one>, <col>]
@@ -78,12 +105,12 @@
 // CHECK: %[[TILES:.*]] = arith.muli %[[MT]], %c17
 // CHECK: %[[GRID:.*]] = arith.minui %[[TILES]], %c132
 // CHECK: cf.cond_br %[[OK]]
-// CHECK: gpu.launch_func async [%{{.*}}] @vllm_kernels::@[[$BIG]] blocks in (%[[GRID]], %c1, %c1) threads in (%c384, %c1, %c1) dynamic_shared_memory_size %c230512_i32 args(%[[AMAP]] : !llvm.ptr, %[[BMAP]] : !llvm.ptr, %[[M]] : index, %arg3 : memref<56x?xf32>, %arg4 : memref<17x56xf32>, %arg5 : memref<?x2112xbf16>)
-// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$MID]] {{.*}} dynamic_shared_memory_size %c164992_i32
-// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$SMALL]] {{.*}} dynamic_shared_memory_size %c148608_i32
+// CHECK: gpu.launch_func async [%{{.*}}] @vllm_kernels::@[[$BIG]] blocks in (%[[GRID]], %c1, %c1) threads in (%c384, %c1, %c1) dynamic_shared_memory_size %c210016_i32 args(%[[AMAP]] : !llvm.ptr, %[[BMAP]] : !llvm.ptr, %[[M]] : index, %arg3 : memref<56x?xf32>, %arg4 : memref<17x56xf32>, %arg5 : memref<?x2112xbf16>)
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$MID]] {{.*}} dynamic_shared_memory_size %c189568_i32
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$SMALL]] {{.*}} dynamic_shared_memory_size %c173184_i32
 // CHECK: ^[[DECODE_BB]]:
 // CHECK: call @vllmrtTensorMapEncode2d(%{{.*}}, %c7168_i64, %{{.*}}, %c7168_i64, %c128_i64, %c64_i64, %c0_i64, %c3_i64)
-// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$DECODE]] {{.*}} threads in (%c256, %c1, %c1) dynamic_shared_memory_size %c83072_i32
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$DECODE]] {{.*}} threads in (%c256, %c1, %c1) dynamic_shared_memory_size %c95360_i32
 
 // SIMT-LABEL: func.func @mm(
 // SIMT-NOT: wgmma
@@ -92,7 +119,7 @@
 // In the PTX, the 128-byte swizzled tiles arrive by `cp.async.bulk.tensor` into
 // this CTA's shared memory, the MMAs read them through descriptors.
 // PTX: .extern .shared .align 1024 .b8 vllm_gemm_dynamic_smem[];
-// PTX-LABEL: .visible .entry scaled_matmul_n2112_k7168_bf16_a_group128_f32_mn_major4_b_block128x128_f32_wgmma_m128n128s7(
+// PTX-LABEL: .visible .entry scaled_matmul_n2112_k7168_bf16_a_group128_f32_mn_major4_b_block128x128_f32_wgmma_m128n128s6(
 // PTX: .maxntid 384, 1, 1
 // PTX: mbarrier.init.shared.b64
 // PTX: fence.mbarrier_init.release.cluster;
@@ -116,7 +143,7 @@ func.func @mm(%a: tensor<?x7168xf8E4M3FN>, %b: tensor<2112x7168xf8E4M3FN>, %sa: 
 // activation and weight scales, and an f32 result: the per-column weight
 // scales are loaded once per tile (before the K loop), and the epilogue
 // stores pairs of f32.
-// CHECK: gpu.func @[[$KERNEL:scaled_matmul_n7168_k2048_f32_a_row_b_row_wgmma_m128n128s7]](
+// CHECK: gpu.func @[[$KERNEL:scaled_matmul_n7168_k2048_f32_a_row_b_row_wgmma_m128n128s6]](
 // CHECK: nvvm.setmaxregister increase 232
 // CHECK: memref.load %arg4
 // CHECK: scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args

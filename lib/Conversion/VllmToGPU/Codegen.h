@@ -555,6 +555,19 @@ Value emitMatmulActivationScale(ImplicitLocOpBuilder &b, ScaleFormatAttr format,
 /// sb(n, kb) in any weight scale format (f32), for `n` a valid column of D.
 Value emitMatmulWeightScale(ImplicitLocOpBuilder &b, ScaleFormatAttr format,
                             Value scales, Value n, Value kb);
+/// The indices of the element of the activation scale tensor that holds
+/// sa(m, kb): an f32, or for packed UE8M0 the i32 word of four exponents.
+SmallVector<Value> getMatmulActivationScaleIndices(ImplicitLocOpBuilder &b,
+                                                   ScaleFormatAttr format,
+                                                   Value m, Value kb);
+/// sa(m, kb) (f32) from that element.
+Value decodeMatmulActivationScale(ImplicitLocOpBuilder &b,
+                                  ScaleFormatAttr format, Value element,
+                                  Value kb);
+/// The indices of sb(n, kb) (an f32) in the weight scale tensor.
+SmallVector<Value> getMatmulWeightScaleIndices(ImplicitLocOpBuilder &b,
+                                               ScaleFormatAttr format, Value n,
+                                               Value kb);
 std::string getMatmulKernelName(const MatmulSpec &spec);
 /// Operands: A [M, K], B [N, K], sa, sb, D [M, N]; grid (ceil(N/64),
 /// ceil(M/64)), kMatmulThreads threads.
@@ -591,13 +604,24 @@ struct GemmTileConfig {
   /// blocks (with ue8m0Weights as many slots again for B's scale words).
   static constexpr int64_t kScaleSlots = 2;
   static constexpr int64_t kScaleSlotBytes = 128 * 4;
+  /// sm_90a: each consumer thread copies the scales of its K blocks (sa of
+  /// its two rows, sb) into its own slots of a ring in shared memory with
+  /// cp.async, scaleRingSlots - 2 K blocks ahead (MatmulSM90a.cpp).
+  int64_t scaleRingSlots = 4;
+  static constexpr int64_t kScaleWordsPerThread = 3;
   int64_t threads() const { return 128 * (consumers + 1); }
+  int64_t consumerThreads() const { return 128 * consumers; }
+  int64_t scaleRingBytes() const {
+    return scaleRingSlots * consumerThreads() * kScaleWordsPerThread * 4;
+  }
   /// Bytes of one stage: a blockM x 128 fp8 tile of A and a blockN x 128
   /// tile of B.
   int64_t stageBytes() const { return (blockM + blockN) * 128; }
-  /// Shared buffers after the stages (the scale slots of sm_100a).
+  /// Shared buffers after the stages (the scale slots of sm_100a, the
+  /// scale ring of sm_90a).
   int64_t extraBufferBytes() const {
-    return tcgen05 ? kScaleSlots * kScaleSlotBytes * (ue8m0Weights ? 2 : 1) : 0;
+    return tcgen05 ? kScaleSlots * kScaleSlotBytes * (ue8m0Weights ? 2 : 1)
+                   : scaleRingBytes();
   }
   /// Shared memory after full[] and empty[] (sm_100a: the partial sums'
   /// full / empty mbarriers, two each, the scale slots' full / empty
@@ -615,7 +639,8 @@ struct GemmTileConfig {
   bool operator==(const GemmTileConfig &other) const {
     return blockM == other.blockM && blockN == other.blockN &&
            stages == other.stages && consumers == other.consumers &&
-           tcgen05 == other.tcgen05 && ue8m0Weights == other.ue8m0Weights;
+           tcgen05 == other.tcgen05 && ue8m0Weights == other.ue8m0Weights &&
+           scaleRingSlots == other.scaleRingSlots;
   }
 };
 

@@ -16,9 +16,10 @@
 //   into the stage (128-byte swizzle; rows past M or N read as zeros);
 //
 //   the consumer warpgroups (registers raised to 232), 64 rows of the tile
-//   each: for each kb, wait for the stage's data, load sa of the thread's
-//   two rows and sb, run four wgmma m64n{blockN}k32 (e4m3 x e4m3 -> f32)
-//   from shared-memory descriptors into a partial sum that starts at 0,
+//   each: for each kb, take sa of the thread's two rows and sb from the
+//   scale ring (cp.async copies issued K blocks ahead into shared memory),
+//   wait for the stage's data, run four wgmma m64n{blockN}k32 (e4m3 x e4m3 ->
+//   f32) from shared-memory descriptors into a partial sum that starts at 0,
 //   wait for them, release the stage (one arrive per warp on its `empty`
 //   mbarrier), and promote: acc += partial x (sa x sb), in f32. After the
 //   last K block, D = RN(acc), stored with guards at the M and N edges.
@@ -76,6 +77,9 @@ private:
   /// operands and results of the wait, so no read of them can be scheduled
   /// before it (GEMM.md pitfall 3).
   SmallVector<Value> emitWaitForPartials(Value partial);
+  /// The global-memory address (!llvm.ptr<1>) of `memref[indices]`, an
+  /// identity-layout memref.
+  Value globalElementPointer(Value memref, ValueRange indices);
 };
 
 } // namespace
@@ -91,6 +95,27 @@ SmallVector<Value> WgmmaKernelEmitter::emitWaitForPartials(Value partial) {
   for (int64_t i = 0; i < count; ++i)
     results.push_back(LLVM::ExtractValueOp::create(b, waited, i));
   return results;
+}
+
+Value WgmmaKernelEmitter::globalElementPointer(Value memref,
+                                               ValueRange indices) {
+  auto type = cast<MemRefType>(memref.getType());
+  // Row-major linearization (Horner): ((i0 x d1 + i1) x d2 + i2) ...
+  Value linear = idx(0);
+  for (int64_t dim = 0; dim < type.getRank(); ++dim) {
+    Value size = type.isDynamicDim(dim)
+                     ? memref::DimOp::create(b, memref, dim).getResult()
+                     : idx(type.getDimSize(dim));
+    Value scaled = arith::MulIOp::create(b, linear, size);
+    linear = arith::AddIOp::create(b, scaled, indices[dim]);
+  }
+  Value elementBytes = idx(type.getElementTypeBitWidth() / 8);
+  Value byteOffset = arith::MulIOp::create(b, linear, elementBytes);
+  Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, memref);
+  Value address = arith::AddIOp::create(b, base, byteOffset);
+  Value address64 = arith::IndexCastUIOp::create(b, b.getI64Type(), address);
+  auto globalPtr = LLVM::LLVMPointerType::get(ctx, /*addressSpace=*/1);
+  return LLVM::IntToPtrOp::create(b, globalPtr, address64);
 }
 
 void WgmmaKernelEmitter::emitPrologue() {
@@ -200,6 +225,82 @@ void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
     }
   }
 
+  // The scales of a K block (sa of the thread's two rows and, for block or
+  // per-tensor weight scales, the tile's sb) travel to shared memory with
+  // cp.async, scaleRingSlots - 2 K blocks ahead, each thread into its own
+  // slots of a ring; the promotion reads them from there. Loaded from
+  // global memory in the K block that uses them, their latency stalled the
+  // issue of the block's wgmmas: ptxas schedules the sa x sb product among
+  // the wgmmas whatever the order in the PTX (docs/gemm.md, ncu).
+  SmallVector<Value> scaleSources{sa, sa};
+  if (!perColumn)
+    scaleSources.push_back(sb);
+  int64_t scaleWords = static_cast<int64_t>(scaleSources.size());
+  int64_t kBlockCount = llvm::divideCeil(spec.k, kGemmBlockK);
+  // K blocks in flight: the ring's slots but two. The slot written in K
+  // block i (for block i + copiesAhead) was last read in block i - 2, so a
+  // warp barrier (block i - 1's) separates lane 0's new copy of sb from the
+  // other lanes' reads of the old one.
+  int64_t copiesAhead = std::min<int64_t>(cfg.scaleRingSlots - 2, kBlockCount);
+  int64_t ringSlots = copiesAhead + 2;
+  // Who copies each word: sa of a row only where the row is in D (rows
+  // past M would all copy the last row's word, and cp.async of one address
+  // from many threads is slow); sb, the same word for the whole warp, only
+  // lane 0, whose slot the warp reads after a warp barrier.
+  Value thread32 = toI32(tid);
+  Value lane32 = toI32(lane);
+  Value warpLeader32 = arith::SubIOp::create(b, thread32, lane32);
+  Value row0Valid =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::ult, tileRow0, rows);
+  Value row1Valid =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::ult, tileRow1, rows);
+  SmallVector<Value> copiesWord{row0Valid, row1Valid, laneIsFirst};
+  SmallVector<Value> slotOwner{thread32, thread32, warpLeader32};
+  // Word w of thread t's slot s: (s x threads + t) x words x 4 + 4 w bytes
+  // into the ring.
+  auto scaleSlotOffset = [&](Value slot32, int64_t word) {
+    Value threads32 = i32(cfg.consumerThreads());
+    Value slotThreads = arith::MulIOp::create(b, slot32, threads32);
+    Value entry = arith::AddIOp::create(b, slotThreads, slotOwner[word]);
+    Value entryBytes32 = i32(GemmTileConfig::kScaleWordsPerThread * 4);
+    Value entryOffset = arith::MulIOp::create(b, entry, entryBytes32);
+    Value wordOffset32 = i32(buffersOffset() + 4 * word);
+    return arith::AddIOp::create(b, entryOffset, wordOffset32).getResult();
+  };
+  auto scaleIndices = [&](int64_t word, Value kb) {
+    if (word == 2)
+      return getMatmulWeightScaleIndices(b, spec.bFormat, tileCol0, kb);
+    Value row = word == 0 ? scaleRow0 : scaleRow1;
+    return getMatmulActivationScaleIndices(b, spec.aFormat, row, kb);
+  };
+  // Copies K block kb's scale words into ring slot `slot32` (no commit).
+  auto copyScales = [&](Value kb, Value slot32) {
+    for (int64_t word = 0; word < scaleWords; ++word) {
+      emitIf(b, copiesWord[word], [&] {
+        SmallVector<Value> indices = scaleIndices(word, kb);
+        Value source = globalElementPointer(scaleSources[word], indices);
+        Value offset32 = scaleSlotOffset(slot32, word);
+        Value target = smemPtr(offset32);
+        auto cached = NVVM::LoadCacheModifierKindAttr::get(
+            ctx, NVVM::LoadCacheModifierKind::CA);
+        NVVM::CpAsyncOp::create(b, target, source, b.getI32IntegerAttr(4),
+                                cached, /*cpSize=*/Value());
+      });
+    }
+  };
+  auto ringSlot = [&](Value kb) {
+    Value slots = idx(ringSlots);
+    Value slot = arith::RemUIOp::create(b, kb, slots);
+    return toI32(slot);
+  };
+  // The tile's first K blocks, one commit group each.
+  for (int64_t ahead = 0; ahead < copiesAhead; ++ahead) {
+    Value kb = idx(ahead);
+    Value slot32 = i32(ahead);
+    copyScales(kb, slot32);
+    NVVM::CpAsyncCommitGroupOp::create(b);
+  }
+
   Value zeroF = constF32(b, 0.0f);
   SmallVector<Value> init{tileLoop.getRegionIterArgs()[0]};
   init.append(accumulators, zeroF);
@@ -216,12 +317,45 @@ void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
     Value stage32 = position.first;
     Value parity32 = position.second;
 
-    // The scales of this K block, loaded while the stage arrives.
-    Value sa0 = emitMatmulActivationScale(b, spec.aFormat, sa, scaleRow0, kb);
-    Value sa1 = emitMatmulActivationScale(b, spec.aFormat, sa, scaleRow1, kb);
-    Value sbTile;
-    if (!perColumn)
-      sbTile = emitMatmulWeightScale(b, spec.bFormat, sb, tileCol0, kb);
+    // Copy the scales of K block kb + copiesAhead (past the last block, an
+    // empty group keeps the count), then wait until kb's have landed: at
+    // most copiesAhead newer groups pending. A thread reads its own sa
+    // words and lane 0's sb word, after a warp barrier that orders lane
+    // 0's completed copies before the other lanes' reads.
+    Value ahead = idx(copiesAhead);
+    Value aheadKb = arith::AddIOp::create(b, kb, ahead);
+    Value inRange =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::ult, aheadKb, kBlocks);
+    emitIf(b, inRange, [&] {
+      Value aheadSlot32 = ringSlot(aheadKb);
+      copyScales(aheadKb, aheadSlot32);
+    });
+    NVVM::CpAsyncCommitGroupOp::create(b);
+    NVVM::CpAsyncWaitGroupOp::create(b, b.getI32IntegerAttr(copiesAhead));
+    if (!perColumn) {
+      Value fullWarp = i32(-1);
+      NVVM::SyncWarpOp::create(b, fullWarp);
+    }
+    Value slot32 = ringSlot(kb);
+    SmallVector<Value> scales;
+    for (int64_t word = 0; word < scaleWords; ++word) {
+      Value offset32 = scaleSlotOffset(slot32, word);
+      Value address = smemPtr(offset32);
+      bool packedWord = word < 2 && spec.aFormat.isPacked();
+      Type wordType = packedWord ? Type(b.getI32Type()) : b.getF32Type();
+      Value element = LLVM::LoadOp::create(b, wordType, address);
+      if (word < 2) {
+        // A row past M copied nothing; its results are never stored.
+        Value decoded =
+            decodeMatmulActivationScale(b, spec.aFormat, element, kb);
+        Value zero = constF32(b, 0.0f);
+        element = arith::SelectOp::create(b, copiesWord[word], decoded, zero);
+      }
+      scales.push_back(element);
+    }
+    Value sa0 = scales[0];
+    Value sa1 = scales[1];
+    Value sbTile = perColumn ? Value() : scales[2];
 
     Value full = fullBarrier(stage32);
     emitWait(full, parity32);

@@ -135,6 +135,10 @@ codegen::chooseGemmVariants(const MatmulSpec &spec, const TargetChipInfo &chip,
     // The fewest row tiles of the range: its first M.
     int64_t rowTiles = llvm::divideCeil(row.minRows, cfg.blockM);
     cfg.blockN = chooseBlockN(spec.n, rowTiles, row.maxBlockN, chip);
+    // sm_90a's scale ring: narrow tiles make short K blocks, whose scale
+    // copies need more blocks of lead to hide their latency; wide tiles
+    // keep the ring small, for the stages.
+    cfg.scaleRingSlots = cfg.blockN <= 32 ? 8 : 4;
     int64_t fixedBytes =
         1024 + cfg.extraBufferBytes() + cfg.extraBarrierBytes();
     cfg.stages =

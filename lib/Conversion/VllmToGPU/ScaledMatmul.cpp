@@ -112,54 +112,79 @@ static Value emitDecodeUE8M0(ImplicitLocOpBuilder &b, Value byte) {
   return arith::BitcastOp::create(b, b.getF32Type(), bits);
 }
 
-Value codegen::emitMatmulActivationScale(ImplicitLocOpBuilder &b,
-                                         ScaleFormatAttr format, Value scales,
-                                         Value m, Value kb) {
+SmallVector<Value> codegen::getMatmulActivationScaleIndices(
+    ImplicitLocOpBuilder &b, ScaleFormatAttr format, Value m, Value kb) {
   switch (format.getGranularity()) {
   case ScaleGranularity::Tensor:
-    return memref::LoadOp::create(b, scales, ValueRange{constIndex(b, 0)});
+    return {constIndex(b, 0)};
   case ScaleGranularity::Row:
-    return memref::LoadOp::create(b, scales, ValueRange{m});
+    return {m};
   case ScaleGranularity::Group:
     break;
   case ScaleGranularity::Block:
     llvm_unreachable("rejected by checkMatmulSupported");
   }
   if (format.isPacked()) {
+    // Word kb / 4 of row m holds the exponents of K blocks 4 (kb / 4) ..
+    // + 3, K block kb in byte kb % 4.
     Value bytesPerWord = constIndex(b, 4);
     Value wordIndex = arith::DivUIOp::create(b, kb, bytesPerWord);
-    Value word = memref::LoadOp::create(b, scales, ValueRange{wordIndex, m});
-    Value byteIndex = arith::RemUIOp::create(b, kb, bytesPerWord);
-    Value bitsPerByte = constIndex(b, 8);
-    Value shiftIndex = arith::MulIOp::create(b, byteIndex, bitsPerByte);
-    Value shift = arith::IndexCastOp::create(b, b.getI32Type(), shiftIndex);
-    Value shifted = arith::ShRUIOp::create(b, word, shift);
-    Value byteMask = constI32(b, 0xFF);
-    Value byte = arith::AndIOp::create(b, shifted, byteMask);
-    return emitDecodeUE8M0(b, byte);
+    return {wordIndex, m};
   }
   if (format.getLayout() == ScaleLayout::RowMajor)
-    return memref::LoadOp::create(b, scales, ValueRange{m, kb});
-  return memref::LoadOp::create(b, scales, ValueRange{kb, m});
+    return {m, kb};
+  return {kb, m};
+}
+
+Value codegen::decodeMatmulActivationScale(ImplicitLocOpBuilder &b,
+                                           ScaleFormatAttr format,
+                                           Value element, Value kb) {
+  if (!format.isPacked())
+    return element;
+  Value bytesPerWord = constIndex(b, 4);
+  Value byteIndex = arith::RemUIOp::create(b, kb, bytesPerWord);
+  Value bitsPerByte = constIndex(b, 8);
+  Value shiftIndex = arith::MulIOp::create(b, byteIndex, bitsPerByte);
+  Value shift = arith::IndexCastOp::create(b, b.getI32Type(), shiftIndex);
+  Value shifted = arith::ShRUIOp::create(b, element, shift);
+  Value byteMask = constI32(b, 0xFF);
+  Value byte = arith::AndIOp::create(b, shifted, byteMask);
+  return emitDecodeUE8M0(b, byte);
+}
+
+Value codegen::emitMatmulActivationScale(ImplicitLocOpBuilder &b,
+                                         ScaleFormatAttr format, Value scales,
+                                         Value m, Value kb) {
+  SmallVector<Value> indices =
+      getMatmulActivationScaleIndices(b, format, m, kb);
+  Value element = memref::LoadOp::create(b, scales, indices);
+  return decodeMatmulActivationScale(b, format, element, kb);
+}
+
+SmallVector<Value> codegen::getMatmulWeightScaleIndices(ImplicitLocOpBuilder &b,
+                                                        ScaleFormatAttr format,
+                                                        Value n, Value kb) {
+  switch (format.getGranularity()) {
+  case ScaleGranularity::Tensor:
+    return {constIndex(b, 0)};
+  case ScaleGranularity::Row:
+    return {n};
+  case ScaleGranularity::Block: {
+    Value blockSize = constIndex(b, kScaleBlock);
+    Value nBlock = arith::DivUIOp::create(b, n, blockSize);
+    return {nBlock, kb};
+  }
+  case ScaleGranularity::Group:
+    break;
+  }
+  llvm_unreachable("rejected by checkMatmulSupported");
 }
 
 Value codegen::emitMatmulWeightScale(ImplicitLocOpBuilder &b,
                                      ScaleFormatAttr format, Value scales,
                                      Value n, Value kb) {
-  switch (format.getGranularity()) {
-  case ScaleGranularity::Tensor:
-    return memref::LoadOp::create(b, scales, ValueRange{constIndex(b, 0)});
-  case ScaleGranularity::Row:
-    return memref::LoadOp::create(b, scales, ValueRange{n});
-  case ScaleGranularity::Block:
-    return memref::LoadOp::create(
-        b, scales,
-        ValueRange{arith::DivUIOp::create(b, n, constIndex(b, kScaleBlock)),
-                   kb});
-  case ScaleGranularity::Group:
-    break;
-  }
-  llvm_unreachable("rejected by checkMatmulSupported");
+  SmallVector<Value> indices = getMatmulWeightScaleIndices(b, format, n, kb);
+  return memref::LoadOp::create(b, scales, indices);
 }
 
 /// Decodes the fp8 vector `bytes` (vector<N x f8E4M3FN>) to N f32 values;
