@@ -25,6 +25,7 @@ T = bf16 unless the name says otherwise; Q = a scheme code, see SCHEMES):
   silufused_<Q>_h<I>(x [, s]) -> (q, scales, y)          explicit elementwise_quant
   siluseq_<Q>_h<I>(x [, s]) -> (q, scales)               silu_and_mul; quantize
   smm_<e>_n<N>_k<K>(a, b, sa, sb) -> d                     scaled_matmul
+  smm_<Q>_n<N>_k<K>(a, b, sa, sb) -> d                     same, sa of scheme Q
   chain_<e>_n<N>_k<K>(x, w, b, sb) -> d                    rms_norm; quantize; GEMM
 
 `s` is the static per-tensor scale (tensor<1xf32>), present only for `spt`.
@@ -78,6 +79,11 @@ SILU_TYPES = ["bf16", "f16", "f32"]
 # (N, K) of the DeepSeek-V3 GEMMs the suite checks.
 GEMM_SHAPES = [(2112, 7168), (7168, 2048), (24576, 1536)]
 GEMM_ENCODINGS = [("f32", "f32"), ("ue8f32", "ue8m0_f32")]
+# The other activation scale formats scaled_matmul takes (SPEC 3.5): per
+# tensor, per token, row-major groups and packed UE8M0 groups, on the first
+# GEMM shape only (the scale indexing does not depend on the shape). The
+# weights keep 128x128 block scales.
+GEMM_OTHER_SCHEMES = ["dpt", "tok", "g128_f32_rm", "g128_ue8pk_mn4"]
 
 SETS = {
     # Every op and variant over the shape list of the issue.
@@ -271,14 +277,22 @@ def gemm_types(N, K, enc):
     return a, b, sa, sb, d
 
 
-def gen_smm(N, K, enc_code, enc):
+def gen_smm(N, K, enc_code, enc, scheme=None):
     a, b, sa, sb, d = gemm_types(N, K, enc)
     name = "smm_%s_n%d_k%d" % (enc_code, N, K)
+    chip = " chip <sm_90a>"
+    if scheme:
+        # The activation scales of quantization scheme `scheme` (its code
+        # names the function). No chip on the op: C10 holds sm_90a's GEMM
+        # to DeepGEMM's layouts, the lowering takes every format.
+        sa = scale_type(scheme, K)
+        name = "smm_%s_n%d_k%d" % (scheme, N, K)
+        chip = ""
     body = """func.func @{n}(%a: {a}, %b: {b}, %sa: {sa}, %sb: {sb}) -> {d} {{
-  %d = vllm.scaled_matmul %a, %b scales(%sa, %sb) chip <sm_90a> : ({a}, {b}, {sa}, {sb}) -> {d}
+  %d = vllm.scaled_matmul %a, %b scales(%sa, %sb){chip} : ({a}, {b}, {sa}, {sb}) -> {d}
   return %d : {d}
 }}
-""".format(n=name, a=a, b=b, sa=sa, sb=sb, d=d)
+""".format(n=name, a=a, b=b, sa=sa, sb=sb, d=d, chip=chip)
     return name, body
 
 
@@ -395,6 +409,10 @@ def build(set_name):
                 "bf16", EPS, code, 4, 1)
             add(buf, gen_chain(N, K, enc_code, enc), "Kind::Chain", K, N,
                 "bf16", EPS, code, 4, 1)
+    N, K = cfg["gemm"][0]
+    for scheme in GEMM_OTHER_SCHEMES:
+        add(buf, gen_smm(N, K, None, None, scheme), "Kind::Matmul", K, N,
+            "bf16", EPS, scheme, 4, 1)
     files["test_kernels_matmul.mlir"] = header(set_name) + "\n".join(buf)
     return files, rows, shims
 
