@@ -141,12 +141,26 @@ func.func @mm(%a: tensor<?x7168xf8E4M3FN>, %b: tensor<2112x7168xf8E4M3FN>, %sa: 
 
 // A static M launches one variant (M = 4096: 128 x 128 tiles), per-row
 // activation and weight scales, and an f32 result: the per-column weight
-// scales are loaded once per tile (before the K loop), and the epilogue
-// stores pairs of f32.
+// scales are loaded once per tile (before the K loop), so the scale ring
+// carries only sa of the thread's two rows (no sb word, no warp barrier),
+// and the epilogue stores pairs of f32.
 // CHECK: gpu.func @[[$KERNEL:scaled_matmul_n7168_k2048_f32_a_row_b_row_wgmma_m128n128s6]](
 // CHECK: nvvm.setmaxregister increase 232
 // CHECK: memref.load %arg4
+// CHECK-COUNT-2: nvvm.cp.async.shared.global
+// CHECK-NEXT: }
+// CHECK-NEXT: nvvm.cp.async.commit.group
 // CHECK: scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args
+// CHECK-COUNT-2: nvvm.cp.async.shared.global
+// CHECK: nvvm.cp.async.commit.group
+// CHECK-NEXT: nvvm.cp.async.wait.group 2
+// CHECK-NOT: nvvm.bar.warp.sync
+// CHECK: llvm.load %{{.*}} : !llvm.ptr<3> -> f32
+// CHECK-NEXT: arith.select
+// CHECK: llvm.load %{{.*}} : !llvm.ptr<3> -> f32
+// CHECK-NEXT: arith.select
+// CHECK-NOT: llvm.load %{{.*}} : !llvm.ptr<3>
+// CHECK: nvvm.mbarrier.try_wait.parity
 // CHECK: vector.store {{.*}} {alignment = 8 : i64} : memref<?x7168xf32>, vector<2xf32>
 // CHECK-NOT: gpu.func
 // CHECK-LABEL: func.func @static_m(
@@ -157,6 +171,33 @@ func.func @static_m(%a: tensor<4096x2048xf8E4M3FN>, %b: tensor<7168x2048xf8E4M3F
   return %d : tensor<4096x7168xf32>
 }
 
+// -----
+
+// Packed UE8M0 activation scales (an op without a chip: C10 holds sm_90a's
+// GEMM to DeepGEMM's layouts, the lowering takes every format): the ring
+// carries each row's i32 word of four exponents, copied from word
+// (kb / 4, row); after the ring the byte of K block kb is decoded to f32
+// (2^(e - 127), 0 -> 2^-127, 255 -> NaN), and a row past M reads 0.
+// CHECK: gpu.func @{{.*}}_a_group128_ue8m0_packed_mn_major4_b_block128x128_f32_wgmma_m128n128s6(
+// CHECK: nvvm.setmaxregister increase 232
+// CHECK: %[[ROW0:.*]] = arith.cmpi ult, %{{.*}}, %arg2 : index
+// CHECK: scf.for %[[KB:.*]] = %c0 to %c56 step %c1 iter_args
+// CHECK: nvvm.cp.async.wait.group 2
+// CHECK-NEXT: nvvm.bar.warp.sync
+// CHECK: %[[WORD:.*]] = llvm.load %{{.*}} : !llvm.ptr<3> -> i32
+// CHECK: %[[SHIFT:.*]] = arith.index_cast %{{.*}} : index to i32
+// CHECK-NEXT: %[[SHIFTED:.*]] = arith.shrui %[[WORD]], %[[SHIFT]] : i32
+// CHECK-NEXT: %[[BYTE:.*]] = arith.andi %[[SHIFTED]], %c255_i32 : i32
+// CHECK-NEXT: arith.shli %[[BYTE]], %c23_i32 : i32
+// CHECK: %[[SA0:.*]] = arith.bitcast %{{.*}} : i32 to f32
+// CHECK-NEXT: arith.select %[[ROW0]], %[[SA0]], %cst : f32
+// CHECK: llvm.load %{{.*}} : !llvm.ptr<3> -> i32
+// CHECK: llvm.load %{{.*}} : !llvm.ptr<3> -> f32
+// CHECK: nvvm.mbarrier.try_wait.parity
+func.func @packed(%a: tensor<?x7168xf8E4M3FN>, %b: tensor<2112x7168xf8E4M3FN>, %sa: tensor<14x?xi32, #vllm.scales<group 128, ue8m0_packed, mn_major, align 4>>, %sb: tensor<17x56xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x2112xbf16> {
+  %d = vllm.scaled_matmul %a, %b scales(%sa, %sb) : (tensor<?x7168xf8E4M3FN>, tensor<2112x7168xf8E4M3FN>, tensor<14x?xi32, #vllm.scales<group 128, ue8m0_packed, mn_major, align 4>>, tensor<17x56xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x2112xbf16>
+  return %d : tensor<?x2112xbf16>
+}
 // -----
 
 // Shapes the TMA descriptors cannot describe stay on the SIMT kernel: K =
