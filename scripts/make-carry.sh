@@ -25,7 +25,13 @@ if [[ -f $build/build.ninja ]]; then
   done
 fi
 
-rm -rf "$dest"
+# A fresh folder, except DEST/baseline: a previous build's libraries kept
+# for timing against (bench_gemm.py --baseline, docs/gpu-testing.md).
+if [[ -d $dest/baseline ]]; then
+  find "$dest" -mindepth 1 -maxdepth 1 ! -name baseline -exec rm -rf {} +
+else
+  rm -rf "$dest"
+fi
 mkdir -p "$dest/bin" "$dest/lib"
 
 for prog in vllm-gpu-tests vllm-runtime-tests; do

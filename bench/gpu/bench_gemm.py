@@ -14,6 +14,9 @@ stream, and times in the same run:
              it refuses M not a multiple of 4, so M is padded for it)
   tensor     torch._scaled_mm with per-tensor scales (cuBLAS FP8)
   bf16       torch.matmul on bf16 copies of the operands
+  baseline   with --baseline LIB: another build of libvllm_bench_gemm_tc.so
+             (say, the kernel before a change), timed in the same run; the
+             table then shows baseline / ours
 
 Timing: CUDA-graph replays over rotating input sets (all sets together
 > 3x the L2 where memory allows), warm-up first, median of repeated
@@ -43,7 +46,9 @@ from bench import memref, measure, copy_ceiling  # noqa: E402
 from gen_bench_gemm import SHAPES, function_name  # noqa: E402
 
 DEFAULT_M = [1, 4, 16, 64, 128, 512, 1024, 4096, 16384]
-IMPLS = ["ours", "simt", "cublaslt", "tensor", "bf16"]
+IMPLS = ["ours", "simt", "cublaslt", "tensor", "bf16", "baseline"]
+# The implementations that call one of our libraries.
+OUR_IMPLS = ("ours", "simt", "baseline")
 LIBS = {"ours": "libvllm_bench_gemm_tc.so",
         "simt": "libvllm_bench_gemm_simt.so"}
 # The accuracy contract of SPEC 3.5 (DeepGEMM's).
@@ -72,15 +77,20 @@ def rows_for_peer(m):
 
 
 def markdown_table(results, ceiling_tbs):
-    """One row per (shape, M): microseconds and TFLOPS of each impl, ours
-    as % of cuBLASLt, and for M <= 64 the weight-read bandwidth."""
-    header = ["N x K", "M"] + ["%s us (TFLOPS)" % i for i in IMPLS] + \
-        ["ours / cuBLASLt", "weights read (% of copy)"]
+    """One row per (shape, M): microseconds and TFLOPS of each impl that
+    ran, ours as % of cuBLASLt (and baseline / ours with a baseline), and
+    for M <= 64 the weight-read bandwidth."""
+    impls = [i for i in IMPLS
+             if any(i in r["us"] or i in r["notes"] for r in results)]
+    with_baseline = "baseline" in impls
+    header = ["N x K", "M"] + ["%s us (TFLOPS)" % i for i in impls] + \
+        ["ours / cuBLASLt"] + (["baseline / ours"] if with_baseline else []) + \
+        ["weights read (% of copy)"]
     lines = ["| " + " | ".join(header) + " |",
              "|" + "|".join("---" for _ in header) + "|"]
     for r in results:
         cells = ["%d x %d" % (r["n"], r["k"]), str(r["m"])]
-        for impl in IMPLS:
+        for impl in impls:
             us = r["us"].get(impl)
             if us is None:
                 cells.append(r["notes"].get(impl, "-"))
@@ -90,6 +100,9 @@ def markdown_table(results, ceiling_tbs):
         ours, peer = r["us"].get("ours"), r["us"].get("cublaslt")
         cells.append("%.0f%%" % (100.0 * peer / ours) if ours and peer
                      else "-")
+        if with_baseline:
+            base = r["us"].get("baseline")
+            cells.append("%.2fx" % (base / ours) if ours and base else "-")
         if r["m"] <= 64 and ours:
             tbs = r["n"] * r["k"] / (ours * 1e-6) / 1e12
             cells.append("%.2f TB/s (%.0f%%)" % (tbs, 100.0 * tbs / ceiling_tbs)
@@ -112,6 +125,10 @@ def self_test():
     table = markdown_table(fake, 4.0)
     assert "| 2112 x 7168 | 64 |" in table and "250%" in table
     assert "1.51 TB/s (38%)" in table, table
+    assert "simt us" not in table  # impls that did not run get no column
+    fake[0]["us"]["baseline"] = 15.0
+    table = markdown_table(fake, 4.0)
+    assert "baseline / ours" in table and "| 1.50x |" in table, table
     assert len(SHAPES) == 6 and function_name(2112, 7168) == \
         "gemm_n2112_k7168"
     print("bench_gemm.py self-test: ok")
@@ -263,6 +280,9 @@ def run(args):
     libs = {impl: ctypes.CDLL(os.path.join(args.lib_dir, name))
             for impl, name in LIBS.items()
             if os.path.exists(os.path.join(args.lib_dir, name))}
+    if args.baseline:
+        # RTLD_LOCAL (ctypes' default): the same symbol names as ours.
+        libs["baseline"] = ctypes.CDLL(os.path.abspath(args.baseline))
     ceiling, _ = copy_ceiling(torch, args.repeats)
     l2 = getattr(props, "L2_cache_size", 60 * 1024 * 1024)
     gen = torch.Generator(device="cuda")
@@ -293,7 +313,7 @@ def run(args):
                  "diff": {}}
             want = reference(torch, inputs[0])
             calls = {}
-            for impl in ("ours", "simt"):
+            for impl in OUR_IMPLS:
                 if impl in args.impls and impl in libs:
                     fn = Gemm(libs[impl], name, torch)
                     calls[impl] = [
@@ -307,7 +327,7 @@ def run(args):
             for impl, fns in calls.items():
                 rt.vllmrtClearError()
                 try:
-                    if impl in ("ours", "simt"):
+                    if impl in OUR_IMPLS:
                         inputs[0].d.fill_(float("nan"))
                         fns[0]()
                         got = inputs[0].d
@@ -317,7 +337,7 @@ def run(args):
                     err = rt.vllmrtGetLastError()
                     if err:
                         raise RuntimeError(err.decode())
-                    if impl in ("ours", "simt", "cublaslt"):
+                    if impl in OUR_IMPLS + ("cublaslt",):
                         r["diff"][impl] = diff(torch, got, want)
                         if not r["diff"][impl] < MAX_DIFF:
                             r["notes"][impl] = "diff %.1e" % r["diff"][impl]
@@ -325,7 +345,7 @@ def run(args):
                 except Exception as e:  # noqa: BLE001  (report and go on)
                     r["notes"][impl] = "failed (%s)" % str(e).splitlines()[0][:60]
                     continue
-                if impl in ("ours", "simt"):
+                if impl in OUR_IMPLS:
                     # Every input set once outside graph capture: the
                     # runtime makes each buffer's TMA descriptors on first
                     # use, which needs an allocation capture does not allow
@@ -384,6 +404,9 @@ def main():
                         default=DEFAULT_M)
     parser.add_argument("--impls", type=lambda t: t.split(","),
                         default=IMPLS)
+    parser.add_argument("--baseline", default=None,
+                        help="another build of libvllm_bench_gemm_tc.so to "
+                        "time in the same run (impl 'baseline')")
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--max-sets", type=int, default=16)
@@ -400,6 +423,11 @@ def main():
     unknown = set(args.impls) - set(IMPLS)
     if unknown:
         parser.error("unknown --impls: " + ", ".join(sorted(unknown)))
+    if args.baseline and not os.path.exists(args.baseline):
+        parser.error("--baseline: no file " + args.baseline)
+    if "baseline" in args.impls and not args.baseline:
+        # Only with a library to time.
+        args.impls = [i for i in args.impls if i != "baseline"]
     return run(args)
 
 
