@@ -194,14 +194,8 @@ void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
 
   OpBuilder::InsertionGuard tileGuard(b);
   auto [tileLoop, m0, n0] = beginTileLoop(tiles, nTiles);
-  Value one = idx(1);
-  Value lastRow = arith::SubIOp::create(b, rows, one);
   Value tileRow0 = arith::AddIOp::create(b, m0, row0);
   Value tileRow1 = arith::AddIOp::create(b, m0, row1);
-  // Clamped rows keep the scale loads of rows past M in bounds; their
-  // results are never stored.
-  Value scaleRow0 = arith::MinUIOp::create(b, tileRow0, lastRow);
-  Value scaleRow1 = arith::MinUIOp::create(b, tileRow1, lastRow);
   Value lastCol = idx(spec.n - 1);
   Value tileCol0 = arith::MinUIOp::create(b, n0, lastCol);
 
@@ -270,7 +264,8 @@ void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
   auto scaleIndices = [&](int64_t word, Value kb) {
     if (word == 2)
       return getMatmulWeightScaleIndices(b, spec.bFormat, tileCol0, kb);
-    Value row = word == 0 ? scaleRow0 : scaleRow1;
+    // Only rows in D copy (copiesWord), so the row needs no clamp.
+    Value row = word == 0 ? tileRow0 : tileRow1;
     return getMatmulActivationScaleIndices(b, spec.aFormat, row, kb);
   };
   // Copies K block kb's scale words into ring slot `slot32` (no commit).
