@@ -13,8 +13,8 @@
 // CHECK-NEXT: keys arguments,name,results,symbol
 // CHECK-NEXT: arg {"element_type":"bf16","rank":2,"shape":[null,256]}
 // CHECK-NEXT: arg {"element_type":"bf16","rank":1,"shape":[256]}
-// CHECK-NEXT: res {"element_type":"f8E4M3FN","rank":2,"shape":[null,256]}
-// CHECK-NEXT: res {"element_type":"f32","rank":2,"scales":{"align":1,"encoding":"f32","group_size":128,"kind":"group","layout":"row_major"},"shape":[null,2]}
+// CHECK-NEXT: res {"dynamic_dims":[{"align":1,"argument":0,"argument_dim":0,"dim":0,"divide":1}],"element_type":"f8E4M3FN","rank":2,"shape":[null,256]}
+// CHECK-NEXT: res {"dynamic_dims":[{"align":1,"argument":0,"argument_dim":0,"dim":0,"divide":1}],"element_type":"f32","rank":2,"scales":{"align":1,"encoding":"f32","group_size":128,"kind":"group","layout":"row_major"},"shape":[null,2]}
 // CHECK-NEXT: end
 // BAD: error: unknown kernel binary format 'sass': expected cubin, ptx or fatbin
 

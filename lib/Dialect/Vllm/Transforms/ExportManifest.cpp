@@ -34,7 +34,7 @@ using namespace mlir::vllm;
 
 /// Version of the manifest's format; bumped on any change a loader must
 /// know about (a field renamed or removed, a change of the ABI).
-static constexpr int64_t kManifestVersion = 1;
+static constexpr int64_t kManifestVersion = 2;
 
 /// The C ABI of every entry point (HostLaunch.cpp, FunctionLowering::run;
 /// docs/gpu-testing.md).
@@ -107,6 +107,97 @@ describeTensor(func::FuncOp func, StringRef role, unsigned index, Type type) {
   return result;
 }
 
+namespace {
+/// A dynamic dimension of a returned value in terms of the arguments:
+/// ceil(roundUp(size of argument `argument` in `argumentDim`, align) /
+/// divide).
+struct DimSource {
+  unsigned argument = 0;
+  int64_t argumentDim = 0;
+  int64_t align = 1;
+  int64_t divide = 1;
+};
+} // namespace
+
+/// The dimension of a tensor of `format` that holds (a function of) the rows
+/// M of the op that produced it, with the alignment or block division that
+/// takes M to that size (SPEC.md 3.3), or none when the shape does not
+/// depend on M.
+static std::optional<DimSource> getScaleRowsDim(ScaleFormatAttr format) {
+  switch (format.getGranularity()) {
+  case ScaleGranularity::Tensor:
+    return std::nullopt;
+  case ScaleGranularity::Row:
+    return DimSource{0, 0, 1, 1};
+  case ScaleGranularity::Block:
+    return DimSource{0, 0, 1, format.getBlockRows()};
+  case ScaleGranularity::Group:
+    if (format.getLayout() == ScaleLayout::RowMajor)
+      return DimSource{0, 0, 1, 1};
+    return DimSource{0, 1, format.getAlign(), 1};
+  }
+  llvm_unreachable("unknown scale granularity");
+}
+
+/// How dynamic dimension `dim` of `value` follows from the arguments of the
+/// function it is returned from, or none where the manifest cannot say: the
+/// value is a function argument, or a result of a vllm op, whose rows M are
+/// dimension 0 of its first operand (SPEC.md 3) and whose scale results
+/// derive their M dimension by their format.
+static std::optional<DimSource> traceDynamicDim(Value value, int64_t dim) {
+  if (auto argument = dyn_cast<BlockArgument>(value)) {
+    if (!isa<func::FuncOp>(argument.getOwner()->getParentOp()))
+      return std::nullopt;
+    return DimSource{argument.getArgNumber(), dim, 1, 1};
+  }
+  Operation *op = value.getDefiningOp();
+  if (!isa<VllmDialect>(op->getDialect()) || op->getNumOperands() == 0)
+    return std::nullopt;
+  auto type = cast<RankedTensorType>(value.getType());
+  auto format = dyn_cast_if_present<ScaleFormatAttr>(type.getEncoding());
+  DimSource rowsDim{0, 0, 1, 1};
+  if (format) {
+    std::optional<DimSource> scaleRows = getScaleRowsDim(format);
+    if (!scaleRows)
+      return std::nullopt;
+    rowsDim = *scaleRows;
+  }
+  if (dim != rowsDim.argumentDim)
+    return std::nullopt;
+  std::optional<DimSource> rows = traceDynamicDim(op->getOperand(0), 0);
+  // An alignment of an aligned size does not compose into one rule.
+  if (!rows || rows->align != 1 || rows->divide != 1)
+    return std::nullopt;
+  rows->align = rowsDim.align;
+  rows->divide = rowsDim.divide;
+  return rows;
+}
+
+/// The `dynamic_dims` entries of a result of `type`: one per dynamic
+/// dimension, with its source when `returned` (the value the function
+/// returns there, or null) lets traceDynamicDim find one (a loader cannot
+/// size a result without it).
+static llvm::json::Array describeDynamicDims(RankedTensorType type,
+                                             Value returned) {
+  llvm::json::Array entries;
+  for (auto [dim, size] : llvm::enumerate(type.getShape())) {
+    if (!ShapedType::isDynamic(size))
+      continue;
+    llvm::json::Object entry{{"dim", static_cast<int64_t>(dim)}};
+    std::optional<DimSource> source;
+    if (returned)
+      source = traceDynamicDim(returned, dim);
+    if (source) {
+      entry["argument"] = static_cast<int64_t>(source->argument);
+      entry["argument_dim"] = source->argumentDim;
+      entry["align"] = source->align;
+      entry["divide"] = source->divide;
+    }
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
 /// The entry of `func`, or failure after a diagnostic.
 static FailureOr<llvm::json::Object> describeFunction(func::FuncOp func) {
   // Every argument and result is described (and diagnosed) before failing.
@@ -128,6 +219,22 @@ static FailureOr<llvm::json::Object> describeFunction(func::FuncOp func) {
   llvm::json::Array results = describeAll("result", func.getResultTypes());
   if (!ok)
     return failure();
+  // The sizes of the results' dynamic dimensions, from the returned values
+  // of the function's one return (a declaration, or several returns, give
+  // them no source).
+  SmallVector<func::ReturnOp> returns;
+  for (Block &block : func.getBody())
+    if (auto returnOp = dyn_cast<func::ReturnOp>(block.getTerminator()))
+      returns.push_back(returnOp);
+  for (auto [index, entry] : llvm::enumerate(results)) {
+    Value returned;
+    if (returns.size() == 1)
+      returned = returns.front().getOperand(index);
+    llvm::json::Array dynamicDims = describeDynamicDims(
+        cast<RankedTensorType>(func.getResultTypes()[index]), returned);
+    if (!dynamicDims.empty())
+      (*entry.getAsObject())["dynamic_dims"] = std::move(dynamicDims);
+  }
   std::string symbol = ("_mlir_ciface_" + func.getName()).str();
   return llvm::json::Object{{"name", func.getName()},
                             {"symbol", std::move(symbol)},

@@ -49,7 +49,7 @@ func.func @two(%v: vector<4xf32>, %x: tensor<4xcomplex<f32>>) -> tensor<4xcomple
 
 // A function on buffers with vllm ops (after bufferization) is an entry
 // point the manifest cannot describe: an error, not an empty entry list.
-// expected-error @+1 {{'func.func' op is a function on buffers (SPEC.md 3.9), which manifest format_version 1 does not describe; write the manifest before bufferization}}
+// expected-error @+1 {{'func.func' op is a function on buffers (SPEC.md 3.9), which manifest format_version 2 does not describe; write the manifest before bufferization}}
 func.func @on_buffers(%x: memref<?x256xbf16>, %w: memref<256xbf16>, %y: memref<?x256xbf16>) {
   vllm.buffer.rms_norm %x, %w into %y {epsilon = 1.0e-06 : f32} : memref<?x256xbf16>, memref<256xbf16> into memref<?x256xbf16>
   return

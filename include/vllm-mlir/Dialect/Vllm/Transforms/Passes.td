@@ -163,15 +163,15 @@ def VllmExportManifestPass
     `manifest` option of `vllm-gpu-pipeline` runs it after the fusion
     pipeline); `vllm-compile` writes its output next to each library as
     `<stem>.manifest.json`. A public function on buffers with vllm buffer
-    ops (after bufferization, SPEC.md 3.9) is an entry point that format 1
+    ops (after bufferization, SPEC.md 3.9) is an entry point that format 2
     cannot describe: it is an error, not left out.
 
-    The JSON object (`format_version` 1) holds the C ABI and one entry per
+    The JSON object (`format_version` 2) holds the C ABI and one entry per
     function, in module order:
 
     ```json
     {
-      "format_version": 1,
+      "format_version": 2,
       "abi": {
         "return_type": "void",
         "parameters": ["stream", "arguments", "results"],
@@ -190,11 +190,15 @@ def VllmExportManifestPass
             {"rank": 2, "shape": [null, 7168], "element_type": "bf16"}
           ],
           "results": [
-            {"rank": 2, "shape": [null, 7168], "element_type": "f8E4M3FN"},
+            {"rank": 2, "shape": [null, 7168], "element_type": "f8E4M3FN",
+             "dynamic_dims": [{"dim": 0, "argument": 0, "argument_dim": 0,
+                               "align": 1, "divide": 1} ]},
             {"rank": 2, "shape": [14, null], "element_type": "i32",
              "scales": {"kind": "group", "group_size": 128,
                         "encoding": "ue8m0_packed", "layout": "mn_major",
-                        "align": 4}}
+                        "align": 4},
+             "dynamic_dims": [{"dim": 1, "argument": 0, "argument_dim": 0,
+                               "align": 4, "divide": 1} ]}
           ]
         }
       ]
@@ -211,6 +215,18 @@ def VllmExportManifestPass
     `block`), `group_size` (group), `block` (`[rows, cols]`, block),
     `encoding` (`f32`, `ue8m0_f32`, `ue8m0_packed`), `layout` (`row_major`,
     `mn_major`) and `align`.
+
+    Since results are allocated by the caller, a result with dynamic
+    dimensions says how large they are in `dynamic_dims`, one entry per
+    dynamic dimension `dim`: its size is ceil(roundUp(n, `align`) /
+    `divide`) where n is the size of argument `argument` in dimension
+    `argument_dim`. The source is found from the returned value: a function
+    argument, or a result of a `vllm` op, whose rows M are dimension 0 of
+    its first operand and whose scale results take M by their format
+    (SPEC.md 3.3: MN-major group scales pad M to `align`). Where the value
+    comes from anything else (a reshape that multiplies dimensions, another
+    dialect's op), the entry has only `dim`: a loader cannot size that
+    result and must say so. (Format 1 had no `dynamic_dims`.)
 
     A public function whose signature has no tensor is not an entry point
     and is left out; private functions are left out. A public function
