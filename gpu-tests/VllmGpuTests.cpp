@@ -623,7 +623,10 @@ const ref::Matrix &Suite::wOf(Context &ctx, DType t) {
 /// Edge rows: the gate follows the row's pattern (zero, NaN, +-Inf, huge
 /// |g| ~1e30); `big` rows sweep |g| over 80 .. 127 with both signs, across
 /// the exp's clamps at 89 and 104; -Inf gates meet u = 0 (NaN * 0); zero
-/// and all-NaN rows have the same up.
+/// and all-NaN rows have the same up. `ordinary` edge rows sweep the gate
+/// over every bf16 bit pattern in turn (the j-th such row takes patterns
+/// j * I .. j * I + I - 1, mod 2^16): with M = 1000 and I = 2048 they cover
+/// all 2^16, which the bf16 kernels read silu of from a table.
 static void gateUpRow(float *row, int64_t I, bool edge, int p, int64_t m,
                       Rng &rg, Rng &ru) {
   float *gate = row, *up = row + I;
@@ -642,6 +645,13 @@ static void gateUpRow(float *row, int64_t I, bool edge, int p, int64_t m,
       gate[k] = static_cast<float>((k & 1) ? -(80 + k % 48) : 80 + k % 48);
   if (p == NegInf)
     up[(m * 7 + 3) % I] = 0.0f;
+  if (p == Ordinary) {
+    int64_t first = (m / NumPatterns) * I;
+    for (int64_t k = 0; k < I; ++k) {
+      uint32_t bits = static_cast<uint32_t>((first + k) & 0xffff) << 16;
+      std::memcpy(&gate[k], &bits, sizeof bits);
+    }
+  }
 }
 
 const ref::Matrix &Suite::guOf(Context &ctx, DType t) {

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Codegen.h"
+#include "SiluTable.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -649,6 +650,15 @@ FailureOr<RowConfig> codegen::chooseRowConfig(const RowKernelSpec &spec,
     cfg.ctasPerSM = ctas;
   }
   return cfg;
+}
+
+bool codegen::canUseSiluTable(const RowKernelSpec &spec, const RowConfig &cfg) {
+  // The table is copied once per CTA: a persistent CTA pays for it over its
+  // rows. Only bf16 gates have a table (f16 would need 8 times the entries).
+  int64_t bytes = kSiluTableEntries * 4;
+  return spec.prologue == Prologue::SiluAndMul && spec.elemType.isBF16() &&
+         cfg.isPersistent() && cfg.chunks == 1 &&
+         cfg.ctasPerSM * bytes <= kMaxSiluTableBytesPerSM;
 }
 
 bool codegen::canStageWeights(const RowKernelSpec &spec, const RowConfig &cfg) {

@@ -33,6 +33,7 @@
 #include "vllm-mlir/Dialect/Vllm/IR/VllmOps.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
 #include <optional>
@@ -131,6 +132,15 @@ constexpr int64_t kMaxStagedWeightBytesPerSM = 96 * 1024;
 /// row. On the H200 the variant was 5-11% slower without a residual at
 /// M = 1 and 0-5% faster from two rows per CTA (docs/benchmarks.md).
 constexpr int64_t kStagedWeightMinRowsPerCTA = 2;
+/// Rows per CTA from which the host launches the variant of a bf16
+/// silu_and_mul kernel that reads silu(g) from a table in shared memory
+/// (RowConfig::siluTable; the silu-table-rows option's automatic value):
+/// each CTA copies the 32 KiB table from L2 once and then saves the exp and
+/// the division of every element.
+constexpr int64_t kSiluTableMinRowsPerCTA = 2;
+/// Shared memory the silu tables of an SM's resident CTAs may take (the
+/// rest of the 228 KiB stays L1).
+constexpr int64_t kMaxSiluTableBytesPerSM = 160 * 1024;
 /// Bytes per thread and pass of a streamed row: less than kept rows, since
 /// a pass holds x, the residual and w of its chunk at once.
 constexpr int64_t kStreamedRowBytesPerThread = 48;
@@ -281,6 +291,11 @@ struct RowConfig {
   /// (each thread its own elements, so no barrier) and reads it there for
   /// every row, instead of loading and widening it again per row.
   bool stagedWeights = false;
+  /// Whether the kernel (silu_and_mul on bf16) copies the table of silu over
+  /// the bf16 gates (SiluTable.h) into shared memory once per CTA and reads
+  /// silu(g) there instead of evaluating the exp and the division: the
+  /// same bits (canUseSiluTable).
+  bool siluTable = false;
   /// Threads of the row's reduction layout each thread stands in for.
   /// chooseRowConfig(Type, int64_t, bool) gives the reduction layout, with
   /// R threads and S slots; folding F of its threads gives R / F threads
@@ -328,6 +343,23 @@ Value emitPrologueElement(ImplicitLocOpBuilder &b, Prologue prologue,
 /// X(v), the specified f32 exp of SPEC.md section 2, on f32 or
 /// vector<2xf32> values.
 Value emitSpecExp(ImplicitLocOpBuilder &b, Value v);
+
+/// The table of silu over the bf16 gates (SiluTable.h) as a constant global
+/// of the gpu.module `moduleBuilder` inserts into, created on first use.
+memref::GlobalOp getOrCreateSiluTableGlobal(OpBuilder &moduleBuilder,
+                                            Location loc);
+/// Copies the table `global` into the workgroup buffer `table`, 16 bytes per
+/// thread and step over the kernel's `threads` threads, then waits for the
+/// CTA (a barrier every thread reaches).
+void emitSiluTableCopy(ImplicitLocOpBuilder &b, memref::GlobalOp global,
+                       Value table, Value tid, int64_t threads);
+/// silu(g) * u in f32 for the elements of the bf16 vector `gateVector`,
+/// with silu(g) read from the table in shared memory `table` by the rule of
+/// lookUpBF16Silu; `gates` and `ups` are the elements as f32.
+SmallVector<Value> emitSiluAndMulByTable(ImplicitLocOpBuilder &b,
+                                         Value gateVector,
+                                         ArrayRef<Value> gates,
+                                         ArrayRef<Value> ups, Value table);
 
 /// What a row kernel computes. The y it quantizes is computed by the norm
 /// phase or by an element-wise prologue, or read from `Input`.
@@ -404,13 +436,18 @@ FailureOr<RowConfig> chooseRowConfig(const RowKernelSpec &spec,
 /// name).
 std::string getRowKernelName(const RowKernelSpec &spec);
 /// The name of the kernel of `spec` built with `cfg`: getRowKernelName, and
-/// `_wsmem` for staged weights.
+/// `_wsmem` for staged weights, `_silutab` for the silu table.
 std::string getRowKernelName(const RowKernelSpec &spec, const RowConfig &cfg);
 /// Whether the kernel of `spec` with `cfg` can stage w in shared memory: a
 /// persistent norm kernel whose row fits in registers, with vectors of a
 /// multiple of four elements narrower than f32, within
 /// kMaxStagedWeightBytes per CTA and kMaxStagedWeightBytesPerSM per SM.
 bool canStageWeights(const RowKernelSpec &spec, const RowConfig &cfg);
+/// Whether the kernel of `spec` with `cfg` can read silu from the table in
+/// shared memory: a persistent silu_and_mul kernel on bf16 whose row fits in
+/// registers, with the tables of its resident CTAs within
+/// kMaxSiluTableBytesPerSM.
+bool canUseSiluTable(const RowKernelSpec &spec, const RowConfig &cfg);
 /// Whether the grid covers Mpad rows (MN-major scales with padding rows the
 /// kernel zeroes) instead of M.
 bool rowKernelCoversPaddingRows(const RowKernelSpec &spec);

@@ -317,10 +317,10 @@ class FunctionLowering {
 public:
   FunctionLowering(func::FuncOp func, KernelModule &kernels,
                    const TargetChipInfo &chip, int64_t rowPrefetch,
-                   int64_t weightStagingRows, int64_t rowThreadFolding,
-                   bool simtMatmul, unsigned ptxLimit)
+                   int64_t weightStagingRows, int64_t siluTableRows,
+                   int64_t rowThreadFolding, bool simtMatmul, unsigned ptxLimit)
       : oldFunc(func), kernels(kernels), chip(chip), rowPrefetch(rowPrefetch),
-        weightStagingRows(weightStagingRows),
+        weightStagingRows(weightStagingRows), siluTableRows(siluTableRows),
         rowThreadFolding(rowThreadFolding), simtMatmul(simtMatmul),
         ptxLimit(ptxLimit), b(func.getLoc(), func.getContext()) {}
 
@@ -396,6 +396,7 @@ private:
   int64_t rowPrefetch;
   /// The weight-staging-rows option (-1: automatic, 0: never).
   int64_t weightStagingRows;
+  int64_t siluTableRows;
   /// The row-thread-folding option (-1: automatic).
   int64_t rowThreadFolding;
   /// The matmul-kernel=simt option: the SIMT GEMM even where the chip has
@@ -657,27 +658,37 @@ FunctionLowering::launchRowKernel(Operation *op, const RowKernelSpec &spec,
     launch(getKernel(config), grid, Value(), config.threads, operands);
   };
 
-  // Norm kernels with w staged in shared memory, where each CTA gets enough
-  // rows to pay for the staging: the busiest CTA has ceil(rows / maxGrid),
-  // so N rows or more means rows > (N - 1) x maxGrid. A static M decides
-  // here, and only the kernel launched is generated.
-  RowConfig staged = cfg;
-  staged.stagedWeights = true;
-  int64_t stagingRows =
-      weightStagingRows < 0 ? kStagedWeightMinRowsPerCTA : weightStagingRows;
-  bool stageable = stagingRows > 0 && canStageWeights(spec, staged);
-  int64_t threshold = (stagingRows - 1) * maxGrid;
+  // Variants that pay a per-CTA setup in shared memory and gain on every
+  // later row: norm kernels with w staged as f32, bf16 silu_and_mul kernels
+  // with the silu table. Each is launched where each CTA gets enough rows to
+  // pay for it: the busiest CTA has ceil(rows / maxGrid), so N rows or more
+  // means rows > (N - 1) x maxGrid. A static M decides here, and only the
+  // kernel launched is generated.
+  RowConfig setUp = cfg;
+  setUp.stagedWeights = true;
+  int64_t setUpRows = 0;
+  if (canStageWeights(spec, setUp)) {
+    setUpRows =
+        weightStagingRows < 0 ? kStagedWeightMinRowsPerCTA : weightStagingRows;
+  } else {
+    setUp = cfg;
+    setUp.siluTable = true;
+    if (canUseSiluTable(spec, setUp))
+      setUpRows = siluTableRows < 0 ? kSiluTableMinRowsPerCTA : siluTableRows;
+  }
+  bool hasSetUp = setUpRows > 0;
+  int64_t threshold = (setUpRows - 1) * maxGrid;
   std::optional<int64_t> knownRows = getConstantIntValue(gridRows);
-  if (!stageable || stagingRows == 1 || knownRows) {
-    bool useStaged = stageable && (stagingRows == 1 || *knownRows > threshold);
-    launchVariant(useStaged ? staged : cfg);
+  if (!hasSetUp || setUpRows == 1 || knownRows) {
+    bool useSetUp = hasSetUp && (setUpRows == 1 || *knownRows > threshold);
+    launchVariant(useSetUp ? setUp : cfg);
     return success();
   }
   Value thresholdValue = constIndex(b, threshold);
   Value manyRows = arith::CmpIOp::create(b, arith::CmpIPredicate::ugt, gridRows,
                                          thresholdValue);
   emitBranch(
-      manyRows, [&] { launchVariant(staged); }, [&] { launchVariant(cfg); });
+      manyRows, [&] { launchVariant(setUp); }, [&] { launchVariant(cfg); });
   return success();
 }
 
@@ -1536,6 +1547,13 @@ struct ConvertVllmToGPUPass
           << static_cast<int>(weightStagingRows);
       return signalPassFailure();
     }
+    if (siluTableRows < -1) {
+      emitError(module.getLoc(),
+                "silu-table-rows must be -1 (automatic), 0 (never) or a "
+                "number of rows per CTA, got ")
+          << static_cast<int>(siluTableRows);
+      return signalPassFailure();
+    }
     if (rowThreadFolding != -1 &&
         (rowThreadFolding < 1 || rowThreadFolding > kMaxFoldedThreads ||
          !llvm::isPowerOf2_64(rowThreadFolding))) {
@@ -1593,8 +1611,9 @@ struct ConvertVllmToGPUPass
       ptxLimit = std::max(ptxVersion, chipInfo->tcgen05PtxVersion);
     auto lowerTensorFunc = [&](func::FuncOp func) {
       return FunctionLowering(func, kernels, *chipInfo, rowPrefetch,
-                              weightStagingRows, rowThreadFolding,
-                              matmulKernel == "simt", ptxLimit)
+                              weightStagingRows, siluTableRows,
+                              rowThreadFolding, matmulKernel == "simt",
+                              ptxLimit)
           .run();
     };
     for (func::FuncOp func : funcs)

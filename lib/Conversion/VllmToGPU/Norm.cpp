@@ -38,6 +38,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Codegen.h"
+#include "SiluTable.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -169,7 +170,8 @@ std::string codegen::getRowKernelName(const RowKernelSpec &spec) {
 
 std::string codegen::getRowKernelName(const RowKernelSpec &spec,
                                       const RowConfig &cfg) {
-  return getRowKernelName(spec) + (cfg.stagedWeights ? "_wsmem" : "");
+  return getRowKernelName(spec) + (cfg.stagedWeights ? "_wsmem" : "") +
+         (cfg.siluTable ? "_silutab" : "");
 }
 
 bool codegen::rowKernelCoversPaddingRows(const RowKernelSpec &spec) {
@@ -204,6 +206,9 @@ struct NormOperands {
   Value sumBuffer;
   /// w as f32 in shared memory (RowConfig::stagedWeights), else null.
   Value stagedWeight;
+  /// silu over the bf16 gates in shared memory (RowConfig::siluTable), else
+  /// null.
+  Value siluTable;
 };
 
 /// Emits the passes of a row kernel over one row (see the file header).
@@ -520,6 +525,18 @@ void RowEmitter::loadY(RowState &state, bool storeY) {
 void RowEmitter::setY(RowState &state, ArrayRef<Value> inputs, bool storeY) {
   state.y.clear();
   state.packedY.clear();
+  if (operands.siluTable) {
+    // gate | up per slot; silu(g) from the table (the same bits).
+    for (int64_t s = 0; s < cfg.slots; ++s) {
+      Value gateVector = inputs[2 * s];
+      SmallVector<Value> gates = extractAsF32(b, gateVector);
+      SmallVector<Value> ups = extractAsF32(b, inputs[2 * s + 1]);
+      SmallVector<Value> values =
+          emitSiluAndMulByTable(b, gateVector, gates, ups, operands.siluTable);
+      setSlotY(state, s, values, storeY);
+    }
+    return;
+  }
   if (spec.prologue) {
     int64_t count = spec.inputsPerSlot();
     for (int64_t s = 0; s < cfg.slots; ++s) {
@@ -690,6 +707,7 @@ gpu::GPUFuncOp codegen::buildRowKernel(OpBuilder &moduleBuilder, Location loc,
                     argFor(RowOperand::ResidualOut),
                     argFor(RowOperand::Normalized),
                     Value(),
+                    Value(),
                     Value()};
   QuantOperands quantOperands;
   quantOperands.output = argFor(RowOperand::Output);
@@ -707,6 +725,14 @@ gpu::GPUFuncOp codegen::buildRowKernel(OpBuilder &moduleBuilder, Location loc,
   if (cfg.stagedWeights)
     norm.stagedWeight = addWorkgroupBuffer(func, {cfg.stagedWeightElements()},
                                            moduleBuilder.getF32Type());
+  assert((!cfg.siluTable || canUseSiluTable(spec, cfg)) &&
+         "the silu table needs a persistent bf16 silu_and_mul kernel");
+  memref::GlobalOp siluTableGlobal;
+  if (cfg.siluTable) {
+    siluTableGlobal = getOrCreateSiluTableGlobal(moduleBuilder, loc);
+    norm.siluTable = addWorkgroupBuffer(func, {kSiluTableEntries},
+                                        moduleBuilder.getF32Type());
+  }
 
   ImplicitLocOpBuilder b(loc, ctx);
   b.setInsertionPointToStart(&func.getBody().front());
@@ -741,6 +767,9 @@ gpu::GPUFuncOp codegen::buildRowKernel(OpBuilder &moduleBuilder, Location loc,
     // w's loads go out after the first rows' inputs.
     if (cfg.stagedWeights)
       invariant.stageWeights(slots);
+    // So does the silu table's copy, which the first row waits for.
+    if (cfg.siluTable)
+      emitSiluTableCopy(b, siluTableGlobal, norm.siluTable, tid, cfg.threads);
   }
   // The grid may have CTAs without rows (the padding rows of MN-major
   // scales, or CTA 0 writing the dynamic per-tensor scale when M = 0):

@@ -108,6 +108,7 @@ void vllm::buildVllmGpuPipeline(OpPassManager &pm,
   convertOptions.optLevel = options.optLevel;
   convertOptions.rowPrefetch = options.rowPrefetch;
   convertOptions.weightStagingRows = options.weightStagingRows;
+  convertOptions.siluTableRows = options.siluTableRows;
   convertOptions.rowThreadFolding = options.rowThreadFolding;
   convertOptions.matmulKernel = options.matmulKernel;
   pm.addPass(createConvertVllmToGPUPass(convertOptions));
