@@ -8,7 +8,9 @@
 #                                   # pipeline (default: CHIP)
 #     [NO_FUSION]                   # compile the ops as written
 #     [FORMAT <cubin|ptx|fatbin>]   # embedded kernel binary (default: cubin)
-#     [MATMUL_KERNEL <simt|auto>])  # kernel of scaled_matmul (default: simt)
+#     [MATMUL_KERNEL <simt|auto>]   # kernel of scaled_matmul (default: simt)
+#     [COMPILE_OPTIONS <opt>...])   # more vllm-compile options, e.g.
+#                                   # --silu-table-rows 2
 #
 # Each source goes through vllm-compile (vllm-opt --vllm-gpu-pipeline,
 # mlir-translate, clang -c); the objects are linked into one library. Every
@@ -27,7 +29,7 @@ set(VLLM_MLIR_COMPILE ${PROJECT_BINARY_DIR}/bin/vllm-compile CACHE FILEPATH
 
 function(vllm_mlir_add_gpu_library target)
   cmake_parse_arguments(ARG "NO_FUSION" "CHIP;FUSION_CHIP;FORMAT;MATMUL_KERNEL"
-                        "SOURCES" ${ARGN})
+                        "SOURCES;COMPILE_OPTIONS" ${ARGN})
   if(ARG_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "vllm_mlir_add_gpu_library(${target}): unknown "
                         "arguments ${ARG_UNPARSED_ARGUMENTS}")
@@ -71,7 +73,7 @@ function(vllm_mlir_add_gpu_library target)
       COMMAND ${CMAKE_COMMAND} -E make_directory ${objdir}
       COMMAND ${Python3_EXECUTABLE} ${VLLM_MLIR_COMPILE} ${source} --emit obj
               --chip ${ARG_CHIP} ${fusion_args} ${matmul_args}
-              --format ${ARG_FORMAT}
+              ${ARG_COMPILE_OPTIONS} --format ${ARG_FORMAT}
               -o ${object}
       DEPENDS ${source} ${tool_deps}
       COMMENT "Compiling ${name}.mlir for ${ARG_CHIP} (vllm-mlir)"
@@ -94,21 +96,27 @@ function(vllm_mlir_add_gpu_library target)
   endif()
 endfunction()
 
-# vllm_mlir_add_gpu_library_pair(<target> SOURCES <a.mlir>... CHIP <chip>)
+# vllm_mlir_add_gpu_library_pair(<target> SOURCES <a.mlir>... CHIP <chip>
+#                                [MATMUL_KERNEL <kind>]
+#                                [COMPILE_OPTIONS <opt>...])
 # The same sources twice: <target> through the fusion pipeline and
 # <target>_unfused with NO_FUSION, both in ${CMAKE_BINARY_DIR}/lib next to
 # libvllm_runtime.so (where the GPU test and benchmark drivers look), so
 # that fused and unfused kernels can be compared bit for bit and timed.
 function(vllm_mlir_add_gpu_library_pair target)
-  cmake_parse_arguments(ARG "" "CHIP;MATMUL_KERNEL" "SOURCES" ${ARGN})
-  set(matmul_args)
+  cmake_parse_arguments(ARG "" "CHIP;MATMUL_KERNEL" "SOURCES;COMPILE_OPTIONS"
+                        ${ARGN})
+  set(extra_args)
   if(ARG_MATMUL_KERNEL)
-    set(matmul_args MATMUL_KERNEL ${ARG_MATMUL_KERNEL})
+    list(APPEND extra_args MATMUL_KERNEL ${ARG_MATMUL_KERNEL})
+  endif()
+  if(ARG_COMPILE_OPTIONS)
+    list(APPEND extra_args COMPILE_OPTIONS ${ARG_COMPILE_OPTIONS})
   endif()
   vllm_mlir_add_gpu_library(${target} SOURCES ${ARG_SOURCES} CHIP ${ARG_CHIP}
-    ${matmul_args})
+    ${extra_args})
   vllm_mlir_add_gpu_library(${target}_unfused
-    SOURCES ${ARG_SOURCES} CHIP ${ARG_CHIP} NO_FUSION ${matmul_args})
+    SOURCES ${ARG_SOURCES} CHIP ${ARG_CHIP} NO_FUSION ${extra_args})
   set_target_properties(${target} ${target}_unfused
     PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/lib
     BUILD_RPATH "\$ORIGIN" INSTALL_RPATH "\$ORIGIN")

@@ -12,7 +12,9 @@
 #
 # HIDDEN=2048,5120,... builds the modules of those H instead of the
 # benchmark's (gen_bench_kernels.py --hidden), for studies by H; run bench.py
-# with the same --h.
+# with the same --h. The silu module is always the build's (bench_silu.py's
+# I); e.g. `scripts/make-bench-variant.sh build .carry/silutab
+# --silu-table-rows 2` times the silu table variant against the default.
 set -euo pipefail
 
 build=${1:?usage: scripts/make-bench-variant.sh BUILD_DIR DEST [OPTIONS...]}
@@ -30,6 +32,11 @@ if [[ -n ${HIDDEN:-} ]]; then
   modules=("$tmp"/modules/bench_kernels_h*.mlir)
 else
   modules=("$build"/bench/gpu/kernels/bench_kernels_h*.mlir)
+fi
+# The MLP's down-projection site too (bench/gpu/bench_silu.py --lib-dir DEST),
+# when the build has it.
+if [[ -e $build/bench/gpu/kernels/bench_kernels_silu.mlir ]]; then
+  modules+=("$build/bench/gpu/kernels/bench_kernels_silu.mlir")
 fi
 for needed in "$compile" "$runtime" "${modules[0]}"; do
   if [[ ! -e $needed ]]; then

@@ -20,6 +20,8 @@
 // RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a format=sass" 2>&1 | FileCheck %s --check-prefix=FORMAT
 // RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a row-prefetch=7" 2>&1 | FileCheck %s --check-prefix=PREFETCH7
 // RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a weight-staging-rows=-5" 2>&1 | FileCheck %s --check-prefix=STAGING5
+// RUN: not vllm-opt %s --convert-vllm-to-gpu="silu-table-rows=-2" 2>&1 | FileCheck %s --check-prefix=SILUTABLE
+// RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a silu-table-rows=-3" 2>&1 | FileCheck %s --check-prefix=SILUTABLE3
 // RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a row-thread-folding=6" 2>&1 | FileCheck %s --check-prefix=FOLD6
 // A fusion-chip the fusion pipeline rejects is reported in its words.
 // RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a fuse=true fusion-chip=sm_80" 2>&1 | FileCheck %s --check-prefix=FUSION-CHIP
@@ -47,6 +49,9 @@
 // STAGING: error: weight-staging-rows must be -1 (automatic), 0 (never) or a number of rows per CTA, got -2
 // STAGING-NOT: see current operation
 // STAGING5: error: weight-staging-rows must be -1 (automatic), 0 (never) or a number of rows per CTA, got -5
+// SILUTABLE: error: silu-table-rows must be -1 (automatic), 0 (never) or a number of rows per CTA, got -2
+// SILUTABLE-NOT: see current operation
+// SILUTABLE3: error: silu-table-rows must be -1 (automatic), 0 (never) or a number of rows per CTA, got -3
 // FOLD0: error: row-thread-folding must be -1 (automatic) or a power of two from 1 (no folding) to 4, got 0
 // FOLD0-NOT: see current operation
 // FOLD3: error: row-thread-folding must be -1 (automatic) or a power of two from 1 (no folding) to 4, got 3

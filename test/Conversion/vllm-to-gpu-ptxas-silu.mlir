@@ -4,16 +4,16 @@
 // elementwise_quant silu_and_mul for every scheme at I = 2048, 2304 and
 // 4608, with and without the product; dynamic per-tensor adds its
 // quantize_*_q_tensor kernel), on both chips, and none of them spills
-// (kPrologueRegisters). The 18 persistent bf16 kernels also have their
-// `_silutab` variant (silu from the table in shared memory, launched from
-// 2 rows per CTA): 26 + 18 entries.
+// (kPrologueRegisters). With silu-table-rows=2 the 18 persistent bf16
+// kernels also have their `_silutab` variant (silu from the table in shared
+// memory, launched from 2 rows per CTA): 26 + 18 entries.
 // REQUIRES: ptxas
-// RUN: vllm-opt %S/Inputs/silu-kernels.mlir --vllm-gpu-pipeline="chip=sm_90a format=ptx" | vllm-opt --vllm-dump-gpu-binary=output=%t.90.ptx -o /dev/null
+// RUN: vllm-opt %S/Inputs/silu-kernels.mlir --vllm-gpu-pipeline="chip=sm_90a format=ptx silu-table-rows=2" | vllm-opt --vllm-dump-gpu-binary=output=%t.90.ptx -o /dev/null
 // RUN: %ptxas -arch=sm_90a -v %t.90.ptx -o %t.90.cubin 2> %t.90.log
 // RUN: FileCheck %s --check-prefix=ENTRIES90 < %t.90.log
 // RUN: grep -c "_silutab' for 'sm_90a'" %t.90.log | FileCheck %s --check-prefix=TABLES
 // RUN: FileCheck %s < %t.90.log
-// RUN: vllm-opt %S/Inputs/silu-kernels.mlir --vllm-gpu-pipeline="chip=sm_100a format=ptx" | vllm-opt --vllm-dump-gpu-binary=output=%t.100.ptx -o /dev/null
+// RUN: vllm-opt %S/Inputs/silu-kernels.mlir --vllm-gpu-pipeline="chip=sm_100a format=ptx silu-table-rows=2" | vllm-opt --vllm-dump-gpu-binary=output=%t.100.ptx -o /dev/null
 // RUN: %ptxas -arch=sm_100a -v %t.100.ptx -o %t.100.cubin 2> %t.100.log
 // RUN: FileCheck %s --check-prefix=ENTRIES100 < %t.100.log
 // RUN: grep -c "_silutab' for 'sm_100a'" %t.100.log | FileCheck %s --check-prefix=TABLES
