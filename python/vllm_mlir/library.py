@@ -25,6 +25,7 @@ import warnings
 
 import torch
 
+from .calls import Buffer, check_aliasing, check_inplace, check_results
 from .manifest import Manifest, manifest_path
 
 __all__ = ["LoadedLibrary", "RUNTIME_ENV", "RUNTIME_NAME", "TORCH_DTYPES",
@@ -136,6 +137,12 @@ class LoadedLibrary:
     the sizes the manifest gives for it (empty, except results that do not
     depend on M, such as a static scale, which are still written).
 
+    `call_into(name, arguments, results, inplace=None)` runs a function
+    writing into result tensors the caller provides (no allocation, no
+    copy), with the same checks for the results as for the arguments, and
+    refuses any memory shared between an output and another tensor except
+    the in-place pairs the kernels allow (vllm_mlir.calls, SPEC.md C15).
+
     Attributes: `path`, `manifest` (vllm_mlir.manifest.Manifest), `namespace`,
     `device`, `ops` (name -> op) and `unsupported` (name -> why a function
     of the manifest is not an op: a result size the manifest cannot give,
@@ -151,6 +158,8 @@ class LoadedLibrary:
         self.device = device
         self.ops = {}
         self.unsupported = {}
+        # name -> (Function, ctypes entry point) of every op.
+        self._entries = {}
         self._runtime = _open_runtime(path)
         pending = self._runtime.take_error()
         if pending:
@@ -219,6 +228,7 @@ class LoadedLibrary:
         count = len(function.arguments) + len(function.results)
         entry.argtypes = [ctypes.c_void_p] * (1 + count)
         entry.restype = None
+        self._entries[function.name] = (function, entry)
 
         def real(*args):
             return self._call(function, entry, args)
@@ -233,6 +243,59 @@ class LoadedLibrary:
         op.register_fake(fake)
         return getattr(getattr(torch.ops, self.namespace), function.name)
 
+    def call_into(self, name, arguments, results, inplace=None):
+        """Runs function `name` on `arguments`, writing its results into the
+        caller's tensors `results` (one per result, in the manifest's
+        order), on the current stream; returns None.
+
+        Every check of an op call is made, before anything is launched, for
+        the arguments and for the results alike: on this library's device,
+        the manifest's dtype and rank, contiguous, 16-byte aligned; the
+        arguments' static dimensions as for an op, and each result's shape
+        equal to the one the manifest gives for these arguments. Then no
+        result may share memory with another result or with an argument,
+        except the pairs of `inplace`, {result index: argument index},
+        each of which may (not must) be the very same buffer: the caller
+        declares there that the function returns, at that index, the
+        `residual_out` of a fused_add_rms_norm / rms_norm_quant whose
+        residual is that argument, the one aliasing the kernels support
+        (SPEC.md C15; vllm_mlir.calls). A failed check raises ValueError
+        naming the tensor, KeyError an unknown function, AttributeError a
+        function that is not an op (`unsupported`); an error the runtime
+        records raises RuntimeError, as for an op.
+
+        Not a registered op: eager use and torch.cuda.graph capture
+        (nothing is allocated); torch.compile does not trace through it.
+        """
+        try:
+            function, entry = self._entries[name]
+        except KeyError:
+            if name in self.unsupported:
+                raise AttributeError("%s of %s cannot be called: %s" % (
+                    name, self.path, self.unsupported[name])) from None
+            self.manifest.function(name)   # KeyError naming the known ones
+            raise
+        arguments = tuple(arguments)
+        results = tuple(results)
+        qualname = self._qualname(function)
+        inplace = check_inplace(function, inplace, qualname)
+        self._check(function, arguments)
+        if len(results) != len(function.results):
+            raise ValueError("%s returns %d result%s, got %d result tensor%s"
+                             % (qualname, len(function.results),
+                                "" if len(function.results) == 1 else "s",
+                                len(results), "" if len(results) == 1
+                                else "s"))
+        for spec, tensor in zip(function.results, results):
+            self._check_device(function, spec, tensor)
+        check_results(function, [tuple(t.shape) for t in arguments],
+                      [_buffer(t) for t in results], qualname)
+        for spec, tensor in zip(function.results, results):
+            self._check_layout(function, spec, tensor)
+        check_aliasing(function, [_buffer(t) for t in arguments],
+                       [_buffer(t) for t in results], inplace, qualname)
+        self._launch(function, entry, arguments, results)
+
     def _call(self, function, entry, args):
         """The real implementation: checks, allocates, launches."""
         self._check(function, args)
@@ -241,6 +304,13 @@ class LoadedLibrary:
             results = [torch.empty(shape, dtype=TORCH_DTYPES[spec.element_type],
                                    device=self.device)
                        for spec, shape in zip(function.results, shapes)]
+        self._launch(function, entry, args, results)
+        return _results(results)
+
+    def _launch(self, function, entry, args, results):
+        """Calls the entry point on the current stream with checked
+        arguments and results; raises the runtime's error, if any."""
+        with torch.cuda.device(self.device):
             # The descriptors live until the call returns: the library
             # reads them during the call only.
             descriptors = [_descriptor(t) for t in (*args, *results)]
@@ -250,7 +320,6 @@ class LoadedLibrary:
         if error:
             raise RuntimeError("%s: the vllm runtime reported: %s"
                                % (self._qualname(function), error))
-        return _results(results)
 
     def _fake(self, function, args):
         """The fake implementation (torch.compile, FakeTensor, meta): the
@@ -279,26 +348,41 @@ class LoadedLibrary:
         """Every check of a real call, in the order a user fixes them. (The
         dispatcher has checked the number of arguments against the
         schema.)"""
-        qualname = self._qualname(function)
+        if len(args) != len(function.arguments):
+            # call_into has no dispatcher in front of it.
+            raise ValueError("%s takes %d argument%s, got %d" % (
+                self._qualname(function), len(function.arguments),
+                "" if len(function.arguments) == 1 else "s", len(args)))
         for spec, tensor in zip(function.arguments, args):
-            if tensor.device != self.device:
-                raise ValueError(
-                    "%s is on %s; the library runs on %s (the device it was "
-                    "loaded on)" % (function.where(spec, qualname),
-                                    tensor.device, self.device))
+            self._check_device(function, spec, tensor)
         self._check_shapes(function, args)
         for spec, tensor in zip(function.arguments, args):
-            where = function.where(spec, qualname)
-            if not tensor.is_contiguous():
-                raise ValueError(
-                    "%s is not contiguous (shape %s, strides %s): the "
-                    "library reads row-major buffers; pass .contiguous()"
-                    % (where, tuple(tensor.shape), tensor.stride()))
-            if tensor.numel() and tensor.data_ptr() % _BUFFER_ALIGNMENT:
-                raise ValueError(
-                    "%s starts at address 0x%x, not a multiple of %d bytes "
-                    "(a view into another tensor?): pass .clone()"
-                    % (where, tensor.data_ptr(), _BUFFER_ALIGNMENT))
+            self._check_layout(function, spec, tensor)
+
+    def _check_device(self, function, spec, tensor):
+        where = function.where(spec, self._qualname(function))
+        if not isinstance(tensor, torch.Tensor):
+            raise ValueError("%s is a %s, not a tensor"
+                             % (where, type(tensor).__name__))
+        if tensor.device != self.device:
+            raise ValueError(
+                "%s is on %s; the library runs on %s (the device it was "
+                "loaded on)" % (where, tensor.device, self.device))
+
+    def _check_layout(self, function, spec, tensor):
+        """Contiguous and 16-byte aligned (an argument or a result)."""
+        where = function.where(spec, self._qualname(function))
+        if not tensor.is_contiguous():
+            what = "writes" if spec.role == "result" else "reads"
+            raise ValueError(
+                "%s is not contiguous (shape %s, strides %s): the "
+                "library %s row-major buffers; pass .contiguous()"
+                % (where, tuple(tensor.shape), tensor.stride(), what))
+        if tensor.numel() and tensor.data_ptr() % _BUFFER_ALIGNMENT:
+            raise ValueError(
+                "%s starts at address 0x%x, not a multiple of %d bytes "
+                "(a view into another tensor?): pass .clone()"
+                % (where, tensor.data_ptr(), _BUFFER_ALIGNMENT))
 
     def _check_shapes(self, function, args):
         """Element types, ranks and static dimensions."""
@@ -350,6 +434,14 @@ def _memref_class(rank):
                      ("offset", ctypes.c_int64),
                      ("sizes", ctypes.c_int64 * rank),
                      ("strides", ctypes.c_int64 * rank)]})
+
+
+def _buffer(tensor):
+    """The tensor as vllm_mlir.calls sees it (after the layout checks, so
+    contiguous: its bytes are one interval)."""
+    return Buffer(tuple(tensor.shape),
+                  _ELEMENT_TYPES.get(tensor.dtype, str(tensor.dtype)),
+                  tensor.data_ptr(), tensor.numel() * tensor.element_size())
 
 
 def _descriptor(tensor):
