@@ -54,6 +54,8 @@ struct KernelSpec {
   int64_t N; // Matmul / Chain only
   ref::DType dtype;
   float epsilon;
+  /// The norm's round_before_weight (SPEC 3.1; norm kinds only).
+  bool roundBeforeWeight = false;
   ref::QuantScheme scheme; // the activation scheme (not for Norm/AddNorm)
   int numArgs;             // memref arguments after the stream
 

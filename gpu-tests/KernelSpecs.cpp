@@ -84,7 +84,7 @@ static KernelSpec makeSpec(const char *name, Kind kind, int64_t H, int64_t N,
                            ref::QuantKind qkind, int64_t group,
                            ref::ScaleEncoding encoding, ref::ScaleLayout layout,
                            int64_t align, bool hasUpperBound, float upperBound,
-                           int numArgs) {
+                           int numArgs, bool roundBeforeWeight) {
   KernelSpec s;
   s.name = name;
   s.kind = kind;
@@ -92,6 +92,7 @@ static KernelSpec makeSpec(const char *name, Kind kind, int64_t H, int64_t N,
   s.N = N;
   s.dtype = dtype;
   s.epsilon = epsilon;
+  s.roundBeforeWeight = roundBeforeWeight;
   s.scheme.kind = qkind;
   s.scheme.groupSize = group;
   s.scheme.encoding = encoding;
@@ -105,10 +106,10 @@ static KernelSpec makeSpec(const char *name, Kind kind, int64_t H, int64_t N,
 
 const std::vector<KernelSpec> &allKernels() {
 #define VLLM_TEST_KERNEL(name, kind, H, N, dtype, eps, qkind, group, enc,      \
-                         layout, align, hasUb, ub, nargs)                      \
+                         layout, align, hasUb, ub, nargs, rbw)                 \
   makeSpec(name, kind, H, N, ref::DType::dtype, eps, ref::QuantKind::qkind,    \
            group, ref::ScaleEncoding::enc, ref::ScaleLayout::layout, align,    \
-           hasUb, ub, nargs),
+           hasUb, ub, nargs, rbw),
   static const std::vector<KernelSpec> table = {
 #include "test_kernels_manifest.inc"
   };

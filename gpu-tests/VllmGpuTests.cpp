@@ -390,15 +390,17 @@ struct Context {
     ref::Matrix y;
     std::vector<float> r;
   };
-  std::map<DType, NormRef> normRef;
+  /// The norms' results by element type and round_before_weight.
+  using NormKey = std::pair<DType, bool>;
+  std::map<NormKey, NormRef> normRef;
   struct AddRef {
     ref::Matrix y, resOut;
     std::vector<float> r;
   };
-  std::map<DType, AddRef> addRef;
+  std::map<NormKey, AddRef> addRef;
 
   // Results of the rms_norm / fused_add_rms_norm kernels (unfused build).
-  std::map<DType, ref::Matrix> gpuNormY, gpuAddY, gpuAddRes;
+  std::map<NormKey, ref::Matrix> gpuNormY, gpuAddY, gpuAddRes;
   struct QuantBytes {
     std::vector<uint8_t> q, scales, resOut;
   };
@@ -420,7 +422,13 @@ struct Context {
 /// The key of a function's results in Context::fusedOut / fusedResOut: the
 /// fused_* and seq_* functions of one element type and scheme share it.
 static std::string quantKey(const KernelSpec &spec) {
-  return std::to_string(static_cast<int>(spec.dtype)) + ":" + spec.scheme.str();
+  return std::to_string(static_cast<int>(spec.dtype)) + ":" +
+         spec.scheme.str() + (spec.roundBeforeWeight ? ":rbw" : "");
+}
+
+/// The key of a norm function's results in the Context's norm maps.
+static Context::NormKey normKey(const KernelSpec &spec) {
+  return {spec.dtype, spec.roundBeforeWeight};
 }
 
 struct RunOutput {
@@ -462,8 +470,8 @@ private:
   const ref::Matrix &resOf(Context &ctx, DType t);
   const ref::Matrix &wOf(Context &ctx, DType t);
   const ref::Matrix &guOf(Context &ctx, DType t);
-  const Context::NormRef &normRef(Context &ctx, DType t, float eps);
-  const Context::AddRef &addRef(Context &ctx, DType t, float eps);
+  const Context::NormRef &normRef(Context &ctx, const KernelSpec &spec);
+  const Context::AddRef &addRef(Context &ctx, const KernelSpec &spec);
   void *deviceInput(Context &ctx, Role role, DType t);
   void releaseContext(Context &ctx);
 
@@ -495,7 +503,8 @@ private:
                   const ref::Matrix &want);
   void checkNorm(Case &c, const char *check, const ref::Matrix &x,
                  const ref::Matrix &w, const std::vector<float> &r,
-                 const ref::Matrix &want, const ref::Matrix &got);
+                 const ref::Matrix &want, const ref::Matrix &got,
+                 bool roundBeforeWeight);
   ref::Matrix asMatrix(DType t, int64_t M, int64_t H,
                        const std::vector<uint8_t> &bytes);
 
@@ -672,23 +681,26 @@ const ref::Matrix &Suite::guOf(Context &ctx, DType t) {
   return convertOnce(ctx.gu, t, M, 2 * I, ctx.guF);
 }
 
-const Context::NormRef &Suite::normRef(Context &ctx, DType t, float eps) {
-  auto it = ctx.normRef.find(t);
+const Context::NormRef &Suite::normRef(Context &ctx, const KernelSpec &spec) {
+  const DType t = spec.dtype;
+  auto it = ctx.normRef.find(normKey(spec));
   if (it == ctx.normRef.end()) {
     Context::NormRef r;
-    r.y = ref::rmsNorm(xOf(ctx, t), wOf(ctx, t), eps, &r.r);
-    it = ctx.normRef.emplace(t, std::move(r)).first;
+    r.y = ref::rmsNorm(xOf(ctx, t), wOf(ctx, t), spec.epsilon, &r.r,
+                       spec.roundBeforeWeight);
+    it = ctx.normRef.emplace(normKey(spec), std::move(r)).first;
   }
   return it->second;
 }
 
-const Context::AddRef &Suite::addRef(Context &ctx, DType t, float eps) {
-  auto it = ctx.addRef.find(t);
+const Context::AddRef &Suite::addRef(Context &ctx, const KernelSpec &spec) {
+  const DType t = spec.dtype;
+  auto it = ctx.addRef.find(normKey(spec));
   if (it == ctx.addRef.end()) {
     Context::AddRef r;
-    ref::fusedAddRmsNorm(xOf(ctx, t), resOf(ctx, t), wOf(ctx, t), eps, r.y,
-                         r.resOut, &r.r);
-    it = ctx.addRef.emplace(t, std::move(r)).first;
+    ref::fusedAddRmsNorm(xOf(ctx, t), resOf(ctx, t), wOf(ctx, t), spec.epsilon,
+                         r.y, r.resOut, &r.r, spec.roundBeforeWeight);
+    it = ctx.addRef.emplace(normKey(spec), std::move(r)).first;
   }
   return it->second;
 }
@@ -1030,12 +1042,15 @@ void Suite::checkExact(Case &c, const char *check, const ref::Matrix &got,
 
 void Suite::checkNorm(Case &c, const char *check, const ref::Matrix &x,
                       const ref::Matrix &w, const std::vector<float> &r,
-                      const ref::Matrix &want, const ref::Matrix &got) {
+                      const ref::Matrix &want, const ref::Matrix &got,
+                      bool roundBeforeWeight) {
   const DType t = got.type;
   // The f32 sum's order changes r by a few f32 ulps; narrower T absorbs
   // that in its 1 ulp, f32 output does not, so for T = f32 the reference may
-  // use any r within kWindow ulps of its own (docs/gpu-testing.md).
-  const int kWindow = t == DType::F32 ? 8 : 0;
+  // use any r within kWindow ulps of its own (docs/gpu-testing.md). With
+  // round_before_weight the first rounding to T can turn such an r into one
+  // ulp of T before the weight, so narrower T gets the window too.
+  const int kWindow = t == DType::F32 || roundBeforeWeight ? 8 : 0;
   std::mutex mutex;
   std::atomic<int64_t> bad{0}, oneUlp{0};
   std::vector<std::string> reports;
@@ -1056,7 +1071,10 @@ void Suite::checkNorm(Case &c, const char *check, const ref::Matrix &x,
           lo = std::nextafter(lo, -INFINITY);
           hi = std::nextafter(hi, INFINITY);
           for (float rr : {lo, hi}) {
-            float v = (x.get(m, k) * rr) * w.get(0, k);
+            float normalized = x.get(m, k) * rr;
+            if (roundBeforeWeight)
+              normalized = ref::roundTo(t, normalized);
+            float v = normalized * w.get(0, k);
             row.set(0, 0, v);
             if (ref::ulpDistance(t, got.bits(m, k), row.bits(0, 0)) <= 1)
               ok = true;
@@ -1186,16 +1204,18 @@ void Suite::testNormKinds(Context &ctx, const KernelSpec &spec, Case &c) {
   }
   ref::Matrix y = asMatrix(t, ctx.M, ctx.H, run.outs[0]);
   if (add) {
-    const Context::AddRef &r = addRef(ctx, t, spec.epsilon);
+    const Context::AddRef &r = addRef(ctx, spec);
     ref::Matrix resOut = asMatrix(t, ctx.M, ctx.H, run.outs[1]);
     checkExact(c, "residual_out == RN_T(x + residual)", resOut, r.resOut);
-    checkNorm(c, "y within 1 ulp", r.resOut, wOf(ctx, t), r.r, r.y, y);
-    ctx.gpuAddY[t] = y;
-    ctx.gpuAddRes[t] = std::move(resOut);
+    checkNorm(c, "y within 1 ulp", r.resOut, wOf(ctx, t), r.r, r.y, y,
+              spec.roundBeforeWeight);
+    ctx.gpuAddY[normKey(spec)] = y;
+    ctx.gpuAddRes[normKey(spec)] = std::move(resOut);
   } else {
-    const Context::NormRef &r = normRef(ctx, t, spec.epsilon);
-    checkNorm(c, "y within 1 ulp", xOf(ctx, t), wOf(ctx, t), r.r, r.y, y);
-    ctx.gpuNormY[t] = y;
+    const Context::NormRef &r = normRef(ctx, spec);
+    checkNorm(c, "y within 1 ulp", xOf(ctx, t), wOf(ctx, t), r.r, r.y, y,
+              spec.roundBeforeWeight);
+    ctx.gpuNormY[normKey(spec)] = y;
   }
   RunOutput other;
   checkBuildsAgree(c, "fused build == unfused build", spec, ctx.M, inputs, run,
@@ -1238,11 +1258,12 @@ void Suite::testFused(Context &ctx, const KernelSpec &spec, Case &c) {
               want.scales, spec.scheme, ctx.M, ctx.H);
   Context::QuantBytes stored{q, scales, {}};
   if (res) {
-    const Context::AddRef &r = addRef(ctx, t, spec.epsilon);
+    const Context::AddRef &r = addRef(ctx, spec);
     ref::Matrix resOut = asMatrix(t, ctx.M, ctx.H, run.outs[2]);
     checkExact(c, "residual_out == RN_T(x + residual)", resOut, r.resOut);
-    checkNorm(c, "normalized within 1 ulp", r.resOut, wOf(ctx, t), r.r, r.y, y);
-    auto gy = ctx.gpuAddY.find(t);
+    checkNorm(c, "normalized within 1 ulp", r.resOut, wOf(ctx, t), r.r, r.y, y,
+              spec.roundBeforeWeight);
+    auto gy = ctx.gpuAddY.find(normKey(spec));
     if (gy == ctx.gpuAddY.end())
       c.fail("C9 normalized == fused_add_rms_norm kernel",
              "no fused_add_rms_norm result to compare with");
@@ -1252,10 +1273,10 @@ void Suite::testFused(Context &ctx, const KernelSpec &spec, Case &c) {
     stored.resOut = run.outs[2];
     ctx.fusedResOut[quantKey(spec)] = std::move(stored);
   } else {
-    const Context::NormRef &r = normRef(ctx, t, spec.epsilon);
+    const Context::NormRef &r = normRef(ctx, spec);
     checkNorm(c, "normalized within 1 ulp", xOf(ctx, t), wOf(ctx, t), r.r, r.y,
-              y);
-    auto gy = ctx.gpuNormY.find(t);
+              y, spec.roundBeforeWeight);
+    auto gy = ctx.gpuNormY.find(normKey(spec));
     if (gy == ctx.gpuNormY.end())
       c.fail("C9 normalized == rms_norm kernel",
              "no rms_norm result to compare with");
@@ -1277,8 +1298,9 @@ void Suite::testSeq(Context &ctx, const KernelSpec &spec, Case &c) {
   }
   // The unfused sequence quantizes what its rms_norm kernel produced: the
   // same kernel as the standalone rms_norm function.
-  std::map<DType, ref::Matrix> &normY = res ? ctx.gpuAddY : ctx.gpuNormY;
-  auto gy = normY.find(t);
+  std::map<Context::NormKey, ref::Matrix> &normY =
+      res ? ctx.gpuAddY : ctx.gpuNormY;
+  auto gy = normY.find(normKey(spec));
   if (gy == normY.end()) {
     c.fail("q/scales == quantize(norm kernel's y)",
            "no norm kernel result to compare with");
@@ -1291,7 +1313,7 @@ void Suite::testSeq(Context &ctx, const KernelSpec &spec, Case &c) {
                 want.scales, spec.scheme, ctx.M, ctx.H);
   }
   if (res) {
-    const Context::AddRef &r = addRef(ctx, t, spec.epsilon);
+    const Context::AddRef &r = addRef(ctx, spec);
     checkExact(c, "residual_out == RN_T(x + residual)",
                asMatrix(t, ctx.M, ctx.H, run.outs[2]), r.resOut);
   }

@@ -27,6 +27,9 @@ T = bf16 unless the name says otherwise; Q = a scheme code, see SCHEMES):
   smm_<e>_n<N>_k<K>(a, b, sa, sb) -> d                     scaled_matmul
   smm_<Q>_n<N>_k<K>(a, b, sa, sb) -> d                     same, sa of scheme Q
   chain_<e>_n<N>_k<K>(x, w, b, sb) -> d                    rms_norm; quantize; GEMM
+  rms_norm_rbw_bf16_h<H>, add_rms_norm_rbw_bf16_h<H>, fused_rbw_<Q>_h<H>,
+  fusedres_rbw_, seq_rbw_, seqres_rbw_   the same with round_before_weight
+                                         (SPEC 3.1), Q in Q_RBW
 
 `s` is the static per-tensor scale (tensor<1xf32>), present only for `spt`.
 The `seq*` functions are the unfused sequences: built with the fusion
@@ -71,6 +74,9 @@ Q_ODD = ["spt", "dpt", "tok", "tokub"]
 Q_F16 = ["spt", "dpt", "tok", "tokub", "g128_f32_mn4", "g128_ue8pk_mn4",
          "g64_ue8f32_mn4"]
 FUNCTION_KINDS = ["quant", "fused", "fusedres", "seq", "seqres"]
+# The schemes the round_before_weight norms are tested with (bf16, core H):
+# static, per-token and both GEMM activation formats.
+Q_RBW = ["spt", "tok", "g128_f32_mn4", "g128_ue8pk_mn4"]
 # The MLP's down-projection site (silu_and_mul -> quantize): every core
 # scheme, at the sizes "silu" of the set (I, the product's width).
 SILU_KINDS = ["silufused", "siluseq"]
@@ -155,23 +161,29 @@ def vec(H, t="bf16"):
 QT = "f8E4M3FN"
 
 
-def gen_norm(H, t, eps):
-    name = "rms_norm_%s_h%d" % (t, H)
+def norm_attrs(eps, rbw):
+    """The norm's attribute dictionary: epsilon, and round_before_weight
+    (SPEC 3.1) for the `rbw` functions."""
+    return "{epsilon = %s : f32%s}" % (eps, ", round_before_weight" if rbw else "")
+
+
+def gen_norm(H, t, eps, rbw=False):
+    name = "rms_norm_%s%s_h%d" % ("rbw_" if rbw else "", t, H)
     body = """func.func @{n}(%x: {a}, %w: {v}) -> {a} {{
-  %y = vllm.rms_norm %x, %w {{epsilon = {e} : f32}} : ({a}, {v}) -> {a}
+  %y = vllm.rms_norm %x, %w {e} : ({a}, {v}) -> {a}
   return %y : {a}
 }}
-""".format(n=name, a=act(H, t), v=vec(H, t), e=eps)
+""".format(n=name, a=act(H, t), v=vec(H, t), e=norm_attrs(eps, rbw))
     return name, body
 
 
-def gen_add_norm(H, t, eps):
-    name = "add_rms_norm_%s_h%d" % (t, H)
+def gen_add_norm(H, t, eps, rbw=False):
+    name = "add_rms_norm_%s%s_h%d" % ("rbw_" if rbw else "", t, H)
     body = """func.func @{n}(%x: {a}, %w: {v}, %r: {a}) -> ({a}, {a}) {{
-  %y, %ro = vllm.fused_add_rms_norm %x, %r, %w {{epsilon = {e} : f32}} : ({a}, {a}, {v}) -> ({a}, {a})
+  %y, %ro = vllm.fused_add_rms_norm %x, %r, %w {e} : ({a}, {a}, {v}) -> ({a}, {a})
   return %y, %ro : {a}, {a}
 }}
-""".format(n=name, a=act(H, t), v=vec(H, t), e=eps)
+""".format(n=name, a=act(H, t), v=vec(H, t), e=norm_attrs(eps, rbw))
     return name, body
 
 
@@ -182,14 +194,15 @@ def quantize_line(result, src, code, H, static, t="bf16"):
         result, src, scale, scheme_attr(code), act(H, t), H, QT, st)
 
 
-def gen_quant_family(kind, code, H, eps, t="bf16"):
+def gen_quant_family(kind, code, H, eps, t="bf16", rbw=False):
     """Returns (name, body) of one function of `kind` for scheme `code` on
-    activations of type `t`."""
+    activations of type `t`; `rbw`: the norm rounds before the weight."""
     static = SCHEMES[code][0] == "static_per_tensor"
     st = scale_type(code, H)
     qt = "tensor<?x%dx%s>" % (H, QT)
     a, v = act(H, t), vec(H, t)
-    name = "%s_%s%s_h%d" % (kind, "" if t == "bf16" else t + "_", code, H)
+    name = "%s%s_%s%s_h%d" % (kind, "_rbw" if rbw else "",
+                              "" if t == "bf16" else t + "_", code, H)
     s_arg = ", %%s: %s" % STATIC_T if static else ""
     if kind == "quant":
         body = "func.func @%s(%%y: %s%s) -> (%s, %s) {\n" % (name, a, s_arg,
@@ -207,8 +220,8 @@ def gen_quant_family(kind, code, H, eps, t="bf16"):
             " scale(%s)" if static else "")
         in_types = [a, v] + ([a] if res else []) + ([STATIC_T] if static else [])
         body = "func.func @%s(%s) -> (%s) {\n" % (name, args, ", ".join(results))
-        body += "  %s = vllm.rms_norm_quant %s as %s {epsilon = %s : f32} : (%s) -> (%s)\n" % (
-            ", ".join(names), operands, scheme_attr(code), eps,
+        body += "  %s = vllm.rms_norm_quant %s as %s %s : (%s) -> (%s)\n" % (
+            ", ".join(names), operands, scheme_attr(code), norm_attrs(eps, rbw),
             ", ".join(in_types), ", ".join(results))
         body += "  return %s : %s\n}\n" % (", ".join(names), ", ".join(results))
         return name, body
@@ -216,11 +229,11 @@ def gen_quant_family(kind, code, H, eps, t="bf16"):
     results = [qt, st] + ([a] if res else [])
     body = "func.func @%s(%s) -> (%s) {\n" % (name, args, ", ".join(results))
     if res:
-        body += "  %%n, %%ro = vllm.fused_add_rms_norm %%x, %%r, %%w {epsilon = %s : f32} : (%s, %s, %s) -> (%s, %s)\n" % (
-            eps, a, a, v, a, a)
+        body += "  %%n, %%ro = vllm.fused_add_rms_norm %%x, %%r, %%w %s : (%s, %s, %s) -> (%s, %s)\n" % (
+            norm_attrs(eps, rbw), a, a, v, a, a)
     else:
-        body += "  %%n = vllm.rms_norm %%x, %%w {epsilon = %s : f32} : (%s, %s) -> %s\n" % (
-            eps, a, v, a)
+        body += "  %%n = vllm.rms_norm %%x, %%w %s : (%s, %s) -> %s\n" % (
+            norm_attrs(eps, rbw), a, v, a)
     body += quantize_line("%q, %sc", "%n", code, H, static, t)
     names = ["%q", "%sc"] + (["%ro"] if res else [])
     body += "  return %s : %s\n}\n" % (", ".join(names), ", ".join(results))
@@ -310,7 +323,7 @@ def gen_chain(N, K, enc_code, enc):
     return name, body
 
 
-def manifest_row(name, kind, H, N, t, eps, code, n_args):
+def manifest_row(name, kind, H, N, t, eps, code, n_args, rbw=False):
     if code is None:
         q = ("StaticPerTensor", 0, "F32", "RowMajor", 1, "false")
     else:
@@ -325,8 +338,9 @@ def manifest_row(name, kind, H, N, t, eps, code, n_args):
               "mn_major": "MNMajor"}[lay], align,
              "true" if qkind == "per_token_ub" else "false")
     return ('VLLM_TEST_KERNEL("%s", %s, %d, %d, %s, %sf, %s, %d, %s, %s, %d, '
-            '%s, %sf, %d)\n' % (name, kind, H, N, CPP_DTYPE[t], eps, q[0], q[1],
-                                q[2], q[3], q[4], q[5], UPPER_BOUND, n_args))
+            '%s, %sf, %d, %s)\n' % (name, kind, H, N, CPP_DTYPE[t], eps, q[0],
+                                    q[1], q[2], q[3], q[4], q[5], UPPER_BOUND,
+                                    n_args, "true" if rbw else "false"))
 
 
 def build(set_name):
@@ -335,10 +349,11 @@ def build(set_name):
     files, rows, shims = {}, [], []
     all_h = sorted(set(cfg["core"]) | set(cfg["ext"]) | set(cfg["odd"]))
 
-    def add(buf, name_body, kind, H, N, t, eps, code, n_in, n_out):
+    def add(buf, name_body, kind, H, N, t, eps, code, n_in, n_out, rbw=False):
         name, body = name_body
         buf.append(body)
-        rows.append(manifest_row(name, kind, H, N, t, eps, code, n_in + n_out))
+        rows.append(manifest_row(name, kind, H, N, t, eps, code, n_in + n_out,
+                                 rbw))
         shims.append((name, n_in + n_out))
 
     for H in all_h:
@@ -365,11 +380,22 @@ def build(set_name):
         typed_codes = [("bf16", code) for code in codes]
         if H in cfg["ext"] or odd:
             typed_codes += [("f16", code) for code in Q_F16]
-        for t, code in typed_codes:
+        # round_before_weight (SPEC 3.1): the norms and the norm-quantize
+        # functions of a few schemes, bf16, at the core H.
+        rbw_codes = []
+        if H in cfg["core"]:
+            add(buf, gen_norm(H, "bf16", eps, True), "Kind::Norm", H, 0,
+                "bf16", eps, None, 2, 1, True)
+            add(buf, gen_add_norm(H, "bf16", eps, True), "Kind::AddNorm", H, 0,
+                "bf16", eps, None, 3, 2, True)
+            rbw_codes = [("bf16", code, True) for code in Q_RBW]
+        for t, code, rbw in [(t, c, False) for t, c in typed_codes] + rbw_codes:
             if not valid(code, H):
                 continue
             static = SCHEMES[code][0] == "static_per_tensor"
             for kind in FUNCTION_KINDS:
+                if rbw and kind == "quant":
+                    continue  # no norm in it
                 n_in = {"quant": 1, "fused": 2, "fusedres": 3, "seq": 2,
                         "seqres": 3}[kind] + (1 if static else 0)
                 n_out = {"quant": 2, "fused": 3, "fusedres": 4, "seq": 2,
@@ -377,8 +403,8 @@ def build(set_name):
                 cpp_kind = {"quant": "Kind::Quant", "fused": "Kind::Fused",
                             "fusedres": "Kind::FusedRes", "seq": "Kind::Seq",
                             "seqres": "Kind::SeqRes"}[kind]
-                add(buf, gen_quant_family(kind, code, H, eps, t), cpp_kind, H,
-                    0, t, eps, code, n_in, n_out)
+                add(buf, gen_quant_family(kind, code, H, eps, t, rbw), cpp_kind,
+                    H, 0, t, eps, code, n_in, n_out, rbw)
         files["test_kernels_h%d.mlir" % H] = header(set_name) + "\n".join(buf)
 
     for I in cfg["silu"]:

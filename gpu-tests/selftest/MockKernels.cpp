@@ -166,7 +166,8 @@ void mockDispatch(int index, void * /*stream*/, void **args, int n) {
   switch (spec.kind) {
   case Kind::Norm: {
     ref::Matrix y = ref::rmsNorm(readMatrix(*role(Role::X), t),
-                                 readMatrix(*role(Role::W), t), spec.epsilon);
+                                 readMatrix(*role(Role::W), t), spec.epsilon,
+                                 nullptr, spec.roundBeforeWeight);
     if (f == "ulp2" || f == "norm-ulp1") {
       // One or two ulps up in magnitude (sign-magnitude encoding).
       uint32_t bits = y.bits(0, 0) + (f == "ulp2" ? 2u : 1u);
@@ -177,9 +178,10 @@ void mockDispatch(int index, void * /*stream*/, void **args, int n) {
   }
   case Kind::AddNorm: {
     ref::Matrix y, resOut;
-    ref::fusedAddRmsNorm(
-        readMatrix(*role(Role::X), t), readMatrix(*role(Role::Res), t),
-        readMatrix(*role(Role::W), t), spec.epsilon, y, resOut);
+    ref::fusedAddRmsNorm(readMatrix(*role(Role::X), t),
+                         readMatrix(*role(Role::Res), t),
+                         readMatrix(*role(Role::W), t), spec.epsilon, y, resOut,
+                         nullptr, spec.roundBeforeWeight);
     write(*role(Role::YOut), y.data.data(), y.bytes());
     write(*role(Role::ResOut), resOut.data.data(), resOut.bytes());
     break;
@@ -209,7 +211,8 @@ void mockDispatch(int index, void * /*stream*/, void **args, int n) {
       res = readMatrix(*resArg, t);
     ref::QuantOutput out = ref::rmsNormQuant(
         readMatrix(*role(Role::X), t), readMatrix(*role(Role::W), t),
-        resArg ? &res : nullptr, s, spec.epsilon, spec.scheme, &y, &resOut);
+        resArg ? &res : nullptr, s, spec.epsilon, spec.scheme, &y, &resOut,
+        spec.roundBeforeWeight);
     const bool seq = spec.kind == Kind::Seq || spec.kind == Kind::SeqRes;
     if (f == "fused-differs" && seq && MOCK_FUSED_BUILD)
       out.q[0] ^= 1;

@@ -256,16 +256,18 @@ float rmsFactor(const Matrix &x, int64_t row, float epsilon) {
 }
 
 void rmsNormRow(const Matrix &x, const Matrix &w, int64_t row, float r,
-                Matrix &y) {
+                Matrix &y, bool roundBeforeWeight) {
   for (int64_t k = 0; k < x.cols; ++k) {
     float scaled = x.get(row, k) * r;
+    if (roundBeforeWeight)
+      scaled = roundTo(x.type, scaled);
     float weighted = scaled * w.get(0, k);
     y.set(row, k, weighted);
   }
 }
 
 Matrix rmsNorm(const Matrix &x, const Matrix &w, float epsilon,
-               std::vector<float> *factors) {
+               std::vector<float> *factors, bool roundBeforeWeight) {
   Matrix y(x.type, x.rows, x.cols);
   if (factors)
     factors->assign(static_cast<size_t>(x.rows), 0.0f);
@@ -274,7 +276,7 @@ Matrix rmsNorm(const Matrix &x, const Matrix &w, float epsilon,
       float r = rmsFactor(x, m, epsilon);
       if (factors)
         (*factors)[static_cast<size_t>(m)] = r;
-      rmsNormRow(x, w, m, r, y);
+      rmsNormRow(x, w, m, r, y, roundBeforeWeight);
     }
   });
   return y;
@@ -282,14 +284,14 @@ Matrix rmsNorm(const Matrix &x, const Matrix &w, float epsilon,
 
 void fusedAddRmsNorm(const Matrix &x, const Matrix &residual, const Matrix &w,
                      float epsilon, Matrix &y, Matrix &residualOut,
-                     std::vector<float> *factors) {
+                     std::vector<float> *factors, bool roundBeforeWeight) {
   residualOut = Matrix(x.type, x.rows, x.cols);
   parallelFor(x.rows, [&](int64_t begin, int64_t end) {
     for (int64_t m = begin; m < end; ++m)
       for (int64_t k = 0; k < x.cols; ++k)
         residualOut.set(m, k, x.get(m, k) + residual.get(m, k));
   });
-  y = rmsNorm(residualOut, w, epsilon, factors);
+  y = rmsNorm(residualOut, w, epsilon, factors, roundBeforeWeight);
 }
 
 //===----------------------------------------------------------------------===//
@@ -392,15 +394,17 @@ QuantOutput quantize(const Matrix &y, const QuantScheme &scheme,
 QuantOutput rmsNormQuant(const Matrix &x, const Matrix &w,
                          const Matrix *residual, float staticScale,
                          float epsilon, const QuantScheme &scheme,
-                         Matrix *normalized, Matrix *residualOut) {
+                         Matrix *normalized, Matrix *residualOut,
+                         bool roundBeforeWeight) {
   Matrix y;
   if (residual) {
     Matrix sum;
-    fusedAddRmsNorm(x, *residual, w, epsilon, y, sum);
+    fusedAddRmsNorm(x, *residual, w, epsilon, y, sum, nullptr,
+                    roundBeforeWeight);
     if (residualOut)
       *residualOut = std::move(sum);
   } else {
-    y = rmsNorm(x, w, epsilon);
+    y = rmsNorm(x, w, epsilon, nullptr, roundBeforeWeight);
   }
   QuantOutput out = quantize(y, scheme, staticScale);
   if (normalized)

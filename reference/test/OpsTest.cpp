@@ -145,6 +145,35 @@ VT_TEST(rmsNormRoundsOnceToBf16) {
   VT_EXPECT_EQ(y.bits(0, 1), 0xbf14u);
 }
 
+VT_TEST(rmsNormRoundBeforeWeight) {
+  // As above, r = 0x3f13cd3a (0.57735026), now with w = 1.75. Once:
+  // r * 1.75 = 1.0103630 = 1 + 1.33/128, RN_bf16 -> 1 + 1/128 (0x3f81).
+  // round_before_weight: RN_bf16(r) = 0.578125 = 37/64 (0x3f14), times 1.75
+  // = 259/256 = 1 + 1.5/128 exactly, a tie that rounds to even: 1 + 2/128
+  // (0x3f82). For f32 the first rounding is the identity.
+  Matrix x = makeMatrix(DType::BF16, 1, 2, {1, 1});
+  Matrix w = makeMatrix(DType::BF16, 1, 2, {1.75f, -1.75f});
+  Matrix once = rmsNorm(x, w, 2.0f);
+  VT_EXPECT_EQ(once.bits(0, 0), 0x3f81u);
+  VT_EXPECT_EQ(once.bits(0, 1), 0xbf81u);
+  Matrix twice = rmsNorm(x, w, 2.0f, nullptr, /*roundBeforeWeight=*/true);
+  VT_EXPECT_EQ(twice.bits(0, 0), 0x3f82u);
+  VT_EXPECT_EQ(twice.bits(0, 1), 0xbf82u);
+  // fused_add_rms_norm and rms_norm_quant pass it on: x + 0 = x.
+  Matrix zero = makeMatrix(DType::BF16, 1, 2, {0, 0});
+  Matrix y, sum;
+  fusedAddRmsNorm(x, zero, w, 2.0f, y, sum, nullptr, true);
+  VT_EXPECT_EQ(y.bits(0, 0), 0x3f82u);
+  Matrix normalized;
+  rmsNormQuant(x, w, nullptr, 0.0f, 2.0f, QuantScheme::perToken(), &normalized,
+               nullptr, true);
+  VT_EXPECT_EQ(normalized.bits(0, 1), 0xbf82u);
+  Matrix x32 = makeMatrix(DType::F32, 1, 2, {1, 1});
+  Matrix w32 = makeMatrix(DType::F32, 1, 2, {1.75f, -1.75f});
+  VT_EXPECT_EQ(rmsNorm(x32, w32, 2.0f, nullptr, true).bits(0, 0),
+               rmsNorm(x32, w32, 2.0f).bits(0, 0));
+}
+
 VT_TEST(rmsNormZeroAndNonFiniteRows) {
   Matrix w = makeMatrix(DType::BF16, 1, 2, {1, 1});
   // Zero row: r = 1/sqrt(eps) = 2 for eps = 0.25, y = 0.

@@ -387,6 +387,9 @@ struct RowKernelSpec {
   std::optional<Prologue> prologue;
   bool residual = false;
   float epsilon = 0.0f;
+  /// y = RN_T(RN_T(v * r) * w) instead of RN_T((v * r) * w) (SPEC.md 3.1,
+  /// `round_before_weight`).
+  bool roundBeforeWeight = false;
   bool storeResidualOut = false;
   bool storeNormalized = false;
   Stage stage = Stage::None;

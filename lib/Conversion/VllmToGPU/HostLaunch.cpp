@@ -696,7 +696,8 @@ FunctionLowering::launchRowKernel(Operation *op, const RowKernelSpec &spec,
 // Ops
 //===----------------------------------------------------------------------===//
 
-static RowKernelSpec normSpec(Value input, FloatAttr epsilon, bool residual) {
+static RowKernelSpec normSpec(Value input, FloatAttr epsilon,
+                              bool roundBeforeWeight, bool residual) {
   auto type = cast<RankedTensorType>(input.getType());
   RowKernelSpec spec;
   spec.elemType = type.getElementType();
@@ -704,13 +705,15 @@ static RowKernelSpec normSpec(Value input, FloatAttr epsilon, bool residual) {
   spec.norm = true;
   spec.residual = residual;
   spec.epsilon = static_cast<float>(epsilon.getValueAsDouble());
+  spec.roundBeforeWeight = roundBeforeWeight;
   return spec;
 }
 
 LogicalResult FunctionLowering::lowerRMSNorm(RMSNormOp op) {
   Value x = lookup(op.getInput());
   Value y = resultBuffer(op.getResult(), shapeOf(x), true);
-  RowKernelSpec spec = normSpec(op.getInput(), op.getEpsilonAttr(), false);
+  RowKernelSpec spec = normSpec(op.getInput(), op.getEpsilonAttr(),
+                                op.getRoundBeforeWeight(), false);
   spec.storeNormalized = true;
   Value x2d = collapseTo2d(x);
   Value rows = rowsOf(x2d);
@@ -726,7 +729,8 @@ LogicalResult FunctionLowering::lowerFusedAddRMSNorm(FusedAddRMSNormOp op) {
   SmallVector<Value> sizes = shapeOf(x);
   Value y = resultBuffer(op.getResult(), sizes, false);
   Value residualOut = resultBuffer(op.getResidualOut(), sizes, false);
-  RowKernelSpec spec = normSpec(op.getInput(), op.getEpsilonAttr(), true);
+  RowKernelSpec spec = normSpec(op.getInput(), op.getEpsilonAttr(),
+                                op.getRoundBeforeWeight(), true);
   spec.storeNormalized = static_cast<bool>(y);
   spec.storeResidualOut = static_cast<bool>(residualOut);
   Value x2d = collapseTo2d(x);
@@ -851,8 +855,9 @@ LogicalResult FunctionLowering::lowerRMSNormQuant(RMSNormQuantOp op) {
   Value x = lookup(op.getInput());
   Value rows = rowsOf(x);
   SmallVector<Value> sizes = shapeOf(x);
-  RowKernelSpec spec = normSpec(op.getInput(), op.getEpsilonAttr(),
-                                static_cast<bool>(op.getResidual()));
+  RowKernelSpec spec =
+      normSpec(op.getInput(), op.getEpsilonAttr(), op.getRoundBeforeWeight(),
+               static_cast<bool>(op.getResidual()));
   spec.scheme = op.getScheme();
   Value residualOut = op.getResidualOut()
                           ? resultBuffer(op.getResidualOut(), sizes, false)
@@ -1254,7 +1259,8 @@ static TensorForm getTensorForm(Operation *bufferOp) {
         form.build = [op](OpBuilder &b, Location loc,
                           ArrayRef<Value> args) mutable {
           return RMSNormOp::create(b, loc, args[0].getType(), args[0], args[1],
-                                   op.getEpsilonAttr())
+                                   op.getEpsilonAttr(),
+                                   op.getRoundBeforeWeightAttr())
               .getOperation();
         };
       })
@@ -1266,7 +1272,8 @@ static TensorForm getTensorForm(Operation *bufferOp) {
                           ArrayRef<Value> args) mutable {
           Type type = args[0].getType();
           return FusedAddRMSNormOp::create(b, loc, type, type, args[0], args[1],
-                                           args[2], op.getEpsilonAttr())
+                                           args[2], op.getEpsilonAttr(),
+                                           op.getRoundBeforeWeightAttr())
               .getOperation();
         };
       })
@@ -1303,7 +1310,8 @@ static TensorForm getTensorForm(Operation *bufferOp) {
           return RMSNormQuantOp::create(
                      b, loc, args[0], args[1], residual, scale,
                      op.getEpsilonAttr(), op.getScheme(),
-                     /*returnNormalized=*/static_cast<bool>(op.getNormalized()))
+                     /*returnNormalized=*/static_cast<bool>(op.getNormalized()),
+                     op.getRoundBeforeWeight())
               .getOperation();
         };
       })

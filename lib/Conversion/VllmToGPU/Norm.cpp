@@ -25,7 +25,8 @@
 //                  order of each thread of the reduction layout, then the
 //                  block reduction of Codegen.cpp
 //   r            = 1 / sqrt.rn(sum / H + epsilon)  (div.rn, sqrt.rn, div.rn)
-//   y            = RN_T((v * r) * w)
+//   y            = RN_T((v * r) * w), or RN_T(RN_T(v * r) * w) with
+//                  round_before_weight
 // clang-format on
 //
 // The reduction layout of a row over the threads depends on T, H and
@@ -135,6 +136,9 @@ std::string codegen::getRowKernelName(const RowKernelSpec &spec) {
   os << "_" << typeName(spec.elemType) << "_h" << spec.hidden;
   if (spec.norm) {
     os << "_eps" << llvm::utohexstr(llvm::bit_cast<uint32_t>(spec.epsilon));
+    // The rounding of T = f32 is the identity: one kernel for both.
+    if (spec.roundBeforeWeight && !spec.elemType.isF32())
+      os << "_rbw";
     if (spec.storeResidualOut)
       os << "_r";
   }
@@ -494,7 +498,23 @@ void RowEmitter::computeY(RowState &state, ArrayRef<SmallVector<Value>> values,
                           bool storeY) {
   state.y.clear();
   state.packedY.clear();
+  auto multiply = [&](ValueRange v) -> Value {
+    return arith::MulFOp::create(b, v[0], v[1]);
+  };
   for (int64_t s = 0; s < cfg.slots; ++s) {
+    if (spec.roundBeforeWeight && !spec.elemType.isF32()) {
+      // round_before_weight: RN_T(x * r) first, as Hugging Face's RMSNorm
+      // casts the normalized row to the input type before the weight (one
+      // packed conversion per slot), then RN_T(that * w) in setSlotY.
+      SmallVector<Value> normalized =
+          emitElementwiseF32(b, pairs, {values[s], r}, multiply);
+      Value roundedVector = truncToVector(b, normalized, spec.elemType);
+      SmallVector<Value> rounded = extractAsF32(b, roundedVector);
+      SmallVector<Value> scaled =
+          emitElementwiseF32(b, pairs, {rounded, weights[s]}, multiply);
+      setSlotY(state, s, scaled, storeY);
+      continue;
+    }
     SmallVector<Value> scaled = emitElementwiseF32(
         b, pairs, {values[s], r, weights[s]}, [&](ValueRange v) -> Value {
           return arith::MulFOp::create(b, arith::MulFOp::create(b, v[0], v[1]),

@@ -148,19 +148,23 @@ float scaleFor(const QuantOutput &out, const QuantScheme &scheme, int64_t M,
 /// for the sum).
 float rmsFactor(const Matrix &x, int64_t row, float epsilon);
 
-/// y[m,k] = RN_T((x[m,k] * r) * w[k]) for one row with a given factor r.
+/// y[m,k] = RN_T((x[m,k] * r) * w[k]) for one row with a given factor r,
+/// or RN_T(RN_T(x[m,k] * r) * w[k]) with `roundBeforeWeight` (SPEC 3.1,
+/// round_before_weight).
 void rmsNormRow(const Matrix &x, const Matrix &w, int64_t row, float r,
-                Matrix &y);
+                Matrix &y, bool roundBeforeWeight = false);
 
 /// rms_norm (SPEC 3.1). `factors`, if given, receives r per row.
 Matrix rmsNorm(const Matrix &x, const Matrix &w, float epsilon,
-               std::vector<float> *factors = nullptr);
+               std::vector<float> *factors = nullptr,
+               bool roundBeforeWeight = false);
 
 /// fused_add_rms_norm (SPEC 3.2): residualOut = RN_T(x + residual), y =
 /// rms_norm(residualOut).
 void fusedAddRmsNorm(const Matrix &x, const Matrix &residual, const Matrix &w,
                      float epsilon, Matrix &y, Matrix &residualOut,
-                     std::vector<float> *factors = nullptr);
+                     std::vector<float> *factors = nullptr,
+                     bool roundBeforeWeight = false);
 
 /// quantize (SPEC 3.3). `staticScale` is the operand of static_per_tensor.
 QuantOutput quantize(const Matrix &y, const QuantScheme &scheme,
@@ -174,7 +178,8 @@ QuantOutput rmsNormQuant(const Matrix &x, const Matrix &w,
                          const Matrix *residual, float staticScale,
                          float epsilon, const QuantScheme &scheme,
                          Matrix *normalized = nullptr,
-                         Matrix *residualOut = nullptr);
+                         Matrix *residualOut = nullptr,
+                         bool roundBeforeWeight = false);
 
 /// silu(g) * u in f32 for one element (SPEC 3.7), before the rounding to T:
 /// g / (1 + X(-g)) with a correctly rounded division, times u.

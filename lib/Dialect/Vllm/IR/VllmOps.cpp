@@ -366,7 +366,8 @@ void QuantizeOp::getCanonicalizationPatterns(RewritePatternSet &results,
 void RMSNormQuantOp::build(OpBuilder &builder, OperationState &state,
                            Value input, Value weight, Value residual,
                            Value scale, FloatAttr epsilon,
-                           QuantSchemeAttr scheme, bool returnNormalized) {
+                           QuantSchemeAttr scheme, bool returnNormalized,
+                           bool roundBeforeWeight) {
   state.addOperands(input);
   state.addOperands(weight);
   if (residual)
@@ -381,6 +382,8 @@ void RMSNormQuantOp::build(OpBuilder &builder, OperationState &state,
   Properties &props = state.getOrAddProperties<Properties>();
   props.epsilon = epsilon;
   props.scheme = scheme;
+  if (roundBeforeWeight)
+    props.round_before_weight = builder.getUnitAttr();
   props.operandSegmentSizes = {1, 1, residual ? 1 : 0, scale ? 1 : 0};
   props.resultSegmentSizes = {1, 1, residual ? 1 : 0, returnNormalized ? 1 : 0};
 }
@@ -513,7 +516,7 @@ struct DropUnusedNormalized : OpRewritePattern<RMSNormQuantOp> {
     auto newOp = RMSNormQuantOp::create(
         rewriter, op.getLoc(), op.getInput(), op.getWeight(), op.getResidual(),
         op.getScale(), op.getEpsilonAttr(), op.getScheme(),
-        /*returnNormalized=*/false);
+        /*returnNormalized=*/false, op.getRoundBeforeWeight());
     SmallVector<Value> replacements(newOp->getResults());
     replacements.push_back(Value());
     rewriter.replaceOp(op, replacements);

@@ -61,7 +61,8 @@ template <> struct VllmOpTraits<RMSNormOp> {
   static void create(RewriterBase &rewriter, RMSNormOp op,
                      function_ref<Value(Value)> in, ArrayRef<Value> out) {
     BufferRMSNormOp::create(rewriter, op.getLoc(), in(op.getInput()),
-                            in(op.getWeight()), out[0], op.getEpsilonAttr());
+                            in(op.getWeight()), out[0], op.getEpsilonAttr(),
+                            op.getRoundBeforeWeightAttr());
   }
 };
 
@@ -76,7 +77,8 @@ template <> struct VllmOpTraits<FusedAddRMSNormOp> {
                      function_ref<Value(Value)> in, ArrayRef<Value> out) {
     BufferFusedAddRMSNormOp::create(rewriter, op.getLoc(), in(op.getInput()),
                                     in(op.getResidual()), in(op.getWeight()),
-                                    out[0], out[1], op.getEpsilonAttr());
+                                    out[0], out[1], op.getEpsilonAttr(),
+                                    op.getRoundBeforeWeightAttr());
   }
 };
 
@@ -108,7 +110,8 @@ template <> struct VllmOpTraits<RMSNormQuantOp> {
     BufferRMSNormQuantOp::create(
         rewriter, op.getLoc(), in(op.getInput()), in(op.getWeight()),
         in(op.getResidual()), in(op.getScale()), out[0], out[1], residualOut,
-        normalized, op.getEpsilonAttr(), op.getSchemeAttr());
+        normalized, op.getEpsilonAttr(), op.getSchemeAttr(),
+        op.getRoundBeforeWeightAttr());
   }
 };
 

@@ -66,12 +66,15 @@ struct ProducerView {
 
 FusedResults buildNormQuant(PatternRewriter &rewriter, Location loc,
                             ArrayRef<Value> rowOperands, Value weight,
-                            FloatAttr epsilon, Value scale,
-                            QuantSchemeAttr scheme, bool returnProduct) {
+                            FloatAttr epsilon, bool roundBeforeWeight,
+                            Value scale, QuantSchemeAttr scheme,
+                            bool returnProduct) {
   Value residual = rowOperands.size() > 1 ? rowOperands[1] : Value();
-  auto fused =
-      RMSNormQuantOp::create(rewriter, loc, rowOperands[0], weight, residual,
-                             scale, epsilon, scheme, returnProduct);
+  // The fused op keeps the norm's rounding (SPEC.md 3.1): otherwise its y,
+  // and so q, would differ from the sequence's.
+  auto fused = RMSNormQuantOp::create(rewriter, loc, rowOperands[0], weight,
+                                      residual, scale, epsilon, scheme,
+                                      returnProduct, roundBeforeWeight);
   return {fused.getOutput(), fused.getScales(), fused.getResidualOut(),
           fused.getNormalized()};
 }
@@ -79,31 +82,35 @@ FusedResults buildNormQuant(PatternRewriter &rewriter, Location loc,
 ProducerView getView(RMSNormOp op) {
   Value weight = op.getWeight();
   FloatAttr epsilon = op.getEpsilonAttr();
-  return {op,
-          op.getResult(),
-          {op.getInput()},
-          Value(),
-          [weight, epsilon](PatternRewriter &rewriter, Location loc,
-                            ArrayRef<Value> rowOperands, Value scale,
-                            QuantSchemeAttr scheme, bool returnProduct) {
-            return buildNormQuant(rewriter, loc, rowOperands, weight, epsilon,
-                                  scale, scheme, returnProduct);
-          }};
+  bool roundBeforeWeight = op.getRoundBeforeWeight();
+  return {
+      op,
+      op.getResult(),
+      {op.getInput()},
+      Value(),
+      [weight, epsilon, roundBeforeWeight](
+          PatternRewriter &rewriter, Location loc, ArrayRef<Value> rowOperands,
+          Value scale, QuantSchemeAttr scheme, bool returnProduct) {
+        return buildNormQuant(rewriter, loc, rowOperands, weight, epsilon,
+                              roundBeforeWeight, scale, scheme, returnProduct);
+      }};
 }
 
 ProducerView getView(FusedAddRMSNormOp op) {
   Value weight = op.getWeight();
   FloatAttr epsilon = op.getEpsilonAttr();
-  return {op,
-          op.getResult(),
-          {op.getInput(), op.getResidual()},
-          op.getResidualOut(),
-          [weight, epsilon](PatternRewriter &rewriter, Location loc,
-                            ArrayRef<Value> rowOperands, Value scale,
-                            QuantSchemeAttr scheme, bool returnProduct) {
-            return buildNormQuant(rewriter, loc, rowOperands, weight, epsilon,
-                                  scale, scheme, returnProduct);
-          }};
+  bool roundBeforeWeight = op.getRoundBeforeWeight();
+  return {
+      op,
+      op.getResult(),
+      {op.getInput(), op.getResidual()},
+      op.getResidualOut(),
+      [weight, epsilon, roundBeforeWeight](
+          PatternRewriter &rewriter, Location loc, ArrayRef<Value> rowOperands,
+          Value scale, QuantSchemeAttr scheme, bool returnProduct) {
+        return buildNormQuant(rewriter, loc, rowOperands, weight, epsilon,
+                              roundBeforeWeight, scale, scheme, returnProduct);
+      }};
 }
 
 /// An element-wise prologue `prologue` computing `result` from the row-wise

@@ -144,7 +144,8 @@ Operation *rebuild(PatternRewriter &rewriter, RMSNormQuantOp op,
   return RMSNormQuantOp::create(
       rewriter, op.getLoc(), op.getInput(), op.getWeight(), op.getResidual(),
       op.getScale(), op.getEpsilonAttr(), scheme,
-      /*returnNormalized=*/static_cast<bool>(op.getNormalized()));
+      /*returnNormalized=*/static_cast<bool>(op.getNormalized()),
+      op.getRoundBeforeWeight());
 }
 
 Operation *rebuild(PatternRewriter &rewriter, ElementwiseQuantOp op,

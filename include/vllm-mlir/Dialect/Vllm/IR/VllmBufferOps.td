@@ -38,7 +38,8 @@ def Vllm_BufferRMSNormOp : Vllm_BufferOp<"rms_norm"> {
   let arguments = (ins Arg<Vllm_FloatMemRef, "", [MemRead]>:$input,
                        Arg<Vllm_FloatMemRef, "", [MemRead]>:$weight,
                        Arg<Vllm_FloatMemRef, "", [MemWrite]>:$result,
-                       F32Attr:$epsilon);
+                       F32Attr:$epsilon,
+                       UnitAttr:$round_before_weight);
   let assemblyFormat = [{
     $input `,` $weight `into` $result attr-dict `:` type($input) `,`
     type($weight) `into` type($result)
@@ -63,7 +64,8 @@ def Vllm_BufferFusedAddRMSNormOp : Vllm_BufferOp<"fused_add_rms_norm"> {
                        Arg<Vllm_FloatMemRef, "", [MemRead]>:$weight,
                        Arg<Vllm_FloatMemRef, "", [MemWrite]>:$result,
                        Arg<Vllm_FloatMemRef, "", [MemWrite]>:$residual_out,
-                       F32Attr:$epsilon);
+                       F32Attr:$epsilon,
+                       UnitAttr:$round_before_weight);
   let assemblyFormat = [{
     $input `,` $residual `,` $weight `into` $result `,` $residual_out
     attr-dict `:` type($input) `,` type($residual) `,` type($weight) `into`
@@ -118,7 +120,8 @@ def Vllm_BufferRMSNormQuantOp : Vllm_BufferOp<"rms_norm_quant",
                        Arg<Vllm_ScaleMemRef, "", [MemWrite]>:$scales,
                        Arg<Optional<Vllm_FloatMemRef>, "", [MemWrite]>:$residual_out,
                        Arg<Optional<Vllm_FloatMemRef>, "", [MemWrite]>:$normalized,
-                       F32Attr:$epsilon, Vllm_QuantSchemeAttr:$scheme);
+                       F32Attr:$epsilon, Vllm_QuantSchemeAttr:$scheme,
+                       UnitAttr:$round_before_weight);
   let assemblyFormat = [{
     $input `,` $weight (`residual` `(` $residual^ `:` type($residual) `)`)?
     (`scale` `(` $scale^ `:` type($scale) `)`)? `as` $scheme `into` $output

@@ -24,9 +24,11 @@ def Vllm_RMSNormOp : Vllm_Op<"rms_norm", [Pure]> {
   let summary = "RMS normalization of each row";
   let description = [{
     `r[m] = 1 / sqrt(sum_k x[m,k]^2 / H + epsilon)`, summed in f32;
-    `y[m,k] = RN_T((x[m,k] * r[m]) * w[k])` (SPEC.md 3.1). The hidden size H
-    (last dimension) is static; the leading dimensions, which may be dynamic,
-    are the rows.
+    `y[m,k] = RN_T((x[m,k] * r[m]) * w[k])` (SPEC.md 3.1), or with
+    `round_before_weight` `RN_T(RN_T(x[m,k] * r[m]) * w[k])`, the two
+    roundings of Hugging Face's reference RMSNorm and vLLM's kernels. The
+    hidden size H (last dimension) is static; the leading dimensions, which
+    may be dynamic, are the rows.
 
     ```mlir
     %y = vllm.rms_norm %x, %w {epsilon = 1.0e-06 : f32}
@@ -34,7 +36,7 @@ def Vllm_RMSNormOp : Vllm_Op<"rms_norm", [Pure]> {
     ```
   }];
   let arguments = (ins Vllm_FloatTensor:$input, Vllm_FloatTensor:$weight,
-                       F32Attr:$epsilon);
+                       F32Attr:$epsilon, UnitAttr:$round_before_weight);
   let results = (outs Vllm_FloatTensor:$result);
   let assemblyFormat = [{
     $input `,` $weight attr-dict `:` functional-type(operands, results)
@@ -50,7 +52,8 @@ def Vllm_FusedAddRMSNormOp : Vllm_Op<"fused_add_rms_norm", [Pure]> {
   let summary = "residual add followed by RMS normalization";
   let description = [{
     `residual_out = RN_T(x + residual)`; `result = rms_norm(residual_out, w)`
-    (SPEC.md 3.2). The norm reads the *rounded* sum.
+    (SPEC.md 3.2), with `round_before_weight` as rms_norm's. The norm reads
+    the *rounded* sum.
 
     ```mlir
     %y, %r = vllm.fused_add_rms_norm %x, %res, %w {epsilon = 1.0e-06 : f32}
@@ -59,7 +62,8 @@ def Vllm_FusedAddRMSNormOp : Vllm_Op<"fused_add_rms_norm", [Pure]> {
     ```
   }];
   let arguments = (ins Vllm_FloatTensor:$input, Vllm_FloatTensor:$residual,
-                       Vllm_FloatTensor:$weight, F32Attr:$epsilon);
+                       Vllm_FloatTensor:$weight, F32Attr:$epsilon,
+                       UnitAttr:$round_before_weight);
   let results = (outs Vllm_FloatTensor:$result,
                       Vllm_FloatTensor:$residual_out);
   let assemblyFormat = [{
@@ -119,7 +123,7 @@ def Vllm_RMSNormQuantOp : Vllm_Op<"rms_norm_quant",
   let description = [{
     Computes exactly `quantize(rms_norm(x, w))`, or with a residual
     `quantize(fused_add_rms_norm(x, residual, w)#0)`, bit for bit (SPEC.md
-    3.4, C9). With a residual it also returns `residual_out`; when a fourth
+    3.4, C9), the norm with the same `round_before_weight`. With a residual it also returns `residual_out`; when a fourth
     (or third, without residual) result is present it is the normalized
     tensor, so the op can replace a sequence whose normalized value has other
     users.
@@ -138,7 +142,8 @@ def Vllm_RMSNormQuantOp : Vllm_Op<"rms_norm_quant",
   let arguments = (ins Vllm_FloatTensor:$input, Vllm_FloatTensor:$weight,
                        Optional<Vllm_FloatTensor>:$residual,
                        Optional<Vllm_ScaleTensor>:$scale,
-                       F32Attr:$epsilon, Vllm_QuantSchemeAttr:$scheme);
+                       F32Attr:$epsilon, Vllm_QuantSchemeAttr:$scheme,
+                       UnitAttr:$round_before_weight);
   let results = (outs Vllm_FP8Tensor:$output, Vllm_ScaleTensor:$scales,
                       Optional<Vllm_FloatTensor>:$residual_out,
                       Optional<Vllm_FloatTensor>:$normalized);
@@ -150,7 +155,7 @@ def Vllm_RMSNormQuantOp : Vllm_Op<"rms_norm_quant",
     OpBuilder<(ins "::mlir::Value":$input, "::mlir::Value":$weight,
                    "::mlir::Value":$residual, "::mlir::Value":$scale,
                    "::mlir::FloatAttr":$epsilon, "QuantSchemeAttr":$scheme,
-                   "bool":$returnNormalized)>
+                   "bool":$returnNormalized, "bool":$roundBeforeWeight)>
   ];
 }
 
