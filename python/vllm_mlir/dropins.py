@@ -310,7 +310,10 @@ def _function_text(kind, hidden, dtype, epsilon):
     result_types = [t.mlir() for t in results]
     returns = result_types[0] if len(result_types) == 1 else \
         "(" + ", ".join(result_types) + ")"
-    attr = "{epsilon = %s : f32}" % _epsilon_literal(epsilon)
+    # vLLM's norm kernels round x * r to the input type before the weight
+    # (SPEC.md 3.1, round_before_weight); the quantization alone has no norm.
+    attr = "{epsilon = %s : f32, round_before_weight}" % _epsilon_literal(
+        epsilon)
     in_types = ", ".join(t.mlir() for t in arguments)
     x_t = arguments[0].mlir()
     if kind.op == "rms_norm":

@@ -99,7 +99,9 @@ class KernelSet(unittest.TestCase):
     def test_module_text(self):
         text = dropins.generate_module([256], 1e-5, ["bf16", "f32"])
         self.assertIn("epsilon 1.0e-05 (f32 9.99999975e-06)", text)
-        self.assertIn("{epsilon = 1.0e-05 : f32}", text)
+        # vLLM's two roundings (SPEC.md 3.1) on every norm.
+        self.assertIn("{epsilon = 1.0e-05 : f32, round_before_weight}", text)
+        self.assertNotIn("{epsilon = 1.0e-05 : f32}", text)
         self.assertEqual(text.count("func.func @"), 2 * len(dropins.KINDS))
         self.assertIn("func.func @rms_norm_h256_f32(", text)
         self.assertIn("%q, %unused_scale = vllm.rms_norm_quant %x, %w "
@@ -107,11 +109,11 @@ class KernelSet(unittest.TestCase):
         self.assertIn("vllm.rms_norm_quant %x, %w residual(%res) as "
                       "<per_group 128, f32, mn_major, align 4>", text)
         # Epsilons MLIR would not read without a decimal point.
-        self.assertIn("{epsilon = 3.0e-10 : f32}",
+        self.assertIn("{epsilon = 3.0e-10 : f32, round_before_weight}",
                       dropins.generate_module([128], 3e-10))
-        self.assertIn("{epsilon = 0.03 : f32}",
+        self.assertIn("{epsilon = 0.03 : f32, round_before_weight}",
                       dropins.generate_module([128], 0.03))
-        self.assertIn("{epsilon = 2.0 : f32}",
+        self.assertIn("{epsilon = 2.0 : f32, round_before_weight}",
                       dropins.generate_module([128], 2))
 
     def test_bad_sets(self):
