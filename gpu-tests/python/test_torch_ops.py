@@ -38,12 +38,12 @@ import argparse
 import ctypes
 import os
 import sys
-import traceback
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 os.pardir, os.pardir, "python"))
 
 import vllm_mlir  # noqa: E402  (after the path to the package)
+from checks import Checks  # noqa: E402  (this folder is on the path)
 
 
 def roundup(value, align):
@@ -69,26 +69,6 @@ EXPECTED_SHAPES = {
 }
 ROWS = (1, 5, 257)   # M % 4 != 0 pads the MN-major scales
 COMPILE_ROWS = (37, 64)
-
-
-class Checks:
-    """Runs named checks, prints each result, counts them."""
-
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def run(self, name, check, *args):
-        try:
-            note = check(*args)
-        except Exception as e:  # noqa: BLE001  (every failure is reported)
-            self.failed += 1
-            print("FAIL %s: %s: %s" % (name, type(e).__name__, e))
-            if not isinstance(e, AssertionError):
-                traceback.print_exc(limit=4)
-            return
-        self.passed += 1
-        print("PASS %s%s" % (name, " (%s)" % note if note else ""))
 
 
 class Direct:

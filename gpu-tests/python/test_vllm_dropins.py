@@ -56,12 +56,12 @@ vllm_dropins.dropins.json, e.g. for H in {2048, 7168}:
 import argparse
 import os
 import sys
-import traceback
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 os.pardir, os.pardir, "python"))
 
 import vllm_mlir  # noqa: E402  (after the path to the package)
+from checks import Checks  # noqa: E402  (this folder is on the path)
 from vllm_mlir import dropins  # noqa: E402
 
 ROWS = (1, 4, 5, 257)
@@ -72,26 +72,6 @@ MIN_SCALE = 1.0 / (448.0 * 512.0)
 
 def roundup(value, align):
     return (value + align - 1) // align * align
-
-
-class Checks:
-    """Runs named checks, prints each result, counts them."""
-
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def run(self, name, check, *args):
-        try:
-            note = check(*args)
-        except Exception as e:  # noqa: BLE001  (every failure is reported)
-            self.failed += 1
-            print("FAIL %s: %s: %s" % (name, type(e).__name__, e))
-            if not isinstance(e, AssertionError):
-                traceback.print_exc(limit=6)
-            return
-        self.passed += 1
-        print("PASS %s%s" % (name, " (%s)" % note if note else ""))
 
 
 class Suite:
