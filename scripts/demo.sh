@@ -52,7 +52,9 @@ echo "  vllm-compile $MODEL --chip sm_100a,sm_90a --fusion both --report"
   { cat "$OUT/compile.log"; exit 1; }
 # The ptxas report: one line per kernel (registers, spill stores/loads,
 # shared memory); show the fused sm_100a kernels and a summary of all four.
-sed -n '1,/^$/p' "$OUT/compile.log" | head -n 30 | sed 's/^/  /'
+# (The second sed reads all its input: `head` would exit early, and the first
+# sed's SIGPIPE would fail the demo under pipefail, now and then.)
+sed -n '1,/^$/p' "$OUT/compile.log" | sed -n '1,30s/^/  /p'
 echo "  ..."
 for lib in "$OUT"/gpu/*.so; do
   name=$(basename "$lib")
