@@ -1,7 +1,24 @@
-"""The result counting shared by the GPU tests of python/vllm_mlir
-(test_torch_ops.py, test_vllm_dropins.py)."""
+"""What the GPU tests of python/vllm_mlir share (test_torch_ops.py,
+test_vllm_dropins.py): the skip on machines without torch or a GPU, and
+the result counting."""
 
 import traceback
+
+
+def import_torch_on_gpu(seed):
+    """torch, after printing the device line, or None after printing why
+    the test is skipped (no torch, no GPU): CI runs the scripts that far."""
+    try:
+        import torch  # noqa: PLC0415  (only on the GPU machine)
+    except ImportError:
+        print("no torch: skipped")
+        return None
+    if not torch.cuda.is_available():
+        print("no GPU: skipped")
+        return None
+    print("device: %s; torch %s; seed %d" % (
+        torch.cuda.get_device_name(), torch.__version__, seed))
+    return torch
 
 
 class Checks:

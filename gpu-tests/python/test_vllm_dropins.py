@@ -61,7 +61,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 os.pardir, os.pardir, "python"))
 
 import vllm_mlir  # noqa: E402  (after the path to the package)
-from checks import Checks  # noqa: E402  (this folder is on the path)
+from checks import Checks, import_torch_on_gpu  # noqa: E402  (this folder is on the path)
 from vllm_mlir import dropins  # noqa: E402
 
 ROWS = (1, 4, 5, 257)
@@ -795,17 +795,10 @@ def main():
                         help="the library's file name in --lib-dir")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    try:
-        import torch  # noqa: PLC0415  (only on the GPU machine)
-    except ImportError:
-        print("no torch: skipped")
-        return 0
-    if not torch.cuda.is_available():
-        print("no GPU: skipped")
+    torch = import_torch_on_gpu(args.seed)
+    if torch is None:
         return 0
     from vllm_mlir.vllm_ops import DropIns  # noqa: PLC0415  (torch)
-    print("device: %s; torch %s; seed %d" % (
-        torch.cuda.get_device_name(), torch.__version__, args.seed))
 
     checks = Checks()
     path = os.path.abspath(os.path.join(args.lib_dir, args.library))

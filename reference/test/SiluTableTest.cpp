@@ -20,23 +20,11 @@
 
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <limits>
 
 using namespace mlir::vllm::codegen;
-
-static float bf16ToFloat(uint32_t bits) {
-  uint32_t wide = bits << 16;
-  float value;
-  std::memcpy(&value, &wide, sizeof value);
-  return value;
-}
-
-static uint32_t floatBits(float value) {
-  uint32_t bits;
-  std::memcpy(&bits, &value, sizeof bits);
-  return bits;
-}
+using vllm::ref::bf16ToFloat;
+using vllm::ref::floatBits;
 
 /// Same bits, or both NaN (the kernels produce NaN by arithmetic, whose
 /// payload the GPU canonicalizes).
@@ -56,7 +44,7 @@ VT_TEST(everyBF16GateByTheKernelRule) {
   VT_EXPECT_EQ(table.size(), static_cast<size_t>(kSiluTableEntries));
   int64_t mismatches = 0;
   for (uint32_t bits = 0; bits < 0x10000; ++bits) {
-    float g = bf16ToFloat(bits);
+    float g = bf16ToFloat(static_cast<uint16_t>(bits));
     float expected = referenceSilu(g);
     float actual = lookUpBF16Silu(static_cast<uint16_t>(bits), table);
     if (!sameResult(actual, expected) && mismatches++ < 8) {
@@ -73,7 +61,7 @@ VT_TEST(everyBF16GateByTheKernelRule) {
 VT_TEST(everyBF16GateByTheCompilersFormula) {
   int64_t mismatches = 0;
   for (uint32_t bits = 0; bits < 0x10000; ++bits) {
-    float g = bf16ToFloat(bits);
+    float g = bf16ToFloat(static_cast<uint16_t>(bits));
     if (!sameResult(evaluateSpecSilu(g), referenceSilu(g)) &&
         mismatches++ < 8) {
       char message[64];

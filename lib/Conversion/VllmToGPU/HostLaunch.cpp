@@ -1548,18 +1548,17 @@ struct ConvertVllmToGPUPass
           << kMaxRowPrefetch << ", got " << static_cast<int>(rowPrefetch);
       return signalPassFailure();
     }
-    if (weightStagingRows < -1) {
-      emitError(module.getLoc(),
-                "weight-staging-rows must be -1 (automatic), 0 (never) or a "
-                "number of rows per CTA, got ")
-          << static_cast<int>(weightStagingRows);
-      return signalPassFailure();
-    }
-    if (siluTableRows < -1) {
-      emitError(module.getLoc(),
-                "silu-table-rows must be -1 (automatic), 0 (never) or a "
-                "number of rows per CTA, got ")
-          << static_cast<int>(siluTableRows);
+    // The options that choose a set-up variant by rows per CTA.
+    for (auto [name, rows] :
+         {std::pair<StringRef, int>{"weight-staging-rows", weightStagingRows},
+          {"silu-table-rows", siluTableRows}}) {
+      if (rows >= -1)
+        continue;
+      emitError(module.getLoc())
+          << name
+          << " must be -1 (automatic), 0 (never) or a number of rows per "
+             "CTA, got "
+          << rows;
       return signalPassFailure();
     }
     if (rowThreadFolding != -1 &&
