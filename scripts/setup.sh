@@ -27,6 +27,16 @@ if [[ "${VLLM_SKIP_APT:-0}" != 1 ]]; then
   else
     step "Toolchain already installed"
   fi
+  # Debian's PyTorch (1.13, CPU) for the CPU tests of vllm_mlir.fx
+  # (test/Python/fx.test): without its recommends, about 640 MB.
+  if ! dpkg -s python3-torch >/dev/null 2>&1; then
+    step "Installing python3-torch (for the tests of vllm_mlir.fx)"
+    SUDO=""
+    [[ $(id -u) -ne 0 ]] && SUDO=sudo
+    [[ ${#missing[@]} -gt 0 ]] || $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+      --no-install-recommends python3-torch >/dev/null
+  fi
 fi
 
 case "${VLLM_COMPILER:-clang}" in

@@ -2,6 +2,7 @@
 # lit configuration of the vllm-mlir regression suite.
 
 import os
+import sys
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -50,6 +51,14 @@ if "asan" in config.available_features:
     symbolizer = os.path.join(config.llvm_tools_dir, "llvm-symbolizer")
     if "ASAN_SYMBOLIZER_PATH" not in os.environ and os.path.exists(symbolizer):
         config.environment["ASAN_SYMBOLIZER_PATH"] = symbolizer
+
+# vllm_mlir.fx's CPU tests need torch (Debian's python3-torch, which
+# scripts/setup.sh installs, is enough): `REQUIRES: torch`.
+import subprocess
+if subprocess.run([sys.executable, "-c", "import torch.fx"],
+                  stdout=subprocess.DEVNULL,
+                  stderr=subprocess.DEVNULL).returncode == 0:
+    config.available_features.add("torch")
 
 tool_dirs = [config.vllm_mlir_tools_dir, config.llvm_tools_dir]
 tools = ["vllm-opt", "vllm-capi-test", "mlir-opt", "mlir-translate", "not",
