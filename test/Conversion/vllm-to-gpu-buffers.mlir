@@ -2,7 +2,9 @@
 // conversion: the function gets the caller's stream first; each vllm buffer
 // op becomes a call, on that stream, of a private host function that
 // launches the tensor form's kernels; allocations, copies and frees become
-// stream-ordered GPU ops; every other op (here a linalg op) is left alone.
+// stream-ordered GPU ops; element-wise linalg ops become kernels launched
+// on the same stream (vllm-to-gpu-elementwise.mlir has the kernels); every
+// other op is left alone.
 // RUN: vllm-opt %s -split-input-file --convert-vllm-to-gpu=chip=sm_90a | FileCheck %s
 // The buffer form launches exactly the tensor form's kernels:
 // RUN: vllm-opt %s -split-input-file --convert-vllm-to-gpu=chip=sm_90a | FileCheck %s --check-prefix=KERNELS
@@ -27,7 +29,8 @@
 // CHECK-SAME: attributes {llvm.emit_c_interface}
 // CHECK: %[[TOKEN:.*]] = builtin.unrealized_conversion_cast %[[S]] : !llvm.ptr to !gpu.async.token
 // CHECK: %[[H:.*]], %{{.*}} = gpu.alloc async [%[[TOKEN]]] (%{{.*}}) : memref<?x4096xbf16>
-// CHECK: linalg.add ins(%[[X]], %[[X]] : memref<?x4096xbf16>, memref<?x4096xbf16>) outs(%[[H]] : memref<?x4096xbf16>)
+// CHECK: gpu.launch_func async [%[[TOKEN]]] @vllm_kernels::@elementwise_layer_0 blocks in ({{.*}}) threads in ({{.*}}) args(%[[X]] : memref<?x4096xbf16>, %[[X]] : memref<?x4096xbf16>, %[[H]] : memref<?x4096xbf16>, %{{.*}} : index, %{{.*}} : index)
+// CHECK-NOT: linalg.
 // CHECK: %[[Q:.*]], %{{.*}} = gpu.alloc async [%[[TOKEN]]] (%{{.*}}) : memref<?x4096xf8E4M3FN>
 // CHECK: %[[SA:.*]], %{{.*}} = gpu.alloc async [%[[TOKEN]]] (%{{.*}}) : memref<32x?xf32>
 // The residual is updated in place: passed as input and as residual_out.

@@ -49,12 +49,17 @@ def ConvertVllmToGPUPass : Pass<"convert-vllm-to-gpu", "::mlir::ModuleOp"> {
     tensor form (so it launches the same kernels) and taking the stream,
     the input buffers and the output buffers; `memref.alloc`,
     `memref.copy` and `memref.dealloc` become `gpu.alloc`, `gpu.memcpy`
-    and `gpu.dealloc` on the stream (the buffers are device memory); every
-    other op is left to the user's pipeline (`vllm-gpu-pipeline` then
-    checks with `vllm-check-host-code` that nothing it cannot compile is
-    left). Such a function must not be called in the module (its signature
-    changes), its buffer ops must be at the top level of its body, and its
-    copies must have identity layouts.
+    and `gpu.dealloc` on the stream (the buffers are device memory); each
+    element-wise linalg op (every loop parallel, outputs written through
+    permutations, a body of arith and math ops) becomes a kernel of its own
+    launched on the stream in its place (a grid-stride loop over the
+    iteration points, docs/design.md "Layering"); every other op is left to
+    the user's pipeline (`vllm-gpu-pipeline` then checks with
+    `vllm-check-host-code` that nothing it cannot compile is left). Such a
+    function must not be called in the module (its signature changes), its
+    buffer ops and linalg ops must be at the top level of its body, and its
+    copies and linalg operands must have identity layouts; a linalg op the
+    kernel cannot express is an error that says why.
 
     Kernels (SPEC.md sections 2 and 3):
 
@@ -207,15 +212,16 @@ def VllmCheckHostCodePass : Pass<"vllm-check-host-code", "::mlir::ModuleOp"> {
   let description = [{
     Runs in `vllm-gpu-pipeline` after `convert-vllm-to-gpu`, whose
     conversion of functions on buffers is partial: it lowers the vllm buffer
-    ops and the allocations, copies and frees, and leaves every other op to
-    the user's pipeline. The host functions (outside `gpu.module`s) may then
+    ops, the element-wise linalg ops and the allocations, copies and frees,
+    and leaves every other op to the user's pipeline. The host functions (outside `gpu.module`s) may then
     hold only what the rest of the pipeline lowers and what is correct on
     device buffers: ops of the func, arith, index, math, cf, scf, gpu and
     llvm dialects, casts, and memref ops that only compute a view or a size
     (`memref.dim`, `cast`, `collapse_shape`, `expand_shape`, `subview`,
     `reinterpret_cast`, `extract_strided_metadata`,
     `extract_aligned_pointer_as_index`). Anything else (a
-    `linalg` op on buffers, `memref.load`, `bufferization.clone`, ...) is
+    `linalg` op in a function without vllm ops, `memref.load`,
+    `bufferization.clone`, ...) is
     an error that names the op: the pipeline would otherwise leave it
     unlowered, or run it on the host against device memory.
   }];

@@ -17,6 +17,7 @@
 //   ScaledMatmul.cpp  the block-scaled GEMM kernel
 //   ChipSM*.cpp       per-chip code (UE8M0 conversion; the chip table also
 //                     says whether f32 arithmetic runs on pairs)
+//   Elementwise.cpp   element-wise linalg ops of functions on buffers
 //   HostLaunch.cpp    host functions, buffers and launches; the pass
 //
 // The fused and the unfused kernels are produced by the same generators: the
@@ -722,6 +723,36 @@ gpu::GPUFuncOp buildTcgen05MatmulKernel(OpBuilder &moduleBuilder, Location loc,
                                         const MatmulSpec &spec,
                                         const GemmTileConfig &cfg,
                                         const TargetChipInfo &chip);
+
+//===----------------------------------------------------------------------===//
+// Element-wise linalg ops (Elementwise.cpp)
+//===----------------------------------------------------------------------===//
+
+/// Threads of an element-wise kernel's CTA.
+constexpr int64_t kElementwiseThreads = 256;
+/// CTAs an element-wise launch uses at most (grid-stride beyond).
+constexpr int64_t kElementwiseMaxCTAs = 65536;
+
+/// Whether the linalg op `op` (of a function on buffers) can become an
+/// element-wise kernel: buffer operands with identity layouts, every loop
+/// parallel, indexing maps of loop indices and constants, outputs written
+/// through permutations, a body of arith and math ops (capturing only
+/// constants), integer and f16/bf16/f32/f64 elements. Emits the diagnostic
+/// on `op` when not.
+LogicalResult checkElementwiseKernel(Operation *op);
+
+/// The kernel of a linalg op that checkElementwiseKernel accepts: arguments
+/// the op's operands in order (of the op's types) and then one index per
+/// loop, the loop sizes (constants in the kernel where static);
+/// kElementwiseThreads threads per CTA, each CTA a grid-stride run over the
+/// iteration points.
+gpu::GPUFuncOp buildElementwiseKernel(OpBuilder &moduleBuilder, Operation *op,
+                                      StringRef name);
+
+/// Replaces nothing: emits, before `op`, the launch of its `kernel` on the
+/// stream of `token`, with the loop sizes computed from the operands.
+void launchElementwiseKernel(OpBuilder &builder, Operation *op,
+                             gpu::GPUFuncOp kernel, Value token);
 
 } // namespace codegen
 } // namespace vllm

@@ -1375,6 +1375,7 @@ static std::string uniqueSymbolName(SymbolTable &symbols, StringRef base) {
 /// op is left as it is.
 static LogicalResult
 lowerBufferFunction(func::FuncOp func, SymbolTable &symbols,
+                    KernelModule &kernels,
                     function_ref<LogicalResult(func::FuncOp)> lowerTensorFunc) {
   MLIRContext *ctx = func.getContext();
   ModuleOp module = func->getParentOfType<ModuleOp>();
@@ -1387,9 +1388,27 @@ lowerBufferFunction(func::FuncOp func, SymbolTable &symbols,
                             "convert-vllm-to-gpu compiles straight-line "
                             "functions of vllm ops");
   SmallVector<Operation *> bufferOps;
+  // The element-wise linalg ops become kernels on the stream too.
+  SmallVector<Operation *> elementwiseOps;
+  auto isLinalgOp = [](Operation *op) {
+    Dialect *dialect = op->getDialect();
+    return dialect && dialect->getNamespace() == "linalg" &&
+           op->getNumRegions() == 1;
+  };
   WalkResult tensorForm = func.walk([&](Operation *op) {
     if (isBufferForm(op)) {
       bufferOps.push_back(op);
+    } else if (isLinalgOp(op)) {
+      if (op->getBlock() != &func.getBody().front()) {
+        op->emitOpError("is nested in another op; convert-vllm-to-gpu "
+                        "lowers the element-wise linalg ops of a function on "
+                        "buffers at its top level");
+        return WalkResult::interrupt();
+      }
+      if (failed(codegen::checkElementwiseKernel(op)))
+        return WalkResult::interrupt();
+      elementwiseOps.push_back(op);
+      return WalkResult::skip();
     } else if (isVllmOp(op)) {
       op->emitOpError("is a tensor op in a function on buffers; "
                       "convert-vllm-to-gpu compiles a function either on "
@@ -1465,6 +1484,19 @@ lowerBufferFunction(func::FuncOp func, SymbolTable &symbols,
       gpu::DeallocOp::create(builder, loc, tokenType, ValueRange{token},
                              dealloc.getMemref());
     }
+    op->erase();
+  }
+
+  for (auto [index, elementwiseOp] : llvm::enumerate(elementwiseOps)) {
+    Operation *op = elementwiseOp;
+    std::string name =
+        ("elementwise_" + func.getName() + "_" + Twine(index)).str();
+    gpu::GPUFuncOp kernel =
+        kernels.getOrCreate(name, [&](OpBuilder &moduleBuilder) {
+          return codegen::buildElementwiseKernel(moduleBuilder, op, name);
+        });
+    OpBuilder builder(op);
+    codegen::launchElementwiseKernel(builder, op, kernel, token);
     op->erase();
   }
 
@@ -1629,7 +1661,8 @@ struct ConvertVllmToGPUPass
     // A fresh table: the tensor lowering replaced functions by new ones.
     SymbolTable bufferSymbols(module);
     for (func::FuncOp func : bufferFuncs)
-      if (failed(lowerBufferFunction(func, bufferSymbols, lowerTensorFunc)))
+      if (failed(lowerBufferFunction(func, bufferSymbols, kernels,
+                                     lowerTensorFunc)))
         return signalPassFailure();
     // A module with a tcgen05 kernel gets the PTX version it needs.
     bool hasTcgen05Kernel = false;
