@@ -3,7 +3,7 @@
 // RUN: vllm-opt %s -split-input-file -verify-diagnostics --convert-vllm-to-gpu=chip=sm_90a
 
 func.func @other_op(%x: tensor<?x64xbf16>) -> tensor<?x64xbf16> {
-  // expected-error @below {{'arith.addf' op is not supported by convert-vllm-to-gpu: a compiled function may contain vllm ops, tensor.collapse_shape, tensor.expand_shape, tensor.dim, scalar arith ops and func.return}}
+  // expected-error @below {{'arith.addf' op is not supported by convert-vllm-to-gpu: a compiled function on tensors may contain vllm ops, tensor.collapse_shape, tensor.expand_shape, tensor.dim, scalar arith ops and func.return; bufferize a function with other ops first (element-wise ones then become kernels: vllm-compile --bufferize, docs/design.md Layering)}}
   %y = arith.addf %x, %x : tensor<?x64xbf16>
   return %y : tensor<?x64xbf16>
 }

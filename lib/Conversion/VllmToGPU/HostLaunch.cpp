@@ -186,9 +186,13 @@ static LogicalResult checkConvertible(func::FuncOp func) {
       continue;
     }
     return op.emitOpError("is not supported by convert-vllm-to-gpu: a "
-                          "compiled function may contain vllm ops, "
-                          "tensor.collapse_shape, tensor.expand_shape, "
-                          "tensor.dim, scalar arith ops and func.return");
+                          "compiled function on tensors may contain vllm "
+                          "ops, tensor.collapse_shape, tensor.expand_shape, "
+                          "tensor.dim, scalar arith ops and func.return; "
+                          "bufferize a function with other ops first "
+                          "(element-wise ones then become kernels: "
+                          "vllm-compile --bufferize, docs/design.md "
+                          "Layering)");
   }
   return success();
 }
