@@ -230,9 +230,11 @@ def main():
         for rows in ROWS:
             x = torch.randn(rows, H, device="cuda").to(torch.bfloat16)
             residual = torch.randn(rows, H, device="cuda").to(torch.bfloat16)
-            with torch.no_grad():
-                got = gm(x, residual)
-                want = model(x, residual)
+            # The library's ops have no autograd formula (inference only),
+            # and the model's weights are Parameters.
+            torch.set_grad_enabled(False)
+            got = gm(x, residual)
+            want = model(x, residual)
             h, y, q, s, z = got
 
             def check_sum():
@@ -246,11 +248,13 @@ def main():
                     differ = a != b
                     rate = differ.float().mean().item()
                     differing.append(rate)
-                    bound = b.abs() * ulp * 1.0001
+                    # round_before_weight rounds twice: a 1-ulp change of
+                    # RN(x r) moves y by up to about 2 ulps of bf16.
+                    bound = b.abs() * ulp * 2.01 + 1e-30
                     worst = ((a - b).abs() - bound)[differ]
                     assert worst.numel() == 0 or worst.max().item() <= 0, (
-                        "y differs by more than 1 ulp")
-                return "%.3f%% of y differ from torch's by 1 ulp" % (
+                        "y differs by more than 2 ulps")
+                return "%.3f%% of y differ from torch's (<= 2 ulps)" % (
                     100 * max(differing[-2:]))
 
             def check_quant():

@@ -199,7 +199,9 @@ def _group_quant_reference(x, group_size, ue8m0):
                        torch.full_like(magnitude, -1.0), magnitude).amax(
                            dim=-1)
     floor = torch.full_like(amax, dropins.GROUP_EPS)
-    scales = torch.fmax(amax, floor) / FP8_MAX
+    # A tensor divisor: torch turns a division by a Python number into a
+    # multiplication by its reciprocal on CUDA, which is not SPEC.md's a / 448.
+    scales = torch.fmax(amax, floor) / torch.full_like(amax, FP8_MAX)
     exponents = None
     if ue8m0:
         # U(s): s' = max(s, 1e-10) as f32 bits; the exponent field, plus one
