@@ -702,19 +702,25 @@ class Suite:
     def quantize_ref(self, y, scheme, ue8m0=False, static=None):
         torch = self.torch
         yf = y.float()
+
+        def over_448(value):
+            # vLLM's kernels divide (div.rn); torch would multiply by the
+            # reciprocal of a Python number on CUDA, so divide by a tensor.
+            return value / torch.full_like(value, 448.0)
+
         if scheme == "static":
             q = yf * (1.0 / static)
         elif scheme == "token":
-            s = torch.clamp(yf.abs().amax(-1, keepdim=True) / 448.0,
+            s = torch.clamp(over_448(yf.abs().amax(-1, keepdim=True)),
                             min=MIN_SCALE)
             q = yf / s
         else:
             g = yf.view(yf.shape[0], -1, 128)
             amax = g.abs().amax(-1, keepdim=True)
             if scheme == "block":
-                s = torch.clamp(amax / 448.0, min=MIN_SCALE)
+                s = torch.clamp(over_448(amax), min=MIN_SCALE)
             else:
-                s = torch.clamp(amax, min=1e-10) / 448.0
+                s = over_448(torch.clamp(amax, min=1e-10))
                 if ue8m0:
                     s = torch.exp2(torch.ceil(torch.log2(s)))
             q = (g / s).view_as(yf)
