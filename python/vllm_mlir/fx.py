@@ -364,10 +364,13 @@ def _propagate(gm, example_inputs, shape_functions=None):
 def _run_module_on_meta(module, args, kwargs):
     """The module's results for meta inputs, with meta copies of its
     parameters and buffers (the module itself is not changed)."""
-    from torch.nn.utils import stateless
+    try:
+        from torch.func import functional_call
+    except ImportError:  # torch < 2.0 (Debian's 1.13)
+        from torch.nn.utils.stateless import functional_call
     tensors = {name: _to_meta(t) for name, t in
                list(module.named_parameters()) + list(module.named_buffers())}
-    return stateless.functional_call(module, tensors, tuple(args), kwargs)
+    return functional_call(module, tensors, tuple(args), kwargs)
 
 
 def _leaf_meta(target, args, kwargs):
