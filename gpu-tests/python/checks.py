@@ -41,3 +41,9 @@ class Checks:
             return
         self.passed += 1
         print("PASS %s%s" % (name, " (%s)" % note if note else ""))
+
+    def finish(self):
+        """Prints `N passed, M failed` and returns the exit status: 1 when
+        a check failed."""
+        print("%d passed, %d failed" % (self.passed, self.failed))
+        return 1 if self.failed else 0

@@ -128,8 +128,7 @@ def main():
                    check_norm_quant)
         checks.run("M=%d: bias add, scaling" % rows, check_bias)
         checks.run("M=%d: transpose, linalg.index" % rows, check_transpose)
-    print("%d passed, %d failed" % (checks.passed, checks.failed))
-    return 1 if checks.failed else 0
+    return checks.finish()
 
 
 if __name__ == "__main__":

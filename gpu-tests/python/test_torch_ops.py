@@ -393,8 +393,7 @@ def main():
 
     checks.run("load", load)
     if not loaded:
-        print("%d passed, %d failed" % (checks.passed, checks.failed))
-        return 1
+        return checks.finish()
     lib = loaded[0]
     direct = Direct(torch, args.lib_dir, path)
     suite = Suite(torch, lib, direct, args.seed)
@@ -411,8 +410,7 @@ def main():
     functions = [f for f in lib.manifest if f.name in lib.ops and
                  f.name in EXPECTED_SHAPES]
     if not functions:  # "every function is an op" has failed and says why
-        print("%d passed, %d failed" % (checks.passed, checks.failed))
-        return 1
+        return checks.finish()
     count_kernels, how = kernel_counter(torch, suite, functions[0])
     print("bad inputs: " + how)
     for function in functions:
@@ -441,8 +439,7 @@ def main():
             functions[0], x), list(_as_tuple(op(*x), torch)))
 
     checks.run("load again", load_again)
-    print("%d passed, %d failed" % (checks.passed, checks.failed))
-    return 1 if checks.failed else 0
+    return checks.finish()
 
 
 def _as_tuple(out, torch):

@@ -817,8 +817,7 @@ def main():
 
     checks.run("load", load)
     if not loaded:
-        print("%d passed, %d failed" % (checks.passed, checks.failed))
-        return 1
+        return checks.finish()
     lib, ops = loaded[0]
     suite = Suite(torch, lib, ops, args.seed)
     dtypes = (ops.config or {}).get("dtypes", ["bf16"])
@@ -875,8 +874,7 @@ def main():
             except Exception as e:  # noqa: BLE001  (information only)
                 print("info: %s: comparison with vLLM's semantics failed: "
                       "%s: %s" % (at, type(e).__name__, e))
-    print("%d passed, %d failed" % (checks.passed, checks.failed))
-    return 1 if checks.failed else 0
+    return checks.finish()
 
 
 if __name__ == "__main__":

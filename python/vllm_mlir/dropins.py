@@ -257,23 +257,34 @@ def signature(kind, hidden, dtype="bf16"):
         arguments.append(static)
     results = [x if kind.quant is None else
                TensorType("f8E4M3FN", (None, hidden))]
-    groups = hidden // GROUP_SIZE
     if kind.quant == "per_token":
         results.append(TensorType("f32", (None,), {
             "kind": "row", "encoding": "f32", "layout": "row_major",
             "align": 1}))
     elif kind.quant == "group":
-        scales = _group_scales(kind.encoding, kind.layout)
-        if kind.encoding == "ue8m0_packed":
-            results.append(TensorType("i32", ((groups + 3) // 4, None),
-                                      scales))
-        elif kind.layout == "rm":
-            results.append(TensorType("f32", (None, groups), scales))
-        else:
-            results.append(TensorType("f32", (groups, None), scales))
+        results.append(group_scales_type(kind.encoding, kind.layout, hidden))
     if kind.residual:
         results.append(x)
     return arguments, results
+
+
+def group_scales_type(encoding, layout, hidden):
+    """The scales of per-group (128) quantization of [M, hidden] with
+    `encoding` (f32, ue8m0_f32, ue8m0_packed) in `layout` (rm, mn1, mn4),
+    SPEC.md 3.3: a TensorType, M dynamic."""
+    scales = _group_scales(encoding, layout)
+    groups = hidden // GROUP_SIZE
+    if encoding == "ue8m0_packed":
+        return TensorType("i32", ((groups + 3) // 4, None), scales)
+    if layout == "rm":
+        return TensorType("f32", (None, groups), scales)
+    return TensorType("f32", (groups, None), scales)
+
+
+def group_scheme(encoding, layout):
+    """The scheme of per-group (128) quantization, as vllm.quantize and
+    vllm.rms_norm_quant print it: `per_group 128, <encoding>, <layout>`."""
+    return "per_" + _scales_body(_group_scales(encoding, layout))
 
 
 def _scheme(kind):
@@ -281,9 +292,7 @@ def _scheme(kind):
         return "static_per_tensor"
     if kind.quant == "per_token":
         return "per_token"
-    layout, align = LAYOUTS[kind.layout]
-    text = "per_group %d, %s, %s" % (GROUP_SIZE, kind.encoding, layout)
-    return text + (", align %d" % align if align != 1 else "")
+    return group_scheme(kind.encoding, kind.layout)
 
 
 def _epsilon_literal(epsilon):
@@ -630,6 +639,32 @@ def _default_compiler():
                                          "bin", "vllm-compile"))
 
 
+def run_vllm_compile(compiler, mlir, chip, library, extra_args=(),
+                     verbose=False, prefix="", hint=""):
+    """Compiles the module `mlir` into `library` (and its manifest) for
+    `chip` with --fusion-chip none: the fusion keeps every scale layout as
+    the module writes it, whatever the chip. Raises RuntimeError, its
+    message starting with `prefix`, when vllm-compile cannot be run (with
+    `hint`) or fails (with its output)."""
+    command = [compiler, mlir, "--chip", chip, "--fusion-chip", "none",
+               "-o", library, *extra_args]
+    if verbose:
+        print(" ".join(command), file=sys.stderr)
+    try:
+        done = subprocess.run(command, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True,
+                              check=False)
+    except OSError as e:
+        raise RuntimeError("%scannot run %s: %s%s"
+                           % (prefix, compiler, e, hint)) from None
+    if done.returncode != 0:
+        raise RuntimeError("%s%s failed (exit status %d):\n%s"
+                           % (prefix, " ".join(command), done.returncode,
+                              done.stdout.rstrip()))
+    if verbose and done.stdout:
+        print(done.stdout.rstrip(), file=sys.stderr)
+
+
 def build(out_dir, hidden_sizes, epsilon=DEFAULT_EPSILON,
           dtypes=DEFAULT_DTYPES, chip="sm_90a", compiler=None,
           extra_args=(), emit_only=False, verbose=False):
@@ -648,25 +683,9 @@ def build(out_dir, hidden_sizes, epsilon=DEFAULT_EPSILON,
         return written
     compiler = compiler or _default_compiler()
     library = os.path.join(out_dir, LIBRARY_STEM + ".so")
-    # --fusion-chip none: the fusion pipeline keeps every scale layout as
-    # written (the drop-ins need exactly these), whatever the chip.
-    command = [compiler, mlir, "--chip", chip, "--fusion-chip", "none",
-               "-o", library, *extra_args]
-    if verbose:
-        print(" ".join(command), file=sys.stderr)
-    try:
-        done = subprocess.run(command, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True,
-                              check=False)
-    except OSError as e:
-        raise RuntimeError("cannot run %s: %s (pass --vllm-compile PATH)"
-                           % (compiler, e)) from None
-    if done.returncode != 0:
-        raise RuntimeError("%s failed (exit status %d):\n%s"
-                           % (" ".join(command), done.returncode,
-                              done.stdout.rstrip()))
-    if verbose and done.stdout:
-        print(done.stdout.rstrip(), file=sys.stderr)
+    # The drop-ins need exactly the scale layouts the module writes.
+    run_vllm_compile(compiler, mlir, chip, library, extra_args, verbose,
+                     hint=" (pass --vllm-compile PATH)")
     settings = config_path(library)
     with open(settings, "w", encoding="utf-8") as f:
         json.dump(config(hidden_sizes, epsilon, dtypes, chip), f, indent=2,

@@ -63,7 +63,6 @@ import math
 import operator
 import os
 import shutil
-import subprocess
 import sys
 from dataclasses import dataclass, field
 
@@ -269,11 +268,6 @@ class TensorInfo:
     shape: tuple
     dtype: str          # an MLIR element type name, or str(torch dtype)
 
-    def mlir(self, dynamic_rows=True):
-        dims = ["?" if dynamic_rows and i == 0 and len(self.shape) > 1
-                else str(d) for i, d in enumerate(self.shape)]
-        return "tensor<%s>" % "x".join(dims + [self.dtype])
-
 
 def _info(value):
     if isinstance(value, torch.Tensor):
@@ -319,46 +313,41 @@ def _propagate(gm, example_inputs, shape_functions=None):
             if node.op == "placeholder":
                 if inputs is not None and index < len(inputs):
                     value = _to_meta(inputs[index])
-                elif _example_value(node) is not None:
-                    value = _to_meta(_example_value(node))
                 index += 1
             elif node.op == "get_attr":
                 target = gm
                 for part in node.target.split("."):
                     target = getattr(target, part)
                 value = _to_meta(target)
-            elif node.op in ("call_function", "call_method"):
-                args = torch.fx.node.map_aggregate(node.args, lookup)
-                kwargs = torch.fx.node.map_aggregate(node.kwargs, lookup)
-                flat = []
-                torch.fx.node.map_aggregate((args, kwargs), flat.append)
-                if any(item is _UNKNOWN for item in flat):
-                    value = _UNKNOWN
-                elif node.op == "call_function" and \
-                        _leaf_name(node.target):
-                    value = _leaf_meta(node.target, args, kwargs)
-                elif node.op == "call_function" and \
-                        node.target in shape_functions:
-                    value = shape_functions[node.target](*args, **kwargs)
-                elif node.op == "call_function":
-                    value = node.target(*args, **kwargs)
-                else:
-                    value = getattr(args[0], node.target)(*args[1:],
-                                                          **kwargs)
-            elif node.op == "call_module":
+            elif node.op in ("call_function", "call_method", "call_module"):
                 args = torch.fx.node.map_aggregate(node.args, lookup)
                 kwargs = torch.fx.node.map_aggregate(node.kwargs, lookup)
                 flat = []
                 torch.fx.node.map_aggregate((args, kwargs), flat.append)
                 if not any(item is _UNKNOWN for item in flat):
-                    value = _run_module_on_meta(
-                        gm.get_submodule(node.target), args, kwargs)
+                    value = _evaluate(gm, node, args, kwargs, shape_functions)
         except Exception:  # pylint: disable=broad-except
             value = _UNKNOWN
-        if value is _UNKNOWN and _example_value(node) is not None:
-            value = _to_meta(_example_value(node))
+        if value is _UNKNOWN:
+            example = _example_value(node)
+            if example is not None:
+                value = _to_meta(example)
         values[node] = value
     return values
+
+
+def _evaluate(gm, node, args, kwargs, shape_functions):
+    """What a call node computes for meta arguments."""
+    if node.op == "call_module":
+        return _run_module_on_meta(gm.get_submodule(node.target), args,
+                                   kwargs)
+    if node.op == "call_method":
+        return getattr(args[0], node.target)(*args[1:], **kwargs)
+    if _leaf_name(node.target):
+        return _leaf_meta(node.target, args, kwargs)
+    if node.target in shape_functions:
+        return shape_functions[node.target](*args, **kwargs)
+    return node.target(*args, **kwargs)
 
 
 def _run_module_on_meta(module, args, kwargs):
@@ -375,7 +364,7 @@ def _run_module_on_meta(module, args, kwargs):
 
 def _leaf_meta(target, args, kwargs):
     """The results of a quantization function, on the meta device (also
-    where torch has no FP8 type: the FP8 result is then _UNKNOWN)."""
+    where torch has no FP8 type: q is then a uint8 stand-in, _FP8_META)."""
     bound = _bind(target, args, kwargs)
     if bound is None:
         return _UNKNOWN
@@ -842,29 +831,6 @@ def import_graph(gm, example_inputs=None, name_prefix="vllm_fx",
     return ImportResult(gm, partitions, kept, text, len(gm.graph.nodes))
 
 
-def _scales_type(quant, dynamic=True):
-    groups = quant.groups
-    mlir_layout, align = dropins.LAYOUTS[quant.layout]
-    body = "group 128, %s, %s" % (quant.encoding, mlir_layout)
-    if align != 1:
-        body += ", align 4"
-    rows = "?" if dynamic else "M"
-    if quant.encoding == "ue8m0_packed":
-        shape = "%dx%s" % ((groups + 3) // 4, rows)
-        element = "i32"
-    elif quant.layout == "rm":
-        shape, element = "%sx%d" % (rows, groups), "f32"
-    else:
-        shape, element = "%dx%s" % (groups, rows), "f32"
-    return "tensor<%sx%s, #vllm.scales<%s>>" % (shape, element, body)
-
-
-def _scheme(quant):
-    mlir_layout, align = dropins.LAYOUTS[quant.layout]
-    text = "per_group 128, %s, %s" % (quant.encoding, mlir_layout)
-    return text + (", align 4" if align != 1 else "")
-
-
 def _function_text(partition):
     """The partition's function: arguments x, [b], w (norm) or x (a
     quantization alone); results every value the rest of the graph reads."""
@@ -901,9 +867,11 @@ def _function_text(partition):
     for index, quant in enumerate(partition.quants):
         t_in = "tensor<?x%dx%s>" % (quant.info.shape[1], quant.info.dtype)
         q_t = "tensor<?x%dxf8E4M3FN>" % quant.info.shape[1]
-        s_t = _scales_type(quant)
+        s_t = dropins.group_scales_type(quant.encoding, quant.layout,
+                                        quant.info.shape[1]).mlir()
+        scheme = dropins.group_scheme(quant.encoding, quant.layout)
         body.append("%%q%d, %%s%d = vllm.quantize %s as <%s> : %s -> %s, %s"
-                    % (index, index, source, _scheme(quant), t_in, q_t, s_t))
+                    % (index, index, source, scheme, t_in, q_t, s_t))
         if 0 in quant.getitems:
             results.append(("%%q%d" % index, q_t, ("q", quant)))
         if 1 in quant.getitems:
@@ -983,7 +951,7 @@ def rewrite(result, ops):
                  for user in _replaced_users(partition, kind, what, internal)
                  if order[user] <= order[anchor]]
         if early:
-            result.kept.append((partition_anchor_name(partition), (
+            result.kept.append((_anchor_name(partition), (
                 "@%s not taken: %%%s reads its output before its input "
                 "%%%s is computed" % (partition.name, early[0].name,
                                       anchor.name))))
@@ -1040,7 +1008,7 @@ def rewrite(result, ops):
     return gm
 
 
-def partition_anchor_name(partition):
+def _anchor_name(partition):
     node = partition.norm.y if partition.norm else partition.quants[0].node
     return node.name
 
@@ -1156,24 +1124,16 @@ def library_for(text, chip, cache_dir=None, compiler=None, compile_args=(),
     mlir = os.path.join(staging, "fx.mlir")
     with open(mlir, "w", encoding="utf-8") as f:
         f.write(text)
-    # --fusion-chip none: the scales keep the layouts the model's calls ask
-    # for (the rest of the graph reads them), whatever the chip.
-    command = [compiler, mlir, "--chip", chip, "--fusion-chip", "none", "-o",
-               os.path.join(staging, "fx.so"), *compile_args]
-    if verbose:
-        print(" ".join(command), file=sys.stderr)
+    # The scales keep the layouts the model's calls ask for (the rest of the
+    # graph reads them).
     try:
-        done = subprocess.run(command, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True,
-                              check=False)
-    except OSError as e:
-        raise RuntimeError("vllm_mlir.fx: cannot run %s: %s" % (compiler, e)) \
-            from None
-    if done.returncode != 0:
+        dropins.run_vllm_compile(compiler, mlir, chip,
+                                 os.path.join(staging, "fx.so"),
+                                 compile_args, verbose,
+                                 prefix="vllm_mlir.fx: ")
+    except RuntimeError:
         shutil.rmtree(staging, ignore_errors=True)
-        raise RuntimeError("vllm_mlir.fx: %s failed (exit status %d):\n%s"
-                           % (" ".join(command), done.returncode,
-                              done.stdout.rstrip()))
+        raise
     # The runtime next to the library, where vllm_mlir.load looks first.
     runtime = os.path.join(os.path.dirname(os.path.abspath(compiler)),
                            os.pardir, "lib", "libvllm_runtime.so")

@@ -186,29 +186,28 @@ gpu::GPUFuncOp codegen::buildElementwiseKernel(OpBuilder &moduleBuilder,
     mapping.map(payloadArg, element);
   }
   Block *payload = linalgOp.getBlock();
+  // A value of the body in the kernel: what it was mapped to, or, for a
+  // constant from outside the body (checkElementwiseKernel allows no other
+  // captures), a clone made at its first use.
+  auto inKernel = [&](Value value) {
+    if (Value mapped = mapping.lookupOrNull(value))
+      return mapped;
+    Value constant = b.clone(*value.getDefiningOp())->getResult(0);
+    mapping.map(value, constant);
+    return constant;
+  };
   for (Operation &inner : payload->without_terminator()) {
     if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
       mapping.map(index.getResult(), ivs[index.getDim()]);
       continue;
     }
-    // Constants from outside the body (checkElementwiseKernel allows no
-    // other captures) are cloned into the kernel.
-    for (Value value : inner.getOperands()) {
-      if (mapping.contains(value) ||
-          payload->getParent()->isAncestor(value.getParentRegion()))
-        continue;
-      Operation *constant = b.clone(*value.getDefiningOp());
-      mapping.map(value, constant->getResult(0));
-    }
+    for (Value value : inner.getOperands())
+      (void)inKernel(value);
     b.clone(inner, mapping);
   }
   auto yield = cast<linalg::YieldOp>(payload->getTerminator());
   for (auto [position, init] : llvm::enumerate(linalgOp.getDpsInitsMutable())) {
-    Value value = yield.getOperand(position);
-    if (Value mapped = mapping.lookupOrNull(value))
-      value = mapped;
-    else if (!payload->getParent()->isAncestor(value.getParentRegion()))
-      value = b.clone(*value.getDefiningOp())->getResult(0);
+    Value value = inKernel(yield.getOperand(position));
     SmallVector<Value> indices =
         indicesOf(linalgOp.getMatchingIndexingMap(&init));
     memref::StoreOp::create(
@@ -224,14 +223,9 @@ void codegen::launchElementwiseKernel(OpBuilder &builder, Operation *op,
   auto linalgOp = cast<linalg::LinalgOp>(op);
   ImplicitLocOpBuilder b(op->getLoc(), builder);
   SmallVector<Range> ranges = linalgOp.createLoopRanges(b, b.getLoc());
-  SmallVector<Value> args;
-  for (auto [operand, type] :
-       llvm::zip_equal(op->getOperands(), kernel.getArgumentTypes())) {
-    if (operand.getType() == type)
-      args.push_back(operand);
-    else
-      args.push_back(memref::CastOp::create(b, type, operand));
-  }
+  // The kernel takes the operands as they are (buildElementwiseKernel keeps
+  // their types), then the loop sizes.
+  SmallVector<Value> args(op->getOperands());
   Value total = constIndex(b, 1);
   for (const Range &range : ranges) {
     Value size = getValueOrCreateConstantIndexOp(b, b.getLoc(), range.size);
