@@ -219,6 +219,18 @@ def compile_block(block, tokens, cache, chip, build_only=False):
     return compiled
 
 
+def differing(a, b):
+    """The share of elements of `a` whose bits differ from `b`'s, as text."""
+    if a.shape != b.shape:
+        return "(shape %s, eager torch %s)" % (tuple(a.shape), tuple(b.shape))
+    bits = {torch.float8_e4m3fn: torch.uint8, torch.bfloat16: torch.int16,
+            torch.float32: torch.int32}.get(a.dtype)
+    if bits is None or b.dtype != a.dtype:
+        return "(dtype %s, eager torch %s)" % (a.dtype, b.dtype)
+    a, b = a.contiguous().view(bits), b.contiguous().view(bits)
+    return "%.3f%%" % (100 * (a != b).float().mean().item())
+
+
 def same(a, b):
     if a.dtype == torch.float8_e4m3fn:
         a, b = a.view(torch.uint8), b.view(torch.uint8)
@@ -306,13 +318,14 @@ def run(args):
                     failures += 1
                     print("FAIL M=%d %s: %s differs from the compiled "
                           "block called eagerly" % (tokens, mode, name))
+            # Elements whose bits differ from eager torch's, for every
+            # output of the chain: the scales too, so that a difference in
+            # a GEMM's input shows where it starts.
             agreement = []
-            for name in ("q1", "q2", "q3"):
+            for name in ("h2", "q1", "s1", "q2", "s2", "q3", "s3"):
                 i = OUTPUT_NAMES.index(name)
-                codes = eager[i].view(torch.uint8)
-                want = reference[i].view(torch.uint8)
-                differ = (codes != want).float().mean().item()
-                agreement.append("%s %.3f%%" % (name, 100 * differ))
+                agreement.append("%s %s" % (name, differing(eager[i],
+                                                             reference[i])))
             times = {
                 "torch eager": time_call(block, inputs),
                 "torch.compile": time_call(torch_compiled, inputs),
@@ -322,14 +335,14 @@ def run(args):
                 "ours in torch.compile": time_call(ours_compiled, inputs),
                 "ours, CUDA graph": time_call(graphed, inputs),
             }
-        print("M=%d: FP8 codes differing from eager torch: %s" % (
+        print("M=%d: elements differing from eager torch: %s" % (
             tokens, ", ".join(agreement)))
         print("M=%d: %s" % (tokens, ", ".join(
             "%s %.1f us" % item for item in times.items())))
         rows.append((tokens, times, agreement))
     header = ["M"] + list(rows[0][1]) + [
         "torch.compile / ours, CUDA graphs both",
-        "FP8 codes != eager torch"]
+        "elements != eager torch (bits)"]
     lines = ["| " + " | ".join(header) + " |",
              "|" + "---|" * len(header)]
     for tokens, times, agreement in rows:

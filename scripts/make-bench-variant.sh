@@ -13,8 +13,9 @@
 # HIDDEN=2048,5120,... builds the modules of those H instead of the
 # benchmark's (gen_bench_kernels.py --hidden), for studies by H; run bench.py
 # with the same --h. The silu module is always the build's (bench_silu.py's
-# I); e.g. `scripts/make-bench-variant.sh build .carry/silutab
-# --silu-table-rows 2` times the silu table variant against the default.
+# I); e.g. `scripts/make-bench-variant.sh build .carry/arith
+# --silu-table-rows 0` times the arithmetic silu kernels against the
+# default (the table from two rows per CTA).
 set -euo pipefail
 
 build=${1:?usage: scripts/make-bench-variant.sh BUILD_DIR DEST [OPTIONS...]}

@@ -19,27 +19,32 @@
 // layout each chip's GEMM consumes; unfused, norms, silu_and_mul and
 // quantizes stay separate kernels.
 // Every norm kernel comes with its variant that stages w in shared memory
-// (_wsmem), launched when M gives each CTA two rows or more.
-// REPORT: == model.mlir, sm_100a, fused: 11 kernels, model.sm_100a.fused.so
+// (_wsmem), launched when M gives each CTA two rows or more, and every
+// silu_and_mul kernel its variant that reads silu from a table in shared
+// memory (_silutab), from two rows per CTA too.
+// REPORT: == model.mlir, sm_100a, fused: 12 kernels, model.sm_100a.fused.so
 // REPORT-NOT: ==
 // REPORT-DAG: add_rms_norm_bf16_h7168_eps358637BD_r_q_group128_ue8m0_packed_mn_major4{{$}}
 // REPORT-DAG: add_rms_norm_bf16_h7168_eps358637BD_r_q_group128_ue8m0_packed_mn_major4_wsmem
 // REPORT-DAG: rms_norm_bf16_h1536_eps358637BD_q_group128_ue8m0_packed_mn_major4{{$}}
 // REPORT-DAG: rms_norm_bf16_h1536_eps358637BD_q_group128_ue8m0_packed_mn_major4_wsmem
 // REPORT-DAG: silu_and_mul_bf16_h2048_q_group128_ue8m0_packed_mn_major4{{$}}
-// REPORT: == model.mlir, sm_100a, unfused: 14 kernels, model.sm_100a.unfused.so
+// REPORT-DAG: silu_and_mul_bf16_h2048_q_group128_ue8m0_packed_mn_major4_silutab
+// REPORT: == model.mlir, sm_100a, unfused: 15 kernels, model.sm_100a.unfused.so
 // REPORT-NOT: ==
 // REPORT-DAG: add_rms_norm_bf16_h7168_eps358637BD_r_y{{$}}
 // REPORT-DAG: add_rms_norm_bf16_h7168_eps358637BD_r_y_wsmem
 // REPORT-DAG: quantize_bf16_h7168_q_group128_f32_row_major
 // REPORT-DAG: silu_and_mul_bf16_h2048_y{{$}}
+// REPORT-DAG: silu_and_mul_bf16_h2048_y_silutab
 // REPORT-DAG: quantize_bf16_h2048_q_group128_f32_row_major
-// REPORT: == model.mlir, sm_90a, fused: 11 kernels, model.sm_90a.fused.so
+// REPORT: == model.mlir, sm_90a, fused: 12 kernels, model.sm_90a.fused.so
 // REPORT-NOT: ==
 // REPORT-DAG: add_rms_norm_bf16_h7168_eps358637BD_r_q_group128_f32_mn_major4{{$}}
 // REPORT-DAG: add_rms_norm_bf16_h7168_eps358637BD_r_q_group128_f32_mn_major4_wsmem
 // REPORT-DAG: silu_and_mul_bf16_h2048_q_group128_f32_mn_major4{{$}}
-// REPORT: == model.mlir, sm_90a, unfused: 14 kernels, model.sm_90a.unfused.so
+// REPORT-DAG: silu_and_mul_bf16_h2048_q_group128_f32_mn_major4_silutab
+// REPORT: == model.mlir, sm_90a, unfused: 15 kernels, model.sm_90a.unfused.so
 // The spill column is 0/0 for every kernel but two fused kernels with
 // packed UE8M0 scales for sm_100a, where ptxas spills one register (4 bytes,
 // L1-resident): the H = 7168 residual kernel, held to 72 registers (2 CTAs
@@ -47,7 +52,7 @@
 // 64 (10 CTAs of 96 threads). More registers would cost them resident CTAs.
 // Their staged-weights variants do not spill.
 // RUN: grep -c " 0/0 " %t.report | FileCheck %s --check-prefix=NOSPILL
-// NOSPILL: 48
+// NOSPILL: 52
 // RUN: grep -v " 0/0 " %t.report | FileCheck %s --check-prefix=SPILL
 // SPILL: 72 4/4 {{.*}} add_rms_norm_bf16_h7168_eps358637BD_r_q_group128_ue8m0_packed_mn_major4{{$}}
 // SPILL-NEXT: 64 4/4 {{.*}} rms_norm_bf16_h1536_eps358637BD_q_group128_ue8m0_packed_mn_major4{{$}}

@@ -1,13 +1,14 @@
-// With silu-table-rows=N, a persistent silu_and_mul kernel on bf16 also
-// comes in a variant (`_silutab`) that reads silu(g) from a table of the
-// 2 x 4096 values of SPEC 3.7's formula for 2^-25 <= |g| < 128 (SiluTable.h),
-// copied into shared memory once per CTA, and multiplies g by 0.5, 1 or 0
-// outside that range. The host launches it when M gives the busiest CTA N
-// rows or more, the arithmetic kernel below that. The default (-1) is 0,
-// never, until the variant has run on a GPU. f16 and f32 gates have no
-// table.
+// A persistent silu_and_mul kernel on bf16 also comes in a variant
+// (`_silutab`) that reads silu(g) from a table of the 2 x 4096 values of
+// SPEC 3.7's formula for 2^-25 <= |g| < 128 (SiluTable.h), copied into
+// shared memory once per CTA, and multiplies g by 0.5, 1 or 0 outside that
+// range. The host launches it when M gives the busiest CTA N
+// rows or more (silu-table-rows=N), the arithmetic kernel below that. The
+// default (-1) is N = 2, so it checks the same as silu-table-rows=2; 0 is
+// never. f16 and f32 gates have no table.
 // RUN: vllm-opt %s -split-input-file --convert-vllm-to-gpu="chip=sm_90a silu-table-rows=2" --canonicalize --cse | FileCheck %s
-// RUN: vllm-opt %s -split-input-file --convert-vllm-to-gpu="chip=sm_90a" --canonicalize --cse | FileCheck %s --check-prefix=DEFAULT
+// RUN: vllm-opt %s -split-input-file --convert-vllm-to-gpu="chip=sm_90a" --canonicalize --cse | FileCheck %s
+// RUN: vllm-opt %s -split-input-file --convert-vllm-to-gpu="chip=sm_90a silu-table-rows=0" --canonicalize --cse | FileCheck %s --check-prefix=NEVER
 // RUN: vllm-opt %s -split-input-file --convert-vllm-to-gpu="chip=sm_90a silu-table-rows=1" --canonicalize --cse | FileCheck %s --check-prefix=ALWAYS
 // RUN: vllm-opt %s -split-input-file --convert-vllm-to-gpu="chip=sm_100a silu-table-rows=2" --canonicalize --cse | FileCheck %s --check-prefix=SM100
 
@@ -81,8 +82,8 @@
 // CHECK: gpu.launch_func {{.*}} @vllm_kernels::@silu_and_mul_bf16_h2048_q_token blocks in (%[[GRID]],
 // CHECK: return
 
-// DEFAULT-NOT: silutab
-// DEFAULT-NOT: vllm_silu_bf16_table
+// NEVER-NOT: silutab
+// NEVER-NOT: vllm_silu_bf16_table
 // ALWAYS: gpu.func @silu_and_mul_bf16_h2048_q_token_silutab(
 // ALWAYS-NOT: gpu.func
 // ALWAYS-LABEL: func.func @silu_tok(

@@ -139,9 +139,8 @@ def ConvertVllmToGPUPass : Pass<"convert-vllm-to-gpu", "::mlir::ModuleOp"> {
            "rows per CTA from which a persistent silu_and_mul kernel on bf16 "
            "is launched in its variant that reads silu(g) from a table of "
            "every bf16 gate in shared memory, same bits (the host picks the "
-           "variant by M at run time): -1 automatic (0 until the variant is "
-           "validated and timed on a GPU), 0 never, 1 always, N >= 2 when "
-           "the busiest CTA gets N rows or more">,
+           "variant by M at run time): -1 automatic (2), 0 never, 1 always, "
+           "N >= 2 when the busiest CTA gets N rows or more">,
     Option<"rowThreadFolding", "row-thread-folding", "int",
            /*default=*/"-1",
            "threads of a row's reduction layout one thread of a row kernel "

@@ -56,8 +56,8 @@ struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
       *this, "silu-table-rows",
       llvm::cl::desc("rows per CTA from which bf16 silu_and_mul kernels "
                      "read silu from a table in shared memory "
-                     "(convert-vllm-to-gpu): -1 automatic (0 for now), 0 "
-                     "never, 1 always, N >= 2 from N"),
+                     "(convert-vllm-to-gpu): -1 automatic (2), 0 never, 1 "
+                     "always, N >= 2 from N"),
       llvm::cl::init(-1)};
   PassOptions::Option<int> rowThreadFolding{
       *this, "row-thread-folding",

@@ -137,10 +137,11 @@ constexpr int64_t kStagedWeightMinRowsPerCTA = 2;
 /// silu_and_mul kernel that reads silu(g) from a table in shared memory
 /// (RowConfig::siluTable; the silu-table-rows option's automatic value):
 /// each CTA copies the 32 KiB table from L2 once and then saves the exp and
-/// the division of every element. 0 (never) until the variant has run and
-/// been timed on a GPU (its bits are checked on the CPU for every bf16 gate,
-/// its PTX by ptxas); `silu-table-rows=2` launches it from 2 rows per CTA.
-constexpr int64_t kSiluTableMinRowsPerCTA = 0;
+/// the division of every element. On the H100 (2026-12-06) it was as fast
+/// as the arithmetic kernel below 2 rows per CTA and 3-28% faster from 2 on
+/// (at M = 16384, 89-97% of the copy ceiling instead of 73-81%;
+/// docs/benchmarks.md).
+constexpr int64_t kSiluTableMinRowsPerCTA = 2;
 /// Shared memory the silu tables of an SM's resident CTAs may take (the
 /// rest of the 228 KiB stays L1).
 constexpr int64_t kMaxSiluTableBytesPerSM = 160 * 1024;
