@@ -66,8 +66,23 @@
 // CHECK: llvm.load %{{.*}} : !llvm.ptr<3> -> f32
 // CHECK: nvvm.mbarrier.try_wait.parity
 // CHECK: nvvm.wgmma.fence.aligned
-// CHECK: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 128, k = 32>, D[<f32>, <zero>], A[<e4m3>, <one>, <row>], B[<e4m3>, <one>, <col>]
-// CHECK-COUNT-3: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 128, k = 32>, D[<f32>, <one>]
+// The descriptors' start fields (shared-memory address bits 4-17) are
+// computed once per stage; the k-th k32 slice adds 32 k >> 4 = 2 k.
+// CHECK: %[[A_START:.*]] = arith.shrui %{{.*}}, %c4_i32 : i32
+// CHECK: %[[B_START:.*]] = arith.shrui %{{.*}}, %c4_i32 : i32
+// CHECK: %[[A_EXT:.*]] = arith.extui %[[A_START]] : i32 to i64
+// CHECK-NEXT: %[[A_DESC:.*]] = arith.ori %[[A_EXT]], %c4611686293305360384_i64 : i64
+// CHECK: nvvm.wgmma.mma_async %[[A_DESC]], {{.*}} <m = 64, n = 128, k = 32>, D[<f32>, <zero>], A[<e4m3>, <one>, <row>], B[<e4m3>, <one>, <col>]
+// CHECK: arith.addi %[[A_START]], %c2_i32 : i32
+// CHECK: arith.addi %[[B_START]], %c2_i32 : i32
+// CHECK: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 128, k = 32>, D[<f32>, <one>]
+// CHECK: arith.addi %[[A_START]], %c4_i32 : i32
+// CHECK: arith.addi %[[B_START]], %c4_i32 : i32
+// CHECK: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 128, k = 32>, D[<f32>, <one>]
+// CHECK: arith.addi %[[A_START]], %c6_i32 : i32
+// CHECK: arith.addi %[[B_START]], %c6_i32 : i32
+// CHECK: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 128, k = 32>, D[<f32>, <one>]
+// CHECK-NOT: nvvm.wgmma.mma_async
 // CHECK: nvvm.wgmma.commit.group.sync.aligned
 // CHECK: llvm.inline_asm has_side_effects "wgmma.wait_group.sync.aligned 0;", "{{(=f,)+}}0,1,2,
 // CHECK: nvvm.mbarrier.arrive %{{.*}} : !llvm.ptr<3>

@@ -73,13 +73,22 @@ Value TmaGemmEmitter::bTileOffset(Value stage32) {
 }
 
 Value TmaGemmEmitter::matrixDescriptor(Value byteOffset32, uint64_t fixedBits) {
+  Value start32 = matrixDescriptorStart(byteOffset32);
+  return matrixDescriptorFromStart(start32, fixedBits);
+}
+
+Value TmaGemmEmitter::matrixDescriptorStart(Value byteOffset32) {
   Value address = smemPtr(byteOffset32);
   Value address32 = LLVM::PtrToIntOp::create(b, b.getI32Type(), address);
-  Value address64 = arith::ExtUIOp::create(b, b.getI64Type(), address32);
-  Value mask = arith::ConstantIntOp::create(b, 0x3FFFF, 64);
-  Value masked = arith::AndIOp::create(b, address64, mask);
-  Value four = arith::ConstantIntOp::create(b, 4, 64);
-  Value start = arith::ShRUIOp::create(b, masked, four);
+  Value mask = i32(0x3FFFF);
+  Value masked = arith::AndIOp::create(b, address32, mask);
+  Value four = i32(4);
+  return arith::ShRUIOp::create(b, masked, four);
+}
+
+Value TmaGemmEmitter::matrixDescriptorFromStart(Value start32,
+                                                uint64_t fixedBits) {
+  Value start = arith::ExtUIOp::create(b, b.getI64Type(), start32);
   Value fixed =
       arith::ConstantIntOp::create(b, static_cast<int64_t>(fixedBits), 64);
   return arith::OrIOp::create(b, start, fixed);

@@ -80,6 +80,13 @@ protected:
   /// swizzled tile row group starting `byteOffset32` bytes into shared
   /// memory: start address >> 4 (bits 0-13), `fixedBits` for the rest.
   Value matrixDescriptor(Value byteOffset32, uint64_t fixedBits);
+  /// The start-address field of that descriptor (i32): the shared-memory
+  /// address of `byteOffset32`, bits 4-17. A CTA's shared memory lies below
+  /// 2^18 bytes, so the field of an address 16 j bytes further is this plus
+  /// j, with no carry out of the field's 14 bits.
+  Value matrixDescriptorStart(Value byteOffset32);
+  /// The descriptor of start field `start32` (i32) and `fixedBits`.
+  Value matrixDescriptorFromStart(Value start32, uint64_t fixedBits);
 
   /// The 1024-aligned base of the dynamic shared memory (sets smemBase).
   void emitSharedMemoryBase();
