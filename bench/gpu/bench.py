@@ -511,6 +511,102 @@ def measure(torch, calls, repeats, warmup):
             return None, "failed (%s)" % str(e2).splitlines()[0][:80]
 
 
+class _Replayer:
+    """One implementation's calls (one per input set) made ready to be
+    timed one replay at a time: captured in a CUDA graph, or, where capture
+    fails, called in a plain loop (`note` says so)."""
+
+    def __init__(self, torch, calls, warmup):
+        self.torch = torch
+        self.calls = calls
+        self.note = ""
+        self.graph = None
+        try:
+            self.graph = self._capture()
+            self.run = self.graph.replay
+        except Exception as e:  # noqa: BLE001  (fall back, say so)
+            torch.cuda.synchronize()
+            msg = str(e).splitlines()[0][:80] if str(e) else type(e).__name__
+            self.note = "no graph (%s)" % msg
+            self.run = self._loop
+        for _ in range(warmup):
+            self.run()
+        torch.cuda.synchronize()
+
+    def _capture(self):
+        torch = self.torch
+        stream = torch.cuda.Stream()
+        stream.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(stream):
+            for c in self.calls[:min(3, len(self.calls))]:
+                c()
+        torch.cuda.current_stream().wait_stream(stream)
+        torch.cuda.synchronize()
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            for c in self.calls:
+                c()
+        return graph
+
+    def _loop(self):
+        for c in self.calls:
+            c()
+
+    def time_once(self):
+        """Microseconds per call of one replay."""
+        torch = self.torch
+        start = torch.cuda.Event(enable_timing=True)
+        end = torch.cuda.Event(enable_timing=True)
+        start.record()
+        self.run()
+        end.record()
+        end.synchronize()
+        return start.elapsed_time(end) * 1000.0 / len(self.calls)
+
+
+def rotation(names, repeat):
+    """The order in which repeat number `repeat` times the implementations:
+    `names` rotated by `repeat`, so that each comes first as often as the
+    others."""
+    shift = repeat % len(names) if names else 0
+    return list(names[shift:]) + list(names[:shift])
+
+
+def measure_interleaved(torch, calls_by_name, repeats, warmup):
+    """{name: (median microseconds per call or None, note)} for each
+    implementation's calls, their replays interleaved: repeat r times one
+    replay of each, in `rotation(names, r)` order. Timed one implementation
+    after the other instead, the first one of a large GEMM read 5-12%
+    slower than the same kernel timed second (docs/gemm.md): whatever
+    drifts over a run (clocks, temperature) now reaches all alike."""
+    replayers = {}
+    results = {}
+    for name, calls in calls_by_name.items():
+        try:
+            replayers[name] = _Replayer(torch, calls, warmup)
+        except Exception as e:  # noqa: BLE001  (report and carry on)
+            torch.cuda.synchronize()
+            results[name] = (None,
+                             "failed (%s)" % str(e).splitlines()[0][:80])
+    times = {name: [] for name in replayers}
+    names = list(replayers)
+    for repeat in range(repeats):
+        for name in rotation(names, repeat):
+            if name in results:
+                continue  # failed in an earlier repeat
+            try:
+                times[name].append(replayers[name].time_once())
+            except Exception as e:  # noqa: BLE001  (report and carry on)
+                torch.cuda.synchronize()
+                results[name] = (None, "failed (%s)"
+                                 % str(e).splitlines()[0][:80])
+    for name, replayer in replayers.items():
+        if name not in results:
+            results[name] = (statistics.median(times[name]), replayer.note)
+    replayers.clear()
+    return results
+
+
 def measure_noted(torch, calls, repeats, warmup, name, notes):
     """measure(), with its note (or the exception it raised) appended to
     `notes` as "NAME note"; returns the microseconds or None."""

@@ -20,7 +20,9 @@ stream, and times in the same run:
 
 Timing: CUDA-graph replays over rotating input sets (all sets together
 > 3x the L2 where memory allows), warm-up first, median of repeated
-replays, per call. TFLOPS = 2 M N K / time. For M <= 64 the weights
+replays, per call; the implementations of a shape and M are timed
+together, one replay of each per repeat in rotating order, so that drift
+over the run (clocks, temperature) reaches them alike. TFLOPS = 2 M N K / time. For M <= 64 the weights
 dominate the bytes, so the table also shows the weight-read bandwidth
 N K / time as a fraction of an elementwise copy kernel's bandwidth measured
 in the same run (the physical limit at these sizes). Before timing, ours,
@@ -42,7 +44,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "kernels"))
-from bench import memref, measure, copy_ceiling  # noqa: E402
+from bench import memref, measure_interleaved, rotation, copy_ceiling  # noqa: E402,E501
 from gen_bench_gemm import SHAPES, function_name  # noqa: E402
 
 DEFAULT_M = [1, 4, 16, 64, 128, 512, 1024, 4096, 16384]
@@ -129,6 +131,11 @@ def self_test():
     fake[0]["us"]["baseline"] = 15.0
     table = markdown_table(fake, 4.0)
     assert "baseline / ours" in table and "| 1.50x |" in table, table
+    assert rotation(["ours", "baseline", "cublaslt"], 1) == \
+        ["baseline", "cublaslt", "ours"]
+    assert [rotation(["a", "b"], r)[0] for r in range(4)] == \
+        ["a", "b", "a", "b"]
+    assert rotation([], 3) == []
     assert len(SHAPES) == 6 and function_name(2112, 7168) == \
         "gemm_n2112_k7168"
     print("bench_gemm.py self-test: ok")
@@ -324,6 +331,7 @@ def run(args):
                     calls[impl] = [(lambda op=op, impl=impl:
                                     getattr(op, impl)(torch))
                                    for op in inputs]
+            ready = {}
             for impl, fns in calls.items():
                 rt.vllmrtClearError()
                 try:
@@ -353,9 +361,17 @@ def run(args):
                     for fn in fns:
                         fn()
                     torch.cuda.synchronize()
-                us, note = measure(torch, fns, args.repeats, args.warmup)
-                err = rt.vllmrtGetLastError()
-                if err:
+                ready[impl] = fns
+            # The implementations that passed are timed together, their
+            # replays interleaved (bench.measure_interleaved).
+            rt.vllmrtClearError()
+            timed = measure_interleaved(torch, ready, args.repeats,
+                                        args.warmup)
+            err = rt.vllmrtGetLastError()
+            for impl, (us, note) in timed.items():
+                if err and impl in OUR_IMPLS:
+                    # The runtime's record is process-wide: an error while
+                    # timing cannot be told apart between our builds.
                     us, note = None, "failed (%s)" % err.decode()[:80]
                 r["us"][impl] = us
                 if note:
