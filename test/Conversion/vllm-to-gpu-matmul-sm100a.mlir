@@ -106,16 +106,22 @@
 // CHECK-NEXT: %[[SFB:.*]] = llvm.inttoptr %[[SFBADDR2]] : i32 to !llvm.ptr<6>
 // Four k32 MMAs from 128-byte swizzled K-major descriptors (stride byte
 // offset 1024 >> 4, version 1, layout SWIZZLE_128B = 2 at bit 61:
-// 4611756662049472512), A and B advancing 32 bytes per MMA; the first one
-// starts the partial sum (enable-input-d false).
+// 4611756662049472512), A and B advancing 32 bytes per MMA: the start
+// fields (address bits 4-17) are computed once per stage and the k-th MMA
+// adds 2 k; the first one starts the partial sum (enable-input-d false).
+// CHECK: %[[ASTART:.*]] = arith.shrui %{{.*}}, %c4_i32 : i32
+// CHECK: %[[BSTART:.*]] = arith.shrui %{{.*}}, %c4_i32 : i32
 // CHECK: %[[ADESC:.*]] = arith.ori %{{.*}}, %c4611756662049472512_i64 : i64
 // CHECK: %[[BDESC:.*]] = arith.ori %{{.*}}, %c4611756662049472512_i64 : i64
 // CHECK-NEXT: nvvm.tcgen05.mma.block_scale %[[D]], %[[ADESC]], %[[BDESC]], %[[IDESC]], %false, %[[SFA]], %[[SFB]] {blockScale = #nvvm.tcgen05_mma_block_scale<block32>, ctaGroup = #nvvm.cta_group<cta_1>, kind = #nvvm.block_scale_kind<mxf8f6f4>}
-// CHECK: arith.addi %{{.*}}, %c32_i32 : i32
+// CHECK: arith.addi %[[ASTART]], %c2_i32 : i32
+// CHECK: arith.addi %[[BSTART]], %c2_i32 : i32
 // CHECK: nvvm.tcgen05.mma.block_scale %[[D]], %{{.*}}, %{{.*}}, %[[IDESC]], %true, %[[SFA]], %[[SFB]]
-// CHECK: arith.addi %{{.*}}, %c64_i32 : i32
+// CHECK: arith.addi %[[ASTART]], %c4_i32 : i32
+// CHECK: arith.addi %[[BSTART]], %c4_i32 : i32
 // CHECK: nvvm.tcgen05.mma.block_scale %[[D]], %{{.*}}, %{{.*}}, %[[IDESC]], %true, %[[SFA]], %[[SFB]]
-// CHECK: arith.addi %{{.*}}, %c96_i32 : i32
+// CHECK: arith.addi %[[ASTART]], %c6_i32 : i32
+// CHECK: arith.addi %[[BSTART]], %c6_i32 : i32
 // CHECK: nvvm.tcgen05.mma.block_scale %[[D]], %{{.*}}, %{{.*}}, %[[IDESC]], %true, %[[SFA]], %[[SFB]]
 // CHECK-NOT: nvvm.tcgen05.mma.block_scale
 // Commits: the stage to the producer (empty, 230456), the partial sum to the
