@@ -522,16 +522,8 @@ void Tcgen05KernelEmitter::emitMma(Value tiles, Value nTiles) {
     Value aStart = matrixDescriptorStart(aBase);
     Value bStart = matrixDescriptorStart(bBase);
     for (int64_t k = 0; k < kGemmBlockK / kGemmMmaK; ++k) {
-      // Within the 128-byte swizzled rows, the k-th 32-byte slice starts
-      // 32 k bytes further (GEMM.md pitfall 1): k x 32 >> 4 in the start
-      // field.
-      Value kField = i32(k * kGemmMmaK / 16);
-      Value aField = arith::AddIOp::create(b, aStart, kField);
-      Value aDescriptor =
-          matrixDescriptorFromStart(aField, kOperandDescriptorBits);
-      Value bField = arith::AddIOp::create(b, bStart, kField);
-      Value bDescriptor =
-          matrixDescriptorFromStart(bField, kOperandDescriptorBits);
+      auto [aDescriptor, bDescriptor] =
+          sliceDescriptors(aStart, bStart, k, kOperandDescriptorBits);
       Value accumulate = startsSum;
       if (!startsSum || k > 0)
         accumulate = arith::ConstantIntOp::create(b, k > 0 ? 1 : 0, 1);

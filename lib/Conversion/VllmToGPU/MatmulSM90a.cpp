@@ -378,16 +378,8 @@ void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
     Value aStart = matrixDescriptorStart(aBase);
     Value bStart = matrixDescriptorStart(bBase);
     for (int64_t k = 0; k < kGemmBlockK / kGemmMmaK; ++k) {
-      // Within the 128-byte swizzled rows, the k-th 32-byte slice starts
-      // 32 k bytes further (GEMM.md pitfall 1: not 4096): k x 32 >> 4 in
-      // the start field.
-      Value kField = i32(k * kGemmMmaK / 16);
-      Value aField = arith::AddIOp::create(b, aStart, kField);
-      Value aDescriptor =
-          matrixDescriptorFromStart(aField, kWgmmaDescriptorBits);
-      Value bField = arith::AddIOp::create(b, bStart, kField);
-      Value bDescriptor =
-          matrixDescriptorFromStart(bField, kWgmmaDescriptorBits);
+      auto [aDescriptor, bDescriptor] =
+          sliceDescriptors(aStart, bStart, k, kWgmmaDescriptorBits);
       auto scaleD = NVVM::WGMMAScaleOutAttr::get(
           ctx, k == 0 ? NVVM::WGMMAScaleOut::zero : NVVM::WGMMAScaleOut::one);
       partial = NVVM::WgmmaMmaAsyncOp::create(

@@ -86,6 +86,18 @@ Value TmaGemmEmitter::matrixDescriptorStart(Value byteOffset32) {
   return arith::ShRUIOp::create(b, masked, four);
 }
 
+std::pair<Value, Value> TmaGemmEmitter::sliceDescriptors(Value aStart32,
+                                                         Value bStart32,
+                                                         int64_t k,
+                                                         uint64_t fixedBits) {
+  Value kField = i32(k * kGemmMmaK / 16);
+  Value aField = arith::AddIOp::create(b, aStart32, kField);
+  Value aDescriptor = matrixDescriptorFromStart(aField, fixedBits);
+  Value bField = arith::AddIOp::create(b, bStart32, kField);
+  Value bDescriptor = matrixDescriptorFromStart(bField, fixedBits);
+  return {aDescriptor, bDescriptor};
+}
+
 Value TmaGemmEmitter::matrixDescriptorFromStart(Value start32,
                                                 uint64_t fixedBits) {
   Value start = arith::ExtUIOp::create(b, b.getI64Type(), start32);

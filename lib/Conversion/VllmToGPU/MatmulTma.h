@@ -87,6 +87,12 @@ protected:
   Value matrixDescriptorStart(Value byteOffset32);
   /// The descriptor of start field `start32` (i32) and `fixedBits`.
   Value matrixDescriptorFromStart(Value start32, uint64_t fixedBits);
+  /// The A and B descriptors of the k-th k32 slice of a stage whose tiles
+  /// have the start fields `aStart32` and `bStart32`: within the 128-byte
+  /// swizzled rows the slice starts 32 k bytes further (GEMM.md pitfall 1:
+  /// not 4096), 2 k in the start field.
+  std::pair<Value, Value> sliceDescriptors(Value aStart32, Value bStart32,
+                                           int64_t k, uint64_t fixedBits);
 
   /// The 1024-aligned base of the dynamic shared memory (sets smemBase).
   void emitSharedMemoryBase();
