@@ -461,92 +461,33 @@ class Inputs:
         return total
 
 
-def time_calls(torch, calls, repeats, warmup, use_graph=True):
-    """Median microseconds per call of `calls` (one per input set)."""
-    stream = torch.cuda.Stream()
-    stream.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(stream):
-        for c in calls[:min(3, len(calls))]:
-            c()
-    torch.cuda.current_stream().wait_stream(stream)
-    torch.cuda.synchronize()
-    graph = None
-    if use_graph:
-        graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph):
-            for c in calls:
-                c()
-        run = graph.replay
-    else:
-        def run():
-            for c in calls:
-                c()
-    for _ in range(warmup):
-        run()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(repeats):
-        start = torch.cuda.Event(enable_timing=True)
-        end = torch.cuda.Event(enable_timing=True)
-        start.record()
-        run()
-        end.record()
-        end.synchronize()
-        times.append(start.elapsed_time(end) * 1000.0 / len(calls))
-    del graph
-    return statistics.median(times)
-
-
-def measure(torch, calls, repeats, warmup):
-    """Graph timing; falls back to a plain loop if capture fails."""
-    try:
-        return time_calls(torch, calls, repeats, warmup, True), ""
-    except Exception as e:  # noqa: BLE001  (report and carry on)
-        torch.cuda.synchronize()
-        msg = str(e).splitlines()[0][:80] if str(e) else type(e).__name__
-        try:
-            return time_calls(torch, calls, repeats, warmup, False), \
-                "no graph (%s)" % msg
-        except Exception as e2:  # noqa: BLE001
-            return None, "failed (%s)" % str(e2).splitlines()[0][:80]
-
-
 class _Replayer:
-    """One implementation's calls (one per input set) made ready to be
-    timed one replay at a time: captured in a CUDA graph, or, where capture
-    fails, called in a plain loop (`note` says so)."""
+    """`calls` (one per input set) made ready to be timed one replay at a
+    time: the first three run once on a side stream, then all are captured
+    in a CUDA graph (`use_graph`) or called in a plain loop, and warmed up."""
 
-    def __init__(self, torch, calls, warmup):
+    def __init__(self, torch, calls, warmup, use_graph=True):
         self.torch = torch
         self.calls = calls
-        self.note = ""
+        stream = torch.cuda.Stream()
+        stream.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(stream):
+            for c in calls[:min(3, len(calls))]:
+                c()
+        torch.cuda.current_stream().wait_stream(stream)
+        torch.cuda.synchronize()
         self.graph = None
-        try:
-            self.graph = self._capture()
+        if use_graph:
+            self.graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(self.graph):
+                for c in calls:
+                    c()
             self.run = self.graph.replay
-        except Exception as e:  # noqa: BLE001  (fall back, say so)
-            torch.cuda.synchronize()
-            msg = str(e).splitlines()[0][:80] if str(e) else type(e).__name__
-            self.note = "no graph (%s)" % msg
+        else:
             self.run = self._loop
         for _ in range(warmup):
             self.run()
         torch.cuda.synchronize()
-
-    def _capture(self):
-        torch = self.torch
-        stream = torch.cuda.Stream()
-        stream.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(stream):
-            for c in self.calls[:min(3, len(self.calls))]:
-                c()
-        torch.cuda.current_stream().wait_stream(stream)
-        torch.cuda.synchronize()
-        graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph):
-            for c in self.calls:
-                c()
-        return graph
 
     def _loop(self):
         for c in self.calls:
@@ -562,6 +503,41 @@ class _Replayer:
         end.record()
         end.synchronize()
         return start.elapsed_time(end) * 1000.0 / len(self.calls)
+
+
+def time_calls(torch, calls, repeats, warmup, use_graph=True):
+    """Median microseconds per call of `calls` (one per input set)."""
+    replayer = _Replayer(torch, calls, warmup, use_graph)
+    return statistics.median(replayer.time_once() for _ in range(repeats))
+
+
+def _error_text(e):
+    return str(e).splitlines()[0][:80] if str(e) else type(e).__name__
+
+
+def measure(torch, calls, repeats, warmup):
+    """Graph timing; falls back to a plain loop if capture fails."""
+    try:
+        return time_calls(torch, calls, repeats, warmup, True), ""
+    except Exception as e:  # noqa: BLE001  (report and carry on)
+        torch.cuda.synchronize()
+        msg = _error_text(e)
+        try:
+            return time_calls(torch, calls, repeats, warmup, False), \
+                "no graph (%s)" % msg
+        except Exception as e2:  # noqa: BLE001
+            return None, "failed (%s)" % str(e2).splitlines()[0][:80]
+
+
+def _replayer_or_loop(torch, calls, warmup):
+    """(_Replayer, note): a CUDA graph, or where capture fails a plain
+    loop and a note saying why; raises when the loop fails too."""
+    try:
+        return _Replayer(torch, calls, warmup, True), ""
+    except Exception as e:  # noqa: BLE001  (fall back, say so)
+        torch.cuda.synchronize()
+        return (_Replayer(torch, calls, warmup, False),
+                "no graph (%s)" % _error_text(e))
 
 
 def rotation(names, repeat):
@@ -583,27 +559,23 @@ def measure_interleaved(torch, calls_by_name, repeats, warmup):
     results = {}
     for name, calls in calls_by_name.items():
         try:
-            replayers[name] = _Replayer(torch, calls, warmup)
+            replayers[name] = _replayer_or_loop(torch, calls, warmup)
         except Exception as e:  # noqa: BLE001  (report and carry on)
             torch.cuda.synchronize()
-            results[name] = (None,
-                             "failed (%s)" % str(e).splitlines()[0][:80])
+            results[name] = (None, "failed (%s)" % _error_text(e))
     times = {name: [] for name in replayers}
-    names = list(replayers)
     for repeat in range(repeats):
-        for name in rotation(names, repeat):
+        for name in rotation(list(replayers), repeat):
             if name in results:
                 continue  # failed in an earlier repeat
             try:
-                times[name].append(replayers[name].time_once())
+                times[name].append(replayers[name][0].time_once())
             except Exception as e:  # noqa: BLE001  (report and carry on)
                 torch.cuda.synchronize()
-                results[name] = (None, "failed (%s)"
-                                 % str(e).splitlines()[0][:80])
-    for name, replayer in replayers.items():
+                results[name] = (None, "failed (%s)" % _error_text(e))
+    for name, (_, note) in replayers.items():
         if name not in results:
-            results[name] = (statistics.median(times[name]), replayer.note)
-    replayers.clear()
+            results[name] = (statistics.median(times[name]), note)
     return results
 
 

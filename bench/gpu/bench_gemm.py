@@ -22,10 +22,11 @@ Timing: CUDA-graph replays over rotating input sets (all sets together
 > 3x the L2 where memory allows), warm-up first, median of repeated
 replays, per call; the implementations of a shape and M are timed
 together, one replay of each per repeat in rotating order, so that drift
-over the run (clocks, temperature) reaches them alike. TFLOPS = 2 M N K / time. For M <= 64 the weights
-dominate the bytes, so the table also shows the weight-read bandwidth
-N K / time as a fraction of an elementwise copy kernel's bandwidth measured
-in the same run (the physical limit at these sizes). Before timing, ours,
+over the run (clocks, temperature) reaches them alike. TFLOPS = 2 M N K /
+time. For M <= 64 the weights dominate the bytes, so the table also shows
+the weight-read bandwidth N K / time as a fraction of an elementwise copy
+kernel's bandwidth measured in the same run (the physical limit at these
+sizes). Before timing, ours,
 simt and cublaslt are compared with an f64 computation of SPEC 3.5 on the
 same operands with DeepGEMM's metric 1 - 2 sum(x y) / sum(x^2 + y^2).
 
@@ -44,7 +45,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "kernels"))
-from bench import memref, measure_interleaved, rotation, copy_ceiling  # noqa: E402,E501
+from bench import (memref, measure_interleaved, rotation,  # noqa: E402
+                   copy_ceiling)
 from gen_bench_gemm import SHAPES, function_name  # noqa: E402
 
 DEFAULT_M = [1, 4, 16, 64, 128, 512, 1024, 4096, 16384]
