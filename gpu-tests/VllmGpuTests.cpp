@@ -74,7 +74,7 @@ struct Options {
   // both parities of its shared buffers.
   std::vector<int64_t> ms = {1, 3, 4, 5, 257, 4096, 16384};
   std::vector<int64_t> edgeMs = {1, 13, 257, 1000};
-  std::vector<int64_t> mmMs = {1, 128, 4096};
+  std::vector<int64_t> mmMs = {1, 5, 64, 128, 4096};
   std::vector<int64_t> hs; // empty: every H of the manifest
   std::vector<std::string> filters;
   bool noMatmul = false, onlyMatmul = false, noNanRows = false;
@@ -95,11 +95,11 @@ const char *kUsage =
     "  --seed N              input seed (default: random, printed)\n"
     "  --m LIST              M of the random inputs (1,3,4,5,257,4096,16384)\n"
     "  --edge-m LIST         M of the edge-case inputs (1,13,257,1000)\n"
-    "  --mm-m LIST           M of the GEMM checks (1,128,4096)\n"
+    "  --mm-m LIST           M of the GEMM checks (1,5,64,128,4096)\n"
     "  --h LIST              only these H (default: all)\n"
     "  --filter TEXT         only functions whose name contains TEXT\n"
     "                        (repeatable)\n"
-    "  --quick               --m 1,5,700 --edge-m 13,700 --mm-m 1,128\n"
+    "  --quick               --m 1,5,700 --edge-m 13,700 --mm-m 1,64,128\n"
     "                        (for compute-sanitizer)\n"
     "  --no-matmul / --only-matmul\n"
     "  --no-nan-rows         no NaN rows in the edge inputs\n"
@@ -151,7 +151,7 @@ bool parseOptions(int argc, char **argv, Options &o) {
     else if (a == "--quick") {
       o.ms = {1, 5, 700};
       o.edgeMs = {13, 700};
-      o.mmMs = {1, 128};
+      o.mmMs = {1, 64, 128};
     } else if (a == "--no-matmul")
       o.noMatmul = true;
     else if (a == "--only-matmul")

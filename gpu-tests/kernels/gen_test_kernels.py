@@ -90,6 +90,10 @@ GEMM_ENCODINGS = [("f32", "f32"), ("ue8f32", "ue8m0_f32")]
 # GEMM shape only (the scale indexing does not depend on the shape). The
 # weights keep 128x128 block scales.
 GEMM_OTHER_SCHEMES = ["dpt", "tok", "g128_f32_rm", "g128_ue8pk_mn4"]
+# A shape whose K does not split evenly in sm_90a's decode-size kernel
+# (M <= 64, 132 SMs): 16 n128 tiles (the last half full) x 7 ranges of the 19
+# K blocks, 3 each but the last, which has 1.
+GEMM_UNEVEN_SPLIT_SHAPES = [(1984, 2432)]
 
 SETS = {
     # Every op and variant over the shape list of the issue.
@@ -98,6 +102,7 @@ SETS = {
         "ext": [128, 256, 7168],
         "odd": [4100, 1001],
         "gemm": GEMM_SHAPES,
+        "gemm_split": GEMM_UNEVEN_SPLIT_SHAPES,
         # I = 2048 (DeepSeek-V3's dense MLP at TP 1 ... its experts), 18432 / 8
         # and 18432 / 4 (the dense MLP under tensor parallelism), and 256.
         "silu": [256, 2048, 2304, 4608],
@@ -435,6 +440,9 @@ def build(set_name):
                 "bf16", EPS, code, 4, 1)
             add(buf, gen_chain(N, K, enc_code, enc), "Kind::Chain", K, N,
                 "bf16", EPS, code, 4, 1)
+    for (N, K) in cfg.get("gemm_split", []):
+        add(buf, gen_smm(N, K, "f32", "f32"), "Kind::Matmul", K, N, "bf16",
+            EPS, "g128_f32_mn4", 4, 1)
     N, K = cfg["gemm"][0]
     for scheme in GEMM_OTHER_SCHEMES:
         add(buf, gen_smm(N, K, None, None, scheme), "Kind::Matmul", K, N,

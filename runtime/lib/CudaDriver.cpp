@@ -148,6 +148,12 @@ void initialize(LoaderState &s) {
   resolve(handle, d.cuStreamDestroy, "cuStreamDestroy_v2", &missing);
   resolve(handle, d.cuStreamSynchronize, "cuStreamSynchronize", &missing);
   resolve(handle, d.cuStreamWaitEvent, "cuStreamWaitEvent", &missing);
+  resolve(handle, d.cuStreamGetCaptureInfoV2, "cuStreamGetCaptureInfo_v2",
+          nullptr);
+  resolve(handle, d.cuStreamGetCaptureInfoV3, "cuStreamGetCaptureInfo_v3",
+          nullptr);
+  resolve(handle, d.cuThreadExchangeStreamCaptureMode,
+          "cuThreadExchangeStreamCaptureMode", &missing);
   resolve(handle, d.cuStreamBeginCapture, "cuStreamBeginCapture_v2", &missing);
   resolve(handle, d.cuStreamEndCapture, "cuStreamEndCapture", &missing);
   resolve(handle, d.cuGraphInstantiateWithFlags, "cuGraphInstantiateWithFlags",

@@ -73,6 +73,12 @@ enum : unsigned {
   CU_MEM_ATTACH_GLOBAL = 0x1,
 };
 
+// CUstreamCaptureStatus
+enum : int {
+  CU_STREAM_CAPTURE_STATUS_NONE = 0,
+  CU_STREAM_CAPTURE_STATUS_ACTIVE = 1,
+};
+
 // CUstreamCaptureMode
 enum : int {
   CU_STREAM_CAPTURE_MODE_GLOBAL = 0,
@@ -142,6 +148,15 @@ struct Driver {
   CUresult (*cuStreamDestroy)(CUstream);
   CUresult (*cuStreamSynchronize)(CUstream);
   CUresult (*cuStreamWaitEvent)(CUstream, CUevent, unsigned);
+  /// Status (CUstreamCaptureStatus), capture id, graph, dependencies,
+  /// (v3 only: their edge data) and their count; every output may be null.
+  /// Either may be missing (v3 since 12.3; v2 since 11.3).
+  CUresult (*cuStreamGetCaptureInfoV2)(CUstream, int *, unsigned long long *,
+                                       CUgraph *, const void **, size_t *);
+  CUresult (*cuStreamGetCaptureInfoV3)(CUstream, int *, unsigned long long *,
+                                       CUgraph *, const void **, const void **,
+                                       size_t *);
+  CUresult (*cuThreadExchangeStreamCaptureMode)(int *);
   CUresult (*cuStreamBeginCapture)(CUstream, int);
   CUresult (*cuStreamEndCapture)(CUstream, CUgraph *);
   CUresult (*cuGraphInstantiateWithFlags)(CUgraphExec *, CUgraph,

@@ -18,7 +18,9 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <tuple>
 #include <unordered_set>
+#include <vector>
 
 using namespace vllmrt::cu;
 
@@ -48,6 +50,36 @@ struct TensorMapCache {
 };
 TensorMapCache &tensorMapCache() {
   static TensorMapCache *s = new TensorMapCache;
+  return *s;
+}
+
+/// Workspaces of the split-K GEMM (vllmrtWorkspace), one per (context,
+/// stream, capture id): id 0 outside CUDA-graph capture, the capture's id
+/// inside. Each holds the largest asked for so far; the smaller ones it
+/// replaced are kept, since kernels already queued, or graphs, may still
+/// use them.
+struct WorkspaceKey {
+  CUcontext context;
+  CUstream stream;
+  unsigned long long captureId;
+  bool operator<(const WorkspaceKey &other) const {
+    return std::tie(context, stream, captureId) <
+           std::tie(other.context, other.stream, other.captureId);
+  }
+};
+struct Workspace {
+  CUdeviceptr pointer = 0;
+  size_t bytes = 0;
+};
+struct WorkspaceCache {
+  std::mutex mutex;
+  std::map<WorkspaceKey, Workspace> current;
+  std::vector<CUdeviceptr> retired;
+  /// The stream that zeroes workspaces made during capture (not captured).
+  CUstream zeroingStream = nullptr;
+};
+WorkspaceCache &workspaceCache() {
+  static WorkspaceCache *s = new WorkspaceCache;
   return *s;
 }
 
@@ -494,6 +526,96 @@ mgpuTensorMapEncodeTiledMemref(int64_t tensorRank, void *descriptor,
              "mgpuTensorMapEncodeTiledMemref (cuTensorMapEncodeTiled)"))
     return nullptr;
   return deviceCopy(d, map, "mgpuTensorMapEncodeTiledMemref");
+}
+
+/// A zeroed allocation of `bytes` for a workspace, made while `stream` is
+/// being captured: the allocation and the zeroing are not captured (they
+/// happen once, now); cuMemAlloc is allowed for the moment by switching this
+/// thread to relaxed capture mode, as PyTorch's allocator does, and the
+/// zeroing runs on a stream of its own, waited for here.
+static CUdeviceptr allocateDuringCapture(const Driver *d, WorkspaceCache &cache,
+                                         size_t bytes) {
+  int mode = CU_STREAM_CAPTURE_MODE_RELAXED;
+  if (!check(d->cuThreadExchangeStreamCaptureMode(&mode),
+             "vllmrtWorkspace (cuThreadExchangeStreamCaptureMode)"))
+    return 0;
+  CUdeviceptr pointer = 0;
+  bool ok = true;
+  if (!cache.zeroingStream)
+    ok = check(d->cuStreamCreate(&cache.zeroingStream, CU_STREAM_NON_BLOCKING),
+               "vllmrtWorkspace (cuStreamCreate)");
+  ok = ok &&
+       check(d->cuMemAlloc(&pointer, bytes), "vllmrtWorkspace (cuMemAlloc)");
+  ok = ok && check(d->cuMemsetD8Async(pointer, 0, bytes, cache.zeroingStream),
+                   "vllmrtWorkspace (cuMemsetD8Async)");
+  ok = ok && check(d->cuStreamSynchronize(cache.zeroingStream),
+                   "vllmrtWorkspace (cuStreamSynchronize)");
+  if (!ok && pointer) {
+    d->cuMemFree(pointer);
+    pointer = 0;
+  }
+  check(d->cuThreadExchangeStreamCaptureMode(&mode),
+        "vllmrtWorkspace (cuThreadExchangeStreamCaptureMode)");
+  return pointer;
+}
+
+extern "C" void *vllmrtWorkspace(uint64_t sizeBytes, void *stream) {
+  if (sizeBytes == 0) {
+    recordError("vllmrtWorkspace: zero bytes asked for");
+    return nullptr;
+  }
+  const Driver *d = withContext("vllmrtWorkspace");
+  if (!d)
+    return nullptr;
+  CUstream cuStream = asStream(stream);
+  int status = CU_STREAM_CAPTURE_STATUS_NONE;
+  unsigned long long captureId = 0;
+  CUresult infoResult = 0;
+  if (d->cuStreamGetCaptureInfoV3) {
+    infoResult = d->cuStreamGetCaptureInfoV3(
+        cuStream, &status, &captureId, nullptr, nullptr, nullptr, nullptr);
+  } else if (d->cuStreamGetCaptureInfoV2) {
+    infoResult = d->cuStreamGetCaptureInfoV2(cuStream, &status, &captureId,
+                                             nullptr, nullptr, nullptr);
+  } else {
+    recordError("vllmrtWorkspace: the driver has no cuStreamGetCaptureInfo");
+    return nullptr;
+  }
+  if (!check(infoResult, "vllmrtWorkspace (cuStreamGetCaptureInfo)"))
+    return nullptr;
+  bool capturing = status == CU_STREAM_CAPTURE_STATUS_ACTIVE;
+  if (!capturing)
+    captureId = 0;
+  CUcontext context = nullptr;
+  if (!check(d->cuCtxGetCurrent(&context), "vllmrtWorkspace (cuCtxGetCurrent)"))
+    return nullptr;
+  WorkspaceCache &cache = workspaceCache();
+  std::lock_guard<std::mutex> lock(cache.mutex);
+  Workspace &entry = cache.current[{context, cuStream, captureId}];
+  size_t bytes = static_cast<size_t>(sizeBytes);
+  if (entry.bytes >= bytes)
+    return reinterpret_cast<void *>(entry.pointer);
+  CUdeviceptr pointer = 0;
+  if (capturing) {
+    pointer = allocateDuringCapture(d, cache, bytes);
+    if (!pointer)
+      return nullptr;
+  } else {
+    // Zeroed on the stream, before any kernel the caller queues after this
+    // call.
+    if (!check(d->cuMemAlloc(&pointer, bytes), "vllmrtWorkspace (cuMemAlloc)"))
+      return nullptr;
+    if (!check(d->cuMemsetD8Async(pointer, 0, bytes, cuStream),
+               "vllmrtWorkspace (cuMemsetD8Async)")) {
+      d->cuMemFree(pointer);
+      return nullptr;
+    }
+  }
+  if (entry.pointer)
+    cache.retired.push_back(entry.pointer);
+  entry.pointer = pointer;
+  entry.bytes = bytes;
+  return reinterpret_cast<void *>(pointer);
 }
 
 extern "C" void *vllmrtTensorMapEncode2d(void *base, int64_t innerDim,

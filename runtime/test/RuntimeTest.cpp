@@ -20,6 +20,7 @@
 #include "vllm-runtime/MemRef.h"
 #include "vllm-runtime/MgpuWrappers.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -276,6 +277,92 @@ VT_TEST(gpuGraphCapture) {
   VT_EXPECT_EQ(host[n - 1], 5000u + n - 1);
   vllmrtGraphDestroy(graph);
   vllmrtFree(out);
+  VT_EXPECT_EQ(std::string(vllmrtGetLastError()), std::string(""));
+}
+
+VT_TEST(workspaceArgumentsChecked) {
+  vllmrtClearError();
+  // Zero bytes are refused before the driver is needed.
+  VT_EXPECT(vllmrtWorkspace(0, nullptr) == nullptr);
+  VT_EXPECT(contains(vllmrtGetLastError(), "vllmrtWorkspace"));
+  VT_EXPECT_EQ(vllmrtClearError(), 1);
+}
+
+VT_TEST(gpuWorkspacePerStream) {
+  if (!gpu().fill)
+    VT_SKIP("no kernel (no GPU or module load failed)");
+  vllmrtClearError();
+  void *stream = gpu().stream;
+  void *other = mgpuStreamCreate();
+  // Zeroed when made; the same buffer for the same stream while large
+  // enough; another stream gets its own.
+  void *first = vllmrtWorkspace(4096, stream);
+  VT_EXPECT(first != nullptr);
+  VT_EXPECT(vllmrtWorkspace(1000, stream) == first);
+  void *otherFirst = vllmrtWorkspace(4096, other);
+  VT_EXPECT(otherFirst != nullptr && otherFirst != first);
+  mgpuStreamSynchronize(stream);
+  mgpuStreamSynchronize(other);
+  std::vector<uint32_t> words = readBack(first, 1024);
+  VT_EXPECT(std::all_of(words.begin(), words.end(),
+                        [](uint32_t w) { return w == 0; }));
+  // A kernel's writes stay (the kernels reset what they use); a larger
+  // request gets a new buffer, zeroed, and the old one stays valid.
+  launchFill(first, 5, 1024, stream);
+  void *grown = vllmrtWorkspace(1 << 20, stream);
+  VT_EXPECT(grown != nullptr && grown != first);
+  VT_EXPECT(vllmrtWorkspace(4096, stream) == grown);
+  mgpuStreamSynchronize(stream);
+  VT_EXPECT_EQ(readBack(first, 1)[0], 5u);
+  std::vector<uint32_t> grownWords = readBack(grown, (1 << 20) / 4);
+  VT_EXPECT(std::all_of(grownWords.begin(), grownWords.end(),
+                        [](uint32_t w) { return w == 0; }));
+  mgpuStreamDestroy(other);
+  VT_EXPECT_EQ(std::string(vllmrtGetLastError()), std::string(""));
+}
+
+VT_TEST(gpuWorkspaceInGraph) {
+  if (!gpu().fill)
+    VT_SKIP("no kernel (no GPU or module load failed)");
+  vllmrtClearError();
+  // Captured on a stream that never ran eagerly (as torch.cuda.graph
+  // does): a zeroed workspace of the graph's own, made at capture and not
+  // part of the graph, is what every replay of the kernel writes; another
+  // capture on the same stream gets another.
+  void *stream = mgpuStreamCreate();
+  const uint32_t words = 2048;
+  void *out = vllmrtMalloc(words * 4);
+  void *graphs[2] = {nullptr, nullptr};
+  void *workspaces[2] = {nullptr, nullptr};
+  for (int g = 0; g < 2; ++g) {
+    VT_EXPECT_EQ(vllmrtStreamBeginCapture(stream), 0);
+    workspaces[g] = vllmrtWorkspace(words * 4, stream);
+    VT_EXPECT(workspaces[g] != nullptr);
+    VT_EXPECT(vllmrtWorkspace(16, stream) == workspaces[g]);
+    // Words 512 .. 1535 written by the "kernel", words 0 .. 511 left zero.
+    launchFill(static_cast<char *>(workspaces[g]) + 2048, 9000 + g, 1024,
+               stream);
+    mgpuMemcpy(out, workspaces[g], words * 4, stream);
+    graphs[g] = vllmrtStreamEndCapture(stream);
+    VT_EXPECT(graphs[g] != nullptr);
+  }
+  VT_EXPECT(workspaces[0] != workspaces[1]);
+  VT_EXPECT(vllmrtWorkspace(16, stream) != workspaces[0]);
+  for (int replay = 0; replay < 4; ++replay) {
+    int g = replay % 2;
+    vllmrtMemsetD8(out, 0xff, words * 4);
+    VT_EXPECT_EQ(vllmrtGraphLaunch(graphs[g], stream), 0);
+    vllmrtStreamSynchronize(stream);
+    std::vector<uint32_t> host = readBack(out, 1536);
+    VT_EXPECT(std::all_of(host.begin(), host.begin() + 512,
+                          [](uint32_t w) { return w == 0; }));
+    VT_EXPECT_EQ(host[512], 9000u + g);
+    VT_EXPECT_EQ(host[1535], 9000u + g + 1023);
+  }
+  for (void *graph : graphs)
+    vllmrtGraphDestroy(graph);
+  vllmrtFree(out);
+  mgpuStreamDestroy(stream);
   VT_EXPECT_EQ(std::string(vllmrtGetLastError()), std::string(""));
 }
 

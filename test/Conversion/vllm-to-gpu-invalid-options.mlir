@@ -23,6 +23,8 @@
 // RUN: not vllm-opt %s --convert-vllm-to-gpu="silu-table-rows=-2" 2>&1 | FileCheck %s --check-prefix=SILUTABLE
 // RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a silu-table-rows=-3" 2>&1 | FileCheck %s --check-prefix=SILUTABLE3
 // RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a row-thread-folding=6" 2>&1 | FileCheck %s --check-prefix=FOLD6
+// RUN: not vllm-opt %s --convert-vllm-to-gpu="matmul-split-k=0" 2>&1 | FileCheck %s --check-prefix=SPLITK0
+// RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a matmul-split-k=-2" 2>&1 | FileCheck %s --check-prefix=SPLITK-NEG
 // A fusion-chip the fusion pipeline rejects is reported in its words.
 // RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a fuse=true fusion-chip=sm_80" 2>&1 | FileCheck %s --check-prefix=FUSION-CHIP
 // A toolkit path that does not exist, or has no ptxas where the format needs
@@ -58,6 +60,9 @@
 // FOLD8: error: row-thread-folding must be -1 (automatic) or a power of two from 1 (no folding) to 4, got 8
 // FOLD-NEG: error: row-thread-folding must be -1 (automatic) or a power of two from 1 (no folding) to 4, got -2
 // FOLD6: error: row-thread-folding must be -1 (automatic) or a power of two from 1 (no folding) to 4, got 6
+// SPLITK0: error: matmul-split-k must be -1 (automatic) or the most splits of K at small M, at least 1 (1: no split), got 0
+// SPLITK0-NOT: see current operation
+// SPLITK-NEG: error: matmul-split-k must be -1 (automatic) or the most splits of K at small M, at least 1 (1: no split), got -2
 // FORMAT: error: unknown kernel binary format 'sass': expected cubin, ptx or fatbin
 // FORMAT-NOT: see current operation
 // FUSION-CHIP: error: vllm-fusion-pipeline: unknown chip 'sm_80' (expected sm_90a or sm_100a)

@@ -92,10 +92,12 @@
 // CHECK-COUNT-32: vector.store %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}] {alignment = 4 : i64} : memref<?x2112xbf16>, vector<2xbf16>
 // CHECK: gpu.return
 // Narrower N tiles where the range's smallest M leaves too few tiles for
-// the 132 SMs, and a single consumer warpgroup up to M = 64.
+// the 132 SMs (M = 257 .. 1024), and below M = 257 the 17 tiles of 128
+// columns with K split into 7 ranges instead (vllm-to-gpu-matmul-split-k.mlir),
+// with a single consumer warpgroup up to M = 64.
 // CHECK: gpu.func @[[$MID:.*_wgmma_m128n32s8]](
-// CHECK: gpu.func @[[$SMALL:.*_wgmma_m128n16s8]](
-// CHECK: gpu.func @[[$DECODE:.*_wgmma_m64n16s8]](
+// CHECK: gpu.func @[[$SMALL:.*_wgmma_m128n128s6_splitk7]](
+// CHECK: gpu.func @[[$DECODE:.*_wgmma_m64n128s8_splitk7]](
 // CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
 // CHECK: func.func private @vllmrtTensorMapEncode2d(!llvm.ptr, i64, i64, i64, i64, i64, i64, i64) -> !llvm.ptr
 // The host picks the variant from M: 1025 and more, 257, 65, else the
@@ -122,10 +124,11 @@
 // CHECK: cf.cond_br %[[OK]]
 // CHECK: gpu.launch_func async [%{{.*}}] @vllm_kernels::@[[$BIG]] blocks in (%[[GRID]], %c1, %c1) threads in (%c384, %c1, %c1) dynamic_shared_memory_size %c210016_i32 args(%[[AMAP]] : !llvm.ptr, %[[BMAP]] : !llvm.ptr, %[[M]] : index, %arg3 : memref<56x?xf32>, %arg4 : memref<17x56xf32>, %arg5 : memref<?x2112xbf16>)
 // CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$MID]] {{.*}} dynamic_shared_memory_size %c189568_i32
-// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$SMALL]] {{.*}} dynamic_shared_memory_size %c173184_i32
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$SMALL]] {{.*}} dynamic_shared_memory_size %c210024_i32
 // CHECK: ^[[DECODE_BB]]:
 // CHECK: call @vllmrtTensorMapEncode2d(%{{.*}}, %c7168_i64, %{{.*}}, %c7168_i64, %c128_i64, %c64_i64, %c0_i64, %c3_i64)
-// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$DECODE]] {{.*}} threads in (%c256, %c1, %c1) dynamic_shared_memory_size %c95360_i32
+// CHECK: call @vllmrtTensorMapEncode2d(%{{.*}}, %c7168_i64, %c2112_i64, %c7168_i64, %c128_i64, %c128_i64, %c0_i64, %c3_i64)
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$DECODE]] {{.*}} threads in (%c256, %c1, %c1) dynamic_shared_memory_size %c203912_i32
 
 // SIMT-LABEL: func.func @mm(
 // SIMT-NOT: wgmma

@@ -97,7 +97,14 @@ def ConvertVllmToGPUPass : Pass<"convert-vllm-to-gpu", "::mlir::ModuleOp"> {
       promoting each K block's partial sums with its scales in f32,
       persistent over the tiles), in variants chosen by M at run time from
       the strategy table of MatmulStrategy.cpp. Its TMA descriptors come
-      from the runtime (`vllmrtTensorMapEncode2d`).
+      from the runtime (`vllmrtTensorMapEncode2d`). At small M
+      (M <= 256), where 128-column tiles do not cover the SMs, the K blocks
+      of each tile are split into consecutive ranges, one CTA each
+      (`matmul-split-k`): the CTAs write f32 partial sums to a workspace
+      from the runtime (`vllmrtWorkspace`, one per stream and one per CUDA
+      graph captured on it), and the last CTA of a tile, found with an
+      arrival counter, adds them in range order and rounds once (SPEC 3.5:
+      the bits do not depend on which CTA is last).
 
     The host functions branch (`cf.cond_br`) around launches without work
     (M = 0) and between kernel variants chosen by M; the kernel module comes
@@ -149,6 +156,13 @@ def ConvertVllmToGPUPass : Pass<"convert-vllm-to-gpu", "::mlir::ModuleOp"> {
            "that many warps, the row is kept in registers in 16-byte vectors "
            "and the folded threads fit the registers (else the largest "
            "power of two below that fits)">,
+    Option<"matmulSplitK", "matmul-split-k", "int", /*default=*/"-1",
+           "the most consecutive K ranges the sm_90a tensor-core GEMM's "
+           "variants for M <= 256 split a 128-column tile's K blocks into, "
+           "one CTA each, where the tiles alone do not cover the SMs; the "
+           "last CTA of a tile adds the ranges' f32 sums in range order "
+           "(deterministic): -1 automatic (as many as one wave of CTAs "
+           "holds), 1 no split (narrower tiles instead)">,
     Option<"matmulKernel", "matmul-kernel", "std::string",
            /*default=*/"\"simt\"",
            "kernel of scaled_matmul: simt, or auto for the warp-specialized "

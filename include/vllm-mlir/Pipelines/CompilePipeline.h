@@ -64,6 +64,11 @@ struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
       llvm::cl::desc("reduction threads a row-kernel thread stands in for "
                      "(convert-vllm-to-gpu): -1 automatic, 1 none, 2 or 4"),
       llvm::cl::init(-1)};
+  PassOptions::Option<int> matmulSplitK{
+      *this, "matmul-split-k",
+      llvm::cl::desc("the most K splits of the tensor-core GEMM at M <= 256 "
+                     "on sm_90a (convert-vllm-to-gpu): -1 automatic, 1 none"),
+      llvm::cl::init(-1)};
   PassOptions::Option<std::string> matmulKernel{
       *this, "matmul-kernel",
       llvm::cl::desc("kernel of scaled_matmul (convert-vllm-to-gpu): simt or "

@@ -653,6 +653,12 @@ struct GemmTileConfig {
   /// cp.async, scaleRingSlots - 2 K blocks ahead (MatmulSM90a.cpp).
   int64_t scaleRingSlots = 4;
   static constexpr int64_t kScaleWordsPerThread = 3;
+  /// sm_90a at small M: the K blocks of a tile are split into this
+  /// many consecutive ranges, one CTA each, so that wide N tiles still
+  /// cover the SMs. Each CTA writes its range's f32 sum to a workspace; the
+  /// last CTA of a tile to finish adds the sums in range order and rounds
+  /// once (SPEC 3.5; MatmulSM90a.cpp). 1: no split.
+  int64_t splits = 1;
   int64_t threads() const { return 128 * (consumers + 1); }
   int64_t consumerThreads() const { return 128 * consumers; }
   int64_t scaleRingBytes() const {
@@ -669,9 +675,12 @@ struct GemmTileConfig {
   }
   /// Shared memory after full[] and empty[] (sm_100a: the partial sums'
   /// full / empty mbarriers, two each, the scale slots' full / empty
-  /// mbarriers, and the tensor memory address).
+  /// mbarriers, and the tensor memory address; sm_90a with K split: the
+  /// flag that tells the consumers their unit completed its tile).
   int64_t extraBarrierBytes() const {
-    return tcgen05 ? 8 * (4 + 2 * kScaleSlots) + 8 : 0;
+    if (tcgen05)
+      return 8 * (4 + 2 * kScaleSlots) + 8;
+    return splits > 1 ? 8 : 0;
   }
   /// Dynamic shared memory of a CTA: the stages, the extra buffers, two
   /// mbarriers per stage, the extra barriers, and 1024 bytes to align the
@@ -684,7 +693,7 @@ struct GemmTileConfig {
     return blockM == other.blockM && blockN == other.blockN &&
            stages == other.stages && consumers == other.consumers &&
            tcgen05 == other.tcgen05 && ue8m0Weights == other.ue8m0Weights &&
-           scaleRingSlots == other.scaleRingSlots;
+           scaleRingSlots == other.scaleRingSlots && splits == other.splits;
   }
 };
 
@@ -702,10 +711,25 @@ bool canUseTensorCoreMatmul(const MatmulSpec &spec, const TargetChipInfo &chip,
                             unsigned ptxLimit, std::string &reason);
 /// The variants of the strategy table for `spec` on `chip`, by increasing
 /// minRows (the first has minRows = 1). `knownRows` restricts them to the
-/// one a static M uses.
+/// one a static M uses. `maxSplits` bounds the K splits of the decode
+/// variant (the matmul-split-k option: -1 automatic, 1 no split).
 SmallVector<GemmVariant> chooseGemmVariants(const MatmulSpec &spec,
                                             const TargetChipInfo &chip,
-                                            std::optional<int64_t> knownRows);
+                                            std::optional<int64_t> knownRows,
+                                            int64_t maxSplits = -1);
+
+/// The workspace of a split-K GEMM kernel (GemmTileConfig::splits > 1)
+/// comes from the runtime (`vllmrtWorkspace`: one per stream, and one per
+/// CUDA graph captured on it, so launches that may overlap never share
+/// one). It starts with kSplitKMaxTiles i32 arrival counters, one per tile
+/// of D, zero before the kernel and reset to zero by the last CTA of each
+/// tile: at a fixed place, so that kernels of other shapes sharing the
+/// stream's workspace find theirs zero too. Then, from byte
+/// kSplitKCounterRegionBytes, the f32 partial sums: tiles x splits blocks of
+/// blockM x blockN (tile-major; element e of consumer thread t at
+/// e x consumerThreads + t within its block).
+constexpr int64_t kSplitKMaxTiles = 1024;
+constexpr int64_t kSplitKCounterRegionBytes = 4 * kSplitKMaxTiles;
 std::string getTensorCoreMatmulKernelName(const MatmulSpec &spec,
                                           const GemmTileConfig &cfg);
 /// Operands: the tensor maps of A ([M, K] fp8, box 128 x blockM, 128-byte

@@ -231,6 +231,10 @@ static LogicalResult checkReservedSymbols(ModuleOp module) {
 /// The runtime function that makes the tensor-core GEMM's TMA descriptors
 /// (runtime/include/vllm-runtime/MgpuWrappers.h).
 static constexpr StringLiteral kTensorMapFunction = "vllmrtTensorMapEncode2d";
+/// The runtime function that gives the split-K GEMM its workspace
+/// (kSplitKCounterRegionBytes): (bytes, stream) -> the buffer of the stream
+/// (or of the CUDA graph being captured on it).
+static constexpr StringLiteral kWorkspaceFunction = "vllmrtWorkspace";
 
 /// Declares, right after the kernel module at the start of `module`, the
 /// runtime functions that gpu-to-llvm will call for the stream-ordered
@@ -272,22 +276,26 @@ static void declareRuntimeFunctions(ModuleOp module, Operation *after) {
   for (auto [name, type] : needed)
     if (!module.lookupSymbol(name))
       LLVM::LLVMFuncOp::create(builder, module.getLoc(), name, type);
-  // The tensor maps are made by a call in the host functions themselves.
-  bool callsTensorMaps = module
-                             .walk([](func::CallOp call) {
-                               return call.getCallee() == kTensorMapFunction
-                                          ? WalkResult::interrupt()
-                                          : WalkResult::advance();
-                             })
-                             .wasInterrupted();
-  if (callsTensorMaps && !module.lookupSymbol(kTensorMapFunction)) {
+  // The tensor maps and the split-K workspaces are got by calls in the
+  // host functions themselves.
+  bool callsTensorMaps = false, callsWorkspace = false;
+  module.walk([&](func::CallOp call) {
+    callsTensorMaps |= call.getCallee() == kTensorMapFunction;
+    callsWorkspace |= call.getCallee() == kWorkspaceFunction;
+  });
+  auto declare = [&](StringRef name, FunctionType type) {
+    if (module.lookupSymbol(name))
+      return;
+    auto decl = func::FuncOp::create(builder, module.getLoc(), name, type);
+    decl.setPrivate();
+  };
+  if (callsTensorMaps) {
     SmallVector<Type> inputs(8, i64);
     inputs.front() = ptr;
-    auto type = FunctionType::get(ctx, inputs, {ptr});
-    auto decl = func::FuncOp::create(builder, module.getLoc(),
-                                     kTensorMapFunction, type);
-    decl.setPrivate();
+    declare(kTensorMapFunction, FunctionType::get(ctx, inputs, {ptr}));
   }
+  if (callsWorkspace)
+    declare(kWorkspaceFunction, FunctionType::get(ctx, {i64, ptr}, {ptr}));
 }
 
 namespace {
@@ -322,11 +330,13 @@ public:
   FunctionLowering(func::FuncOp func, KernelModule &kernels,
                    const TargetChipInfo &chip, int64_t rowPrefetch,
                    int64_t weightStagingRows, int64_t siluTableRows,
-                   int64_t rowThreadFolding, bool simtMatmul, unsigned ptxLimit)
+                   int64_t rowThreadFolding, bool simtMatmul,
+                   int64_t matmulSplitK, unsigned ptxLimit)
       : oldFunc(func), kernels(kernels), chip(chip), rowPrefetch(rowPrefetch),
         weightStagingRows(weightStagingRows), siluTableRows(siluTableRows),
         rowThreadFolding(rowThreadFolding), simtMatmul(simtMatmul),
-        ptxLimit(ptxLimit), b(func.getLoc(), func.getContext()) {}
+        matmulSplitK(matmulSplitK), ptxLimit(ptxLimit),
+        b(func.getLoc(), func.getContext()) {}
 
   LogicalResult run();
 
@@ -406,6 +416,9 @@ private:
   /// The matmul-kernel=simt option: the SIMT GEMM even where the chip has
   /// a tensor-core kernel.
   bool simtMatmul;
+  /// The matmul-split-k option: the most K splits of the GEMM at small M
+  /// (-1 automatic, 1 none).
+  int64_t matmulSplitK;
   /// The highest PTX ISA version (times 10) the kernel module may get.
   unsigned ptxLimit;
   ImplicitLocOpBuilder b;
@@ -1033,7 +1046,8 @@ void FunctionLowering::lowerTensorCoreMatmul(ScaledMatmulOp op,
   Value aScales = lookup(op.getAScales());
   Value bScales = lookup(op.getBScales());
   std::optional<int64_t> knownRows = getConstantIntValue(rows);
-  SmallVector<GemmVariant> variants = chooseGemmVariants(spec, chip, knownRows);
+  SmallVector<GemmVariant> variants =
+      chooseGemmVariants(spec, chip, knownRows, matmulSplitK);
 
   auto launchVariant = [&](const GemmTileConfig &cfg) {
     gpu::GPUFuncOp kernel = kernels.getOrCreate(
@@ -1059,11 +1073,35 @@ void FunctionLowering::lowerTensorCoreMatmul(ScaledMatmulOp op,
     Value rowTiles = b.createOrFold<arith::DivUIOp>(bumped, blockM);
     Value colTiles = constIndex(b, llvm::divideCeil(spec.n, cfg.blockN));
     Value tiles = b.createOrFold<arith::MulIOp>(rowTiles, colTiles);
+    SmallVector<Value> operands{aMap, bMap, rows, aScales, bScales, d};
+    Value units = tiles;
+    if (cfg.splits > 1) {
+      // K split: a work unit per (tile, K range), and the workspace of the
+      // tiles' counters and the partial sums, from the runtime.
+      Value splits = constIndex(b, cfg.splits);
+      units = b.createOrFold<arith::MulIOp>(tiles, splits);
+      Value unitBytes =
+          constIndex(b, cfg.blockM * cfg.blockN * static_cast<int64_t>(4));
+      Value partialBytes = b.createOrFold<arith::MulIOp>(units, unitBytes);
+      Value counterBytes = constIndex(b, kSplitKCounterRegionBytes);
+      Value bytes = b.createOrFold<arith::AddIOp>(counterBytes, partialBytes);
+      Value bytes64 =
+          b.createOrFold<arith::IndexCastUIOp>(b.getI64Type(), bytes);
+      Value stream = newFunc.getArgument(0);
+      Value workspace =
+          func::CallOp::create(b, kWorkspaceFunction, TypeRange{ptr},
+                               ValueRange{bytes64, stream})
+              .getResult(0);
+      Value workspaceValid =
+          LLVM::ICmpOp::create(b, LLVM::ICmpPredicate::ne, workspace, null);
+      valid = arith::AndIOp::create(b, valid, workspaceValid);
+      operands.push_back(workspace);
+    }
     Value sms = constIndex(b, chip.numSMs);
-    Value grid = b.createOrFold<arith::MinUIOp>(tiles, sms);
+    Value grid = b.createOrFold<arith::MinUIOp>(units, sms);
     emitBranch(valid, [&] {
-      launch(kernel, grid, Value(), cfg.threads(),
-             {aMap, bMap, rows, aScales, bScales, d}, cfg.sharedMemoryBytes());
+      launch(kernel, grid, Value(), cfg.threads(), operands,
+             cfg.sharedMemoryBytes());
     });
   };
 
@@ -1081,7 +1119,12 @@ void FunctionLowering::lowerTensorCoreMatmul(ScaledMatmulOp op,
         atLeast, [&] { emitFrom(i + 1); },
         [&] { launchVariant(variants[i].config); });
   };
-  emitFrom(0);
+  // M = 0: nothing to compute, and no descriptor or workspace to ask the
+  // runtime for (it refuses empty ones, recording an error).
+  Value noRows = constIndex(b, 0);
+  Value hasRows =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::ugt, rows, noRows);
+  emitBranch(hasRows, [&] { emitFrom(0); });
 }
 
 LogicalResult FunctionLowering::lowerView(Operation *op) {
@@ -1607,6 +1650,13 @@ struct ConvertVllmToGPUPass
           << static_cast<int>(rowThreadFolding);
       return signalPassFailure();
     }
+    if (matmulSplitK == 0 || matmulSplitK < -1) {
+      emitError(module.getLoc(),
+                "matmul-split-k must be -1 (automatic) or the most splits of "
+                "K at small M, at least 1 (1: no split), got ")
+          << static_cast<int>(matmulSplitK);
+      return signalPassFailure();
+    }
     if (matmulKernel != "auto" && matmulKernel != "simt") {
       emitError(module.getLoc(), "matmul-kernel must be simt or auto "
                                  "(tensor cores where the chip has them), "
@@ -1656,7 +1706,7 @@ struct ConvertVllmToGPUPass
       return FunctionLowering(func, kernels, *chipInfo, rowPrefetch,
                               weightStagingRows, siluTableRows,
                               rowThreadFolding, matmulKernel == "simt",
-                              ptxLimit)
+                              matmulSplitK, ptxLimit)
           .run();
     };
     for (func::FuncOp func : funcs)

@@ -27,6 +27,15 @@
 // The producer and the consumers walk the same sequence of (tile, kb), so
 // use i of the ring is stage i % stages with mbarrier phase (i / stages) % 2.
 //
+// With K split (cfg.splits > 1, small M): the persistent loop walks work
+// units, (tile, range of K blocks), instead of tiles. After its range, each
+// consumer thread stores its sums of the rows in D to the workspace, and
+// the consumers count the unit in on the tile's counter (fence, named
+// barrier, one atomic add, a flag in shared memory); the unit that
+// completes the tile adds the ranges' sums in range order, stores D and
+// resets the counter (SPEC 3.5: which unit is last depends on timing, the
+// order of the additions does not).
+//
 // Accumulator layout of wgmma m64nN (f32), per thread t of a warpgroup:
 // warp w = t / 32, lane l = t % 32; element 4j + e holds row 16w + l / 4
 // (+ 8 for e >= 2) and column 8j + 2 (l % 4) + (e % 2).
@@ -51,9 +60,16 @@ namespace {
 constexpr int64_t kWarpgroupThreads = 128;
 /// Rows of A one consumer warpgroup multiplies (the wgmma's M).
 constexpr int64_t kMmaM = 64;
+/// The named barrier of the consumer warpgroups (0 is the CTA's).
+constexpr int64_t kConsumerBarrierId = 1;
 /// Registers per thread after setmaxnreg: 40 x 128 + 232 x 256 <= 65536.
 constexpr int64_t kProducerRegisters = 40;
 constexpr int64_t kConsumerRegisters = 232;
+/// The same for split-K kernels with two consumer warpgroups, whose
+/// producer's work-unit arithmetic spilled at 40: 56 x 128 + 224 x 256 <=
+/// 65536 (ptxas: no spills in either role).
+constexpr int64_t kSplitProducerRegisters = 56;
+constexpr int64_t kSplitConsumerRegisters = 224;
 /// The wgmma matrix descriptor's fixed fields for a K-major tile with the
 /// 128-byte swizzle: leading byte offset 1 (bits 16-29; unused by this
 /// layout, 1 by convention), stride byte offset 1024 >> 4 (bits 32-45: 8-row
@@ -80,6 +96,14 @@ private:
   /// The global-memory address (!llvm.ptr<1>) of `memref[indices]`, an
   /// identity-layout memref.
   Value globalElementPointer(Value memref, ValueRange indices);
+  /// The end of a split-K work unit (cfg.splits > 1) whose K range summed
+  /// to `partials` (this thread's accumulators): writes those of its rows in
+  /// D (`rowInD`: the thread's two rows) to the workspace; the tile's last
+  /// unit to finish adds the tile's partial sums in range order and calls
+  /// `storeTile` with the totals.
+  void emitSplitKEpilogue(const WorkUnit &unit, ArrayRef<Value> partials,
+                          ArrayRef<Value> rowInD,
+                          function_ref<void(ArrayRef<Value>)> storeTile);
 };
 
 } // namespace
@@ -118,6 +142,161 @@ Value WgmmaKernelEmitter::globalElementPointer(Value memref,
   return LLVM::IntToPtrOp::create(b, globalPtr, address64);
 }
 
+void WgmmaKernelEmitter::emitSplitKEpilogue(
+    const WorkUnit &unit, ArrayRef<Value> partials, ArrayRef<Value> rowInD,
+    function_ref<void(ArrayRef<Value>)> storeTile) {
+  Type f32 = b.getF32Type();
+  Type i32Type = b.getI32Type();
+  Type i64 = b.getI64Type();
+  auto globalPtr = LLVM::LLVMPointerType::get(ctx, /*addressSpace=*/1);
+  Value base = LLVM::AddrSpaceCastOp::create(b, globalPtr, workspace);
+  int64_t threads = cfg.consumerThreads();
+  // Element e of this thread's block of unit (tile, split), after the
+  // counters: ((tile x splits + split) x blockM x blockN) + e x threads +
+  // tid.
+  Value splits = idx(cfg.splits);
+  Value blockElements = idx(cfg.blockM * cfg.blockN);
+  Value counterElements = idx(kSplitKCounterRegionBytes / 4);
+  auto partialAddress = [&](Value split, int64_t e) {
+    Value tileUnits = arith::MulIOp::create(b, unit.tile, splits);
+    Value unitIndex = arith::AddIOp::create(b, tileUnits, split);
+    Value unitBase = arith::MulIOp::create(b, unitIndex, blockElements);
+    Value unitStart = arith::AddIOp::create(b, unitBase, counterElements);
+    Value threadBase = arith::AddIOp::create(b, unitStart, tid);
+    Value elementOffset = idx(e * threads);
+    Value element = arith::AddIOp::create(b, threadBase, elementOffset);
+    Value element64 = arith::IndexCastUIOp::create(b, i64, element);
+    return LLVM::GEPOp::create(b, globalPtr, f32, base, ValueRange{element64})
+        .getResult();
+  };
+  // Element e belongs to the thread's second row when e % 4 >= 2. Only rows
+  // in D travel: at M = 1 that is 1/64 of the tile.
+  int64_t count = static_cast<int64_t>(partials.size());
+  auto elementsOfRow = [&](int64_t half) {
+    SmallVector<int64_t> elements;
+    for (int64_t e = 0; e < count; ++e)
+      if ((e % 4 >= 2) == (half == 1))
+        elements.push_back(e);
+    return elements;
+  };
+  for (int64_t half = 0; half < 2; ++half) {
+    emitIf(b, rowInD[half], [&] {
+      for (int64_t e : elementsOfRow(half)) {
+        Value address = partialAddress(unit.split, e);
+        LLVM::StoreOp::create(b, partials[e], address);
+      }
+    });
+  }
+  // The tile's counter.
+  Value counterIndex64 = arith::IndexCastUIOp::create(b, i64, unit.tile);
+  Value counter = LLVM::GEPOp::create(b, globalPtr, i32Type, base,
+                                      ValueRange{counterIndex64});
+
+  // The classic last-block pattern: every thread makes its partial sums
+  // visible to the GPU before the consumers' barrier; then one thread
+  // counts the unit in, and the consumers learn from a flag in shared
+  // memory, after a second barrier, whether it was the tile's last. Which unit
+  // is last depends on timing; the sum below does not: it adds the ranges in
+  // order.
+  auto gpuScope = NVVM::MemScopeKindAttr::get(ctx, NVVM::MemScopeKind::GPU);
+  NVVM::MembarOp::create(b, gpuScope);
+  Value barrierId = i32(kConsumerBarrierId);
+  Value consumerThreads = i32(threads);
+  NVVM::BarrierOp::create(b, TypeRange{}, barrierId, consumerThreads,
+                          NVVM::BarrierReductionAttr(), Value());
+  Value zero = idx(0);
+  Value isLeader =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, tid, zero);
+  // The flag in shared memory: 1 when this unit completed its tile. The
+  // next unit's leader writes it only after the next unit's first barrier,
+  // which every consumer thread reaches after reading it.
+  Value flagOffset = i32(extraBarriersOffset());
+  Value flag = smemPtr(flagOffset);
+  emitIf(b, isLeader, [&] {
+    Value one32 = i32(1);
+    Value before =
+        LLVM::AtomicRMWOp::create(b, LLVM::AtomicBinOp::add, counter, one32,
+                                  LLVM::AtomicOrdering::monotonic);
+    Value lastCount = i32(cfg.splits - 1);
+    Value sawLast =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::eq, before, lastCount);
+    Value sawLast32 = arith::ExtUIOp::create(b, i32Type, sawLast);
+    LLVM::StoreOp::create(b, sawLast32, flag);
+  });
+  NVVM::BarrierOp::create(b, TypeRange{}, barrierId, consumerThreads,
+                          NVVM::BarrierReductionAttr(), Value());
+  Value flagValue = LLVM::LoadOp::create(b, i32Type, flag);
+  Value none32 = i32(0);
+  Value isLast =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::ne, flagValue, none32);
+  emitIf(b, isLast, [&] {
+    // Acquire: the other units' partial sums, published before their count.
+    NVVM::MembarOp::create(b, gpuScope);
+    // Range 0's sums, then the others added in range order, one range per
+    // iteration of a loop (unrolled, the loads of every range were all in
+    // flight at once, and their registers spilled).
+    auto loadPartial = [&](Value split, int64_t e) {
+      Value address = partialAddress(split, e);
+      // Volatile: written by other SMs, never cached in this SM's L1.
+      return LLVM::LoadOp::create(b, f32, address, /*alignment=*/4,
+                                  /*isVolatile=*/true)
+          .getResult();
+    };
+    // Per row of the thread, 16 elements at a time, each group stored
+    // before the next is loaded (all 64 at once spilled in the kernels
+    // with two consumer warpgroups); a row past M loads nothing.
+    constexpr int64_t kGroup = 16;
+    Value zeroF = constF32(b, 0.0f);
+    for (int64_t half = 0; half < 2; ++half) {
+      SmallVector<int64_t> rowElements = elementsOfRow(half);
+      for (size_t first = 0; first < rowElements.size(); first += kGroup) {
+        ArrayRef<int64_t> elements =
+            ArrayRef<int64_t>(rowElements).slice(first, kGroup);
+        SmallVector<Type> types(elements.size(), f32);
+        auto groupSums = scf::IfOp::create(b, types, rowInD[half],
+                                           /*withElseRegion=*/true);
+        {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToStart(groupSums.thenBlock());
+          SmallVector<Value> firstRange;
+          Value rangeZero = idx(0);
+          for (int64_t e : elements)
+            firstRange.push_back(loadPartial(rangeZero, e));
+          Value rangeOne = idx(1);
+          Value rangeStep = idx(1);
+          auto rangeLoop =
+              scf::ForOp::create(b, rangeOne, splits, rangeStep, firstRange);
+          {
+            OpBuilder::InsertionGuard loopGuard(b);
+            b.setInsertionPointToStart(rangeLoop.getBody());
+            Value split = rangeLoop.getInductionVar();
+            SmallVector<Value> sums;
+            for (auto [i, e] : llvm::enumerate(elements)) {
+              Value part = loadPartial(split, e);
+              Value sum = rangeLoop.getRegionIterArgs()[i];
+              sums.push_back(arith::AddFOp::create(b, sum, part));
+            }
+            scf::YieldOp::create(b, sums);
+          }
+          scf::YieldOp::create(b, rangeLoop.getResults());
+          b.setInsertionPointToStart(groupSums.elseBlock());
+          SmallVector<Value> zeros(elements.size(), zeroF);
+          scf::YieldOp::create(b, zeros);
+        }
+        SmallVector<Value> totals(count);
+        for (auto [i, e] : llvm::enumerate(elements))
+          totals[e] = groupSums.getResult(i);
+        storeTile(totals);
+      }
+    }
+    // Ready for the next launch (the workspace stays with the stream).
+    emitIf(b, isLeader, [&] {
+      Value reset = i32(0);
+      LLVM::StoreOp::create(b, reset, counter);
+    });
+  });
+}
+
 void WgmmaKernelEmitter::emitPrologue() {
   // The dynamic shared memory, aligned to the swizzle atom.
   emitSharedMemoryBase();
@@ -147,8 +326,10 @@ void WgmmaKernelEmitter::emitProducer(Value tiles, Value nTiles,
                                       Value kBlocks) {
   auto decrease = NVVM::SetMaxRegisterActionAttr::get(
       ctx, NVVM::SetMaxRegisterAction::decrease);
-  NVVM::SetMaxRegisterOp::create(b, b.getI32IntegerAttr(kProducerRegisters),
-                                 decrease);
+  bool roomyProducer = cfg.splits > 1 && cfg.consumers > 1;
+  int64_t registers =
+      roomyProducer ? kSplitProducerRegisters : kProducerRegisters;
+  NVVM::SetMaxRegisterOp::create(b, b.getI32IntegerAttr(registers), decrease);
   Value producerThread = idx(cfg.consumers * kWarpgroupThreads);
   Value isIssuer =
       arith::CmpIOp::create(b, arith::CmpIPredicate::eq, tid, producerThread);
@@ -159,8 +340,10 @@ void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
                                       Value warpgroup) {
   auto increase = NVVM::SetMaxRegisterActionAttr::get(
       ctx, NVVM::SetMaxRegisterAction::increase);
-  NVVM::SetMaxRegisterOp::create(b, b.getI32IntegerAttr(kConsumerRegisters),
-                                 increase);
+  bool roomyProducer = cfg.splits > 1 && cfg.consumers > 1;
+  int64_t registers =
+      roomyProducer ? kSplitConsumerRegisters : kConsumerRegisters;
+  NVVM::SetMaxRegisterOp::create(b, b.getI32IntegerAttr(registers), increase);
   Type f32 = b.getF32Type();
   int64_t accumulators = cfg.blockN / 2;
   auto partialType = LLVM::LLVMStructType::getLiteral(
@@ -193,7 +376,11 @@ void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
   Value aRowOffset = arith::MulIOp::create(b, warpgroup32, rowBytes);
 
   OpBuilder::InsertionGuard tileGuard(b);
-  auto [tileLoop, m0, n0] = beginTileLoop(tiles, nTiles);
+  WorkUnit unit = beginWorkLoop(tiles, nTiles);
+  scf::ForOp tileLoop = unit.loop;
+  Value m0 = unit.m0;
+  Value n0 = unit.n0;
+  bool splitK = cfg.splits > 1;
   Value tileRow0 = arith::AddIOp::create(b, m0, row0);
   Value tileRow1 = arith::AddIOp::create(b, m0, row1);
   Value lastCol = idx(spec.n - 1);
@@ -230,7 +417,11 @@ void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
   if (!perColumn)
     scaleSources.push_back(sb);
   int64_t scaleWords = static_cast<int64_t>(scaleSources.size());
+  // The K blocks of a work unit: all of K, or with K split at most
+  // perSplit (the last range may be shorter).
   int64_t kBlockCount = llvm::divideCeil(spec.k, kGemmBlockK);
+  if (splitK)
+    kBlockCount = llvm::divideCeil(kBlockCount, cfg.splits);
   // K blocks in flight: the ring's slots but two. The slot written in K
   // block i (for block i + copiesAhead) was last read in block i - 2, so a
   // warp barrier (block i - 1's) separates lane 0's new copy of sb from the
@@ -283,25 +474,47 @@ void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
       });
     }
   };
+  // K block kb takes slot kb % ringSlots: consecutive blocks, consecutive
+  // slots, also from the first block of a K range on (no range start kept
+  // live through the K loop: the kernels with two consumer warpgroups have
+  // no register to spare).
+  Value kBegin = splitK ? unit.kBegin : Value();
+  Value kEnd = splitK ? unit.kEnd : kBlocks;
   auto ringSlot = [&](Value kb) {
     Value slots = idx(ringSlots);
     Value slot = arith::RemUIOp::create(b, kb, slots);
     return toI32(slot);
   };
-  // The tile's first K blocks, one commit group each.
+  // Copies K block kb's scales into its slot if kb is in the unit's range.
+  auto copyScalesInRange = [&](Value kb) {
+    Value inRange =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::ult, kb, kEnd);
+    emitIf(b, inRange, [&] {
+      Value slot32 = ringSlot(kb);
+      copyScales(kb, slot32);
+    });
+  };
+  // The unit's first K blocks, one commit group each (a short last K range
+  // commits empty groups, which keep the count).
   for (int64_t ahead = 0; ahead < copiesAhead; ++ahead) {
-    Value kb = idx(ahead);
-    Value slot32 = i32(ahead);
-    copyScales(kb, slot32);
+    if (splitK) {
+      Value offset = idx(ahead);
+      Value kb = arith::AddIOp::create(b, kBegin, offset);
+      copyScalesInRange(kb);
+    } else {
+      Value slot32 = i32(ahead);
+      Value kb = idx(ahead);
+      copyScales(kb, slot32);
+    }
     NVVM::CpAsyncCommitGroupOp::create(b);
   }
 
   Value zeroF = constF32(b, 0.0f);
   SmallVector<Value> init{tileLoop.getRegionIterArgs()[0]};
   init.append(accumulators, zeroF);
-  Value kStart = idx(0);
+  Value kStart = splitK ? kBegin : idx(0);
   Value kStep = idx(1);
-  auto kLoop = scf::ForOp::create(b, kStart, kBlocks, kStep, init);
+  auto kLoop = scf::ForOp::create(b, kStart, kEnd, kStep, init);
   {
     OpBuilder::InsertionGuard kGuard(b);
     b.setInsertionPointToStart(kLoop.getBody());
@@ -319,12 +532,7 @@ void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
     // 0's completed copies before the other lanes' reads.
     Value ahead = idx(copiesAhead);
     Value aheadKb = arith::AddIOp::create(b, kb, ahead);
-    Value inRange =
-        arith::CmpIOp::create(b, arith::CmpIPredicate::ult, aheadKb, kBlocks);
-    emitIf(b, inRange, [&] {
-      Value aheadSlot32 = ringSlot(aheadKb);
-      copyScales(aheadKb, aheadSlot32);
-    });
+    copyScalesInRange(aheadKb);
     NVVM::CpAsyncCommitGroupOp::create(b);
     NVVM::CpAsyncWaitGroupOp::create(b, b.getI32IntegerAttr(copiesAhead));
     if (!perColumn) {
@@ -422,26 +630,37 @@ void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
 
   // Epilogue: D = RN(acc), one pair of columns per store.
   Type resultType = spec.resultType;
-  Value nValue = idx(spec.n);
-  auto results = kLoop.getResults().drop_front();
-  for (int64_t j = 0; j < accumulators / 4; ++j) {
-    Value pairCol = idx(8 * j);
-    Value local = arith::AddIOp::create(b, laneCol, pairCol);
-    Value col = arith::AddIOp::create(b, n0, local);
-    Value colValid =
-        arith::CmpIOp::create(b, arith::CmpIPredicate::ult, col, nValue);
-    for (int64_t half = 0; half < 2; ++half) {
-      Value row = half ? tileRow1 : tileRow0;
-      Value rowValid =
-          arith::CmpIOp::create(b, arith::CmpIPredicate::ult, row, rows);
-      Value valid = arith::AndIOp::create(b, rowValid, colValid);
-      Value lo = results[4 * j + 2 * half];
-      Value hi = results[4 * j + 2 * half + 1];
-      Value pair = truncToVector(b, {lo, hi}, resultType);
-      int64_t alignBytes = 2 * resultType.getIntOrFloatBitWidth() / 8;
-      emitGuardedStore(b, valid, pair, d, ValueRange{row, col}, alignBytes);
+  // Stores the pairs of `results` that are not null.
+  auto storeTile = [&](ArrayRef<Value> results) {
+    Value nValue = idx(spec.n);
+    for (int64_t j = 0; j < accumulators / 4; ++j) {
+      if (!results[4 * j] && !results[4 * j + 2])
+        continue;
+      Value pairCol = idx(8 * j);
+      Value local = arith::AddIOp::create(b, laneCol, pairCol);
+      Value col = arith::AddIOp::create(b, n0, local);
+      Value colValid =
+          arith::CmpIOp::create(b, arith::CmpIPredicate::ult, col, nValue);
+      for (int64_t half = 0; half < 2; ++half) {
+        if (!results[4 * j + 2 * half])
+          continue;
+        Value row = half ? tileRow1 : tileRow0;
+        Value rowValid =
+            arith::CmpIOp::create(b, arith::CmpIPredicate::ult, row, rows);
+        Value valid = arith::AndIOp::create(b, rowValid, colValid);
+        Value lo = results[4 * j + 2 * half];
+        Value hi = results[4 * j + 2 * half + 1];
+        Value pair = truncToVector(b, {lo, hi}, resultType);
+        int64_t alignBytes = 2 * resultType.getIntOrFloatBitWidth() / 8;
+        emitGuardedStore(b, valid, pair, d, ValueRange{row, col}, alignBytes);
+      }
     }
-  }
+  };
+  SmallVector<Value> results(kLoop.getResults().drop_front());
+  if (splitK)
+    emitSplitKEpilogue(unit, results, {row0Valid, row1Valid}, storeTile);
+  else
+    storeTile(results);
   scf::YieldOp::create(b, ValueRange{kLoop.getResults().front()});
 }
 
@@ -473,9 +692,12 @@ void WgmmaKernelEmitter::emit() {
 std::string codegen::getTensorCoreMatmulKernelName(const MatmulSpec &spec,
                                                    const GemmTileConfig &cfg) {
   StringRef kind = cfg.tcgen05 ? "_tcgen05_m" : "_wgmma_m";
-  return (getMatmulKernelName(spec) + kind + Twine(cfg.blockM) + "n" +
-          Twine(cfg.blockN) + "s" + Twine(cfg.stages))
-      .str();
+  std::string name = (getMatmulKernelName(spec) + kind + Twine(cfg.blockM) +
+                      "n" + Twine(cfg.blockN) + "s" + Twine(cfg.stages))
+                         .str();
+  if (cfg.splits > 1)
+    name += "_splitk" + std::to_string(cfg.splits);
+  return name;
 }
 
 gpu::GPUFuncOp codegen::buildWgmmaMatmulKernel(OpBuilder &moduleBuilder,
@@ -487,7 +709,7 @@ gpu::GPUFuncOp codegen::buildWgmmaMatmulKernel(OpBuilder &moduleBuilder,
   MLIRContext *ctx = moduleBuilder.getContext();
   gpu::GPUFuncOp func = createTmaGemmFunction(
       moduleBuilder, loc, spec, getTensorCoreMatmulKernelName(spec, cfg),
-      cfg.threads());
+      cfg.threads(), /*splitWorkspace=*/cfg.splits > 1);
   ImplicitLocOpBuilder b(loc, ctx);
   b.setInsertionPointToStart(&func.getBody().front());
   WgmmaKernelEmitter(b, spec, cfg, func).emit();

@@ -12,12 +12,15 @@
 // The table follows how the fastest public FP8 GEMM is organized
 // (../shared/docs/GEMM.md): 128-wide K blocks (one scale block per stage),
 // 64 rows per consumer warpgroup, as many stages as shared memory allows.
-// At small M the grid has few tiles, so the N tile shrinks until the tiles
-// cover the SMs: the kernel then reads the weights with every SM.
+// At small M the grid has few tiles. On sm_90a below M = 257
+// the tiles keep 128 columns and their K blocks are split into consecutive
+// ranges, one CTA each, until tiles x ranges cover the SMs; elsewhere (and
+// with matmul-split-k=1) the N tile shrinks until the tiles cover the SMs.
+// Either way the kernel reads the weights with every SM.
 //
 //===----------------------------------------------------------------------===//
 
-#include "Codegen.h"
+#include "MatmulTma.h"
 
 using namespace mlir;
 using namespace mlir::vllm;
@@ -32,11 +35,15 @@ constexpr int64_t kMaxStages = 8;
 
 namespace {
 /// One row of the strategy table: from `minRows` rows on, tiles of
-/// `consumers` x 64 rows, and an N tile no larger than `maxBlockN`.
+/// `consumers` x 64 rows, and an N tile no larger than `maxBlockN`; with
+/// `splitK` (sm_90a), where the range's smallest M gives too few tiles of
+/// `maxBlockN` columns for the SMs, K split across CTAs instead of
+/// narrower tiles.
 struct StrategyRow {
   int64_t minRows;
   int64_t consumers;
   int64_t maxBlockN;
+  bool splitK;
 };
 } // namespace
 
@@ -45,10 +52,10 @@ struct StrategyRow {
 /// K block, 2 x 64 f32 per thread, stay in registers) and shrinks where the
 /// range's smallest M gives too few tiles for the SMs.
 static constexpr StrategyRow kSM90aTable[] = {
-    {1, 1, 128},
-    {65, 2, 128},
-    {257, 2, 128},
-    {1025, 2, 128},
+    {1, 1, 128, true},
+    {65, 2, 128, true},
+    {257, 2, 128, false},
+    {1025, 2, 128, false},
 };
 
 /// sm_100a. One MMA covers the 128 rows of a tile (cta_group::1, M = 128)
@@ -57,9 +64,9 @@ static constexpr StrategyRow kSM90aTable[] = {
 /// SMs. At most 128 columns: the epilogue keeps a row of the tile in f32
 /// registers, and tensor memory holds two partial sums of the tile.
 static constexpr StrategyRow kSM100aTable[] = {
-    {1, 1, 128},
-    {257, 1, 128},
-    {1025, 1, 128},
+    {1, 1, 128, false},
+    {257, 1, 128, false},
+    {1025, 1, 128, false},
 };
 
 /// Why the tcgen05 kernel does not take `spec` (empty when it does).
@@ -116,9 +123,37 @@ static int64_t chooseBlockN(int64_t n, int64_t rowTiles, int64_t maxBlockN,
   return blockN;
 }
 
+/// The K splits of an sm_90a variant whose range starts with `rowTiles` row
+/// tiles: where its `blockN` tiles alone do not cover the SMs, as many
+/// consecutive K ranges per tile as keep tiles x splits within one wave at
+/// the range's smallest M (larger M loops over more units), each range as
+/// long as the longest one (so no range is empty). An n128 tile's K block
+/// carries 8x the weight bytes of an n16 tile's for about the same
+/// consumer instructions, which bound the narrow tiles (docs/gemm.md,
+/// "Where a K block's time goes at M = 1"). 1 where no split pays.
+static int64_t chooseSplits(const MatmulSpec &spec, const TargetChipInfo &chip,
+                            int64_t rowTiles, int64_t blockN,
+                            int64_t maxSplits) {
+  int64_t tiles = rowTiles * llvm::divideCeil(spec.n, blockN);
+  int64_t kBlocks = llvm::divideCeil(spec.k, kGemmBlockK);
+  // The ranges of the split rows (M <= 256, at most 2 row tiles) have fewer
+  // tiles than the workspace has counters.
+  static_assert(kSplitKMaxTiles >= 512, "fewer counters than tiles");
+  if (tiles >= chip.numSMs)
+    return 1;
+  int64_t splits = std::min(kBlocks, chip.numSMs / tiles);
+  if (maxSplits > 0)
+    splits = std::min(splits, maxSplits);
+  if (splits < 2)
+    return 1;
+  int64_t blocksPerSplit = llvm::divideCeil(kBlocks, splits);
+  return llvm::divideCeil(kBlocks, blocksPerSplit);
+}
+
 SmallVector<GemmVariant>
 codegen::chooseGemmVariants(const MatmulSpec &spec, const TargetChipInfo &chip,
-                            std::optional<int64_t> knownRows) {
+                            std::optional<int64_t> knownRows,
+                            int64_t maxSplits) {
   SmallVector<GemmVariant> variants;
   ArrayRef<StrategyRow> table = kSM90aTable;
   if (chip.hasTcgen05)
@@ -136,6 +171,15 @@ codegen::chooseGemmVariants(const MatmulSpec &spec, const TargetChipInfo &chip,
     // The fewest row tiles of the range: its first M.
     int64_t rowTiles = llvm::divideCeil(row.minRows, cfg.blockM);
     cfg.blockN = chooseBlockN(spec.n, rowTiles, row.maxBlockN, chip);
+    // Small M on sm_90a: wide tiles with K split across CTAs.
+    if (row.splitK && cfg.blockN < row.maxBlockN) {
+      int64_t splits =
+          chooseSplits(spec, chip, rowTiles, row.maxBlockN, maxSplits);
+      if (splits > 1) {
+        cfg.blockN = row.maxBlockN;
+        cfg.splits = splits;
+      }
+    }
     // sm_90a's scale ring: narrow tiles make short K blocks, whose scale
     // copies need more blocks of lead to hide their latency; wide tiles
     // keep the ring small, for the stages.

@@ -33,6 +33,8 @@ TmaGemmEmitter::TmaGemmEmitter(ImplicitLocOpBuilder &b, const MatmulSpec &spec,
       ptr3(LLVM::LLVMPointerType::get(ctx, 3)), aMap(func.getArgument(0)),
       bMap(func.getArgument(1)), rows(func.getArgument(2)),
       sa(func.getArgument(3)), sb(func.getArgument(4)), d(func.getArgument(5)) {
+  if (func.getNumArguments() > 6)
+    workspace = func.getArgument(6);
 }
 
 Value TmaGemmEmitter::toI32(Value index) {
@@ -141,25 +143,55 @@ void TmaGemmEmitter::emitArrive(Value barrier) {
   NVVM::MBarrierArriveOp::create(b, Type(), barrier, /*count=*/Value(), cta);
 }
 
-std::tuple<scf::ForOp, Value, Value>
-TmaGemmEmitter::beginTileLoop(Value tiles, Value nTiles, ValueRange extraInit) {
+TmaGemmEmitter::WorkUnit
+TmaGemmEmitter::beginWorkLoop(Value tiles, Value nTiles, ValueRange extraInit) {
   Value first = gpu::BlockIdOp::create(b, gpu::Dimension::x);
   Value step = gpu::GridDimOp::create(b, gpu::Dimension::x);
   Value start = idx(0);
   SmallVector<Value> init{start};
   init.append(extraInit.begin(), extraInit.end());
-  auto tileLoop = scf::ForOp::create(b, first, tiles, step, init);
+  Value units = tiles;
+  if (cfg.splits > 1) {
+    Value splits = idx(cfg.splits);
+    units = arith::MulIOp::create(b, tiles, splits);
+  }
+  auto tileLoop = scf::ForOp::create(b, first, units, step, init);
   b.setInsertionPointToStart(tileLoop.getBody());
+  WorkUnit unit;
+  unit.loop = tileLoop;
+  Value tile = tileLoop.getInductionVar();
+  if (cfg.splits > 1) {
+    // Range r of a tile is K blocks [r x perSplit, min((r + 1) x perSplit,
+    // kBlocks)); the strategy chose splits so that none is empty.
+    Value unitIndex = tileLoop.getInductionVar();
+    Value splits = idx(cfg.splits);
+    tile = arith::DivUIOp::create(b, unitIndex, splits);
+    unit.tile = tile;
+    unit.split = arith::RemUIOp::create(b, unitIndex, splits);
+    int64_t kBlockCount = llvm::divideCeil(spec.k, kGemmBlockK);
+    Value perSplit = idx(llvm::divideCeil(kBlockCount, cfg.splits));
+    unit.kBegin = arith::MulIOp::create(b, unit.split, perSplit);
+    Value rangeEnd = arith::AddIOp::create(b, unit.kBegin, perSplit);
+    Value kBlocks = idx(kBlockCount);
+    unit.kEnd = arith::MinUIOp::create(b, rangeEnd, kBlocks);
+  }
   // Tiles along N vary fastest: at small M, the CTAs of a wave share the
   // rows of A and read different weights.
-  Value tile = tileLoop.getInductionVar();
   Value mTile = arith::DivUIOp::create(b, tile, nTiles);
   Value nTile = arith::RemUIOp::create(b, tile, nTiles);
   Value blockM = idx(cfg.blockM);
   Value m0 = arith::MulIOp::create(b, mTile, blockM);
   Value blockN = idx(cfg.blockN);
-  Value n0 = arith::MulIOp::create(b, nTile, blockN);
-  return {tileLoop, m0, n0};
+  unit.n0 = arith::MulIOp::create(b, nTile, blockN);
+  unit.m0 = m0;
+  return unit;
+}
+
+std::tuple<scf::ForOp, Value, Value>
+TmaGemmEmitter::beginTileLoop(Value tiles, Value nTiles, ValueRange extraInit) {
+  assert(cfg.splits == 1 && "a split-K kernel loops over work units");
+  WorkUnit unit = beginWorkLoop(tiles, nTiles, extraInit);
+  return {unit.loop, unit.m0, unit.n0};
 }
 
 Value TmaGemmEmitter::emitRegisterTiedWait(ValueRange values,
@@ -195,14 +227,16 @@ std::pair<Value, Value> TmaGemmEmitter::ringPosition(Value iteration) {
 void TmaGemmEmitter::emitProducerLoop(Value tiles, Value nTiles,
                                       Value kBlocks) {
   OpBuilder::InsertionGuard tileGuard(b);
-  auto [tileLoop, m0, n0] = beginTileLoop(tiles, nTiles);
-  Value m0_32 = toI32(m0);
-  Value n0_32 = toI32(n0);
-  Value kStart = idx(0);
+  WorkUnit unit = beginWorkLoop(tiles, nTiles);
+  scf::ForOp tileLoop = unit.loop;
+  Value m0_32 = toI32(unit.m0);
+  Value n0_32 = toI32(unit.n0);
+  Value kStart = unit.kBegin ? unit.kBegin : idx(0);
+  Value kEnd = unit.kEnd ? unit.kEnd : kBlocks;
   Value kStep = idx(1);
   Value iterationIn = tileLoop.getRegionIterArgs()[0];
   auto kLoop =
-      scf::ForOp::create(b, kStart, kBlocks, kStep, ValueRange{iterationIn});
+      scf::ForOp::create(b, kStart, kEnd, kStep, ValueRange{iterationIn});
   {
     OpBuilder::InsertionGuard kGuard(b);
     b.setInsertionPointToStart(kLoop.getBody());
@@ -252,7 +286,8 @@ void TmaGemmEmitter::emitProducerLoop(Value tiles, Value nTiles,
 gpu::GPUFuncOp codegen::createTmaGemmFunction(OpBuilder &moduleBuilder,
                                               Location loc,
                                               const MatmulSpec &spec,
-                                              StringRef name, int64_t threads) {
+                                              StringRef name, int64_t threads,
+                                              bool splitWorkspace) {
   MLIRContext *ctx = moduleBuilder.getContext();
   // The module's dynamic shared memory, declared once, aligned to the
   // swizzle atom (`.extern .shared .align 1024 .b8 ...[]`).
@@ -278,6 +313,8 @@ gpu::GPUFuncOp codegen::createTmaGemmFunction(OpBuilder &moduleBuilder,
       spec.aScaleType,
       spec.bScaleType,
       MemRefType::get({dyn, spec.n}, spec.resultType)};
+  if (splitWorkspace)
+    argTypes.push_back(ptr);
   auto func = gpu::GPUFuncOp::create(
       moduleBuilder, loc, name, moduleBuilder.getFunctionType(argTypes, {}));
   func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),

@@ -105,10 +105,23 @@ protected:
   /// One arrive of the executing thread.
   void emitArrive(Value barrier);
 
-  /// Starts the persistent loop over the tiles (blockIdx.x, then every
-  /// gridDim.x-th) that carries the ring's use count and `extraInit`, with
-  /// the insertion point in its body; returns it and the tile's first row
-  /// and column.
+  /// One unit of work of the persistent loop: a tile of D and, where K is
+  /// split (cfg.splits > 1), one of its K ranges.
+  struct WorkUnit {
+    scf::ForOp loop;
+    /// The tile's first row and column.
+    Value m0, n0;
+    /// With K split: the tile's index, the range's index and its K blocks
+    /// [kBegin, kEnd); null without split (the whole of K).
+    Value tile, split, kBegin, kEnd;
+  };
+  /// Starts the persistent loop over the work units (blockIdx.x, then every
+  /// gridDim.x-th; unit u is range u % splits of tile u / splits) that
+  /// carries the ring's use count and `extraInit`, with the insertion point
+  /// in its body.
+  WorkUnit beginWorkLoop(Value tiles, Value nTiles, ValueRange extraInit = {});
+  /// beginWorkLoop for kernels that do not split K: the loop and the tile's
+  /// first row and column.
   std::tuple<scf::ForOp, Value, Value> beginTileLoop(Value tiles, Value nTiles,
                                                      ValueRange extraInit = {});
   /// Emits `instruction` (a wait for asynchronous results) as inline asm
@@ -119,9 +132,9 @@ protected:
                              StringRef registerClass);
   /// The ring position of use `iteration`: (stage, phase parity), i32.
   std::pair<Value, Value> ringPosition(Value iteration);
-  /// The producer's loop, run by one thread: for each (tile, K block), wait
-  /// for the stage to be empty, expect its bytes on `full` and copy A and
-  /// B into it.
+  /// The producer's loop, run by one thread: for each (work unit, K
+  /// block), wait for the stage to be empty, expect its bytes on `full` and
+  /// copy A and B into it.
   void emitProducerLoop(Value tiles, Value nTiles, Value kBlocks);
 
   ImplicitLocOpBuilder &b;
@@ -130,6 +143,8 @@ protected:
   MLIRContext *ctx;
   Type ptr3;
   Value aMap, bMap, rows, sa, sb, d;
+  /// The split-K workspace (kSplitKCounterBytes), null without split.
+  Value workspace;
   Value smemBase;
   Value tid;
 };
@@ -137,10 +152,12 @@ protected:
 /// The kernel function of a TMA-fed GEMM named `name` with `threads`
 /// threads per CTA, in the gpu.module of `moduleBuilder`'s insertion point,
 /// with the module's dynamic shared memory declared; its entry block is
-/// empty.
+/// empty. Its arguments: A's and B's tensor maps, M, sa, sb, D and, with
+/// `splitWorkspace`, the split-K workspace.
 gpu::GPUFuncOp createTmaGemmFunction(OpBuilder &moduleBuilder, Location loc,
                                      const MatmulSpec &spec, StringRef name,
-                                     int64_t threads);
+                                     int64_t threads,
+                                     bool splitWorkspace = false);
 
 /// The global every GEMM kernel takes its dynamic shared memory from.
 FlatSymbolRefAttr getGemmSharedMemorySymbol(MLIRContext *ctx);

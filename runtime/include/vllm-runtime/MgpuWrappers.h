@@ -102,6 +102,19 @@ VLLMRT_EXPORT void *vllmrtTensorMapEncode2d(void *base, int64_t innerDim,
                                             int64_t tensorDataType,
                                             int64_t swizzle);
 
+/* The workspace of the split-K GEMM kernels: at least `sizeBytes` bytes of
+ * device memory, zero when first returned; a kernel that uses it leaves
+ * its counters zero again. One per (current context, stream, CUDA-graph
+ * capture): launches that may overlap never share one, and a graph keeps
+ * its own, which its replays reuse. Made on first use and kept for the
+ * process: outside capture zeroed on the stream; during capture (which
+ * forbids allocations) allocated in relaxed capture mode and zeroed on a
+ * private stream, neither captured. A larger request replaces the
+ * workspace by a new one; the old one is kept too, since queued kernels or
+ * graphs may still use it. Returns null with the error recorded (zero
+ * bytes, no driver, an allocation failing). */
+VLLMRT_EXPORT void *vllmrtWorkspace(uint64_t sizeBytes, void *stream);
+
 #ifdef __cplusplus
 }
 #endif
