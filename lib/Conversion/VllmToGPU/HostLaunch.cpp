@@ -1080,8 +1080,7 @@ void FunctionLowering::lowerTensorCoreMatmul(ScaledMatmulOp op,
       // tiles' counters and the partial sums, from the runtime.
       Value splits = constIndex(b, cfg.splits);
       units = b.createOrFold<arith::MulIOp>(tiles, splits);
-      Value unitBytes =
-          constIndex(b, cfg.blockM * cfg.blockN * static_cast<int64_t>(4));
+      Value unitBytes = constIndex(b, cfg.blockM * cfg.blockN * 4);
       Value partialBytes = b.createOrFold<arith::MulIOp>(units, unitBytes);
       Value counterBytes = constIndex(b, kSplitKCounterRegionBytes);
       Value bytes = b.createOrFold<arith::AddIOp>(counterBytes, partialBytes);

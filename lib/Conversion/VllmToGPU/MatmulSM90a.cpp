@@ -70,6 +70,13 @@ constexpr int64_t kConsumerRegisters = 232;
 /// 65536 (ptxas: no spills in either role).
 constexpr int64_t kSplitProducerRegisters = 56;
 constexpr int64_t kSplitConsumerRegisters = 224;
+
+/// The producer's and the consumers' registers after setmaxnreg.
+std::pair<int64_t, int64_t> getRegisterBudgets(const GemmTileConfig &cfg) {
+  if (cfg.splits > 1 && cfg.consumers > 1)
+    return {kSplitProducerRegisters, kSplitConsumerRegisters};
+  return {kProducerRegisters, kConsumerRegisters};
+}
 /// The wgmma matrix descriptor's fixed fields for a K-major tile with the
 /// 128-byte swizzle: leading byte offset 1 (bits 16-29; unused by this
 /// layout, 1 by convention), stride byte offset 1024 >> 4 (bits 32-45: 8-row
@@ -157,12 +164,15 @@ void WgmmaKernelEmitter::emitSplitKEpilogue(
   Value splits = idx(cfg.splits);
   Value blockElements = idx(cfg.blockM * cfg.blockN);
   Value counterElements = idx(kSplitKCounterRegionBytes / 4);
-  auto partialAddress = [&](Value split, int64_t e) {
+  // This thread's first element in range `split`'s block.
+  auto threadBaseOf = [&](Value split) {
     Value tileUnits = arith::MulIOp::create(b, unit.tile, splits);
     Value unitIndex = arith::AddIOp::create(b, tileUnits, split);
     Value unitBase = arith::MulIOp::create(b, unitIndex, blockElements);
     Value unitStart = arith::AddIOp::create(b, unitBase, counterElements);
-    Value threadBase = arith::AddIOp::create(b, unitStart, tid);
+    return arith::AddIOp::create(b, unitStart, tid).getResult();
+  };
+  auto partialAddress = [&](Value threadBase, int64_t e) {
     Value elementOffset = idx(e * threads);
     Value element = arith::AddIOp::create(b, threadBase, elementOffset);
     Value element64 = arith::IndexCastUIOp::create(b, i64, element);
@@ -181,8 +191,9 @@ void WgmmaKernelEmitter::emitSplitKEpilogue(
   };
   for (int64_t half = 0; half < 2; ++half) {
     emitIf(b, rowInD[half], [&] {
+      Value threadBase = threadBaseOf(unit.split);
       for (int64_t e : elementsOfRow(half)) {
-        Value address = partialAddress(unit.split, e);
+        Value address = partialAddress(threadBase, e);
         LLVM::StoreOp::create(b, partials[e], address);
       }
     });
@@ -235,8 +246,8 @@ void WgmmaKernelEmitter::emitSplitKEpilogue(
     // Range 0's sums, then the others added in range order, one range per
     // iteration of a loop (unrolled, the loads of every range were all in
     // flight at once, and their registers spilled).
-    auto loadPartial = [&](Value split, int64_t e) {
-      Value address = partialAddress(split, e);
+    auto loadPartial = [&](Value threadBase, int64_t e) {
+      Value address = partialAddress(threadBase, e);
       // Volatile: written by other SMs, never cached in this SM's L1.
       return LLVM::LoadOp::create(b, f32, address, /*alignment=*/4,
                                   /*isVolatile=*/true)
@@ -260,8 +271,9 @@ void WgmmaKernelEmitter::emitSplitKEpilogue(
           b.setInsertionPointToStart(groupSums.thenBlock());
           SmallVector<Value> firstRange;
           Value rangeZero = idx(0);
+          Value firstBase = threadBaseOf(rangeZero);
           for (int64_t e : elements)
-            firstRange.push_back(loadPartial(rangeZero, e));
+            firstRange.push_back(loadPartial(firstBase, e));
           Value rangeOne = idx(1);
           Value rangeStep = idx(1);
           auto rangeLoop =
@@ -270,9 +282,10 @@ void WgmmaKernelEmitter::emitSplitKEpilogue(
             OpBuilder::InsertionGuard loopGuard(b);
             b.setInsertionPointToStart(rangeLoop.getBody());
             Value split = rangeLoop.getInductionVar();
+            Value splitBase = threadBaseOf(split);
             SmallVector<Value> sums;
             for (auto [i, e] : llvm::enumerate(elements)) {
-              Value part = loadPartial(split, e);
+              Value part = loadPartial(splitBase, e);
               Value sum = rangeLoop.getRegionIterArgs()[i];
               sums.push_back(arith::AddFOp::create(b, sum, part));
             }
@@ -326,9 +339,7 @@ void WgmmaKernelEmitter::emitProducer(Value tiles, Value nTiles,
                                       Value kBlocks) {
   auto decrease = NVVM::SetMaxRegisterActionAttr::get(
       ctx, NVVM::SetMaxRegisterAction::decrease);
-  bool roomyProducer = cfg.splits > 1 && cfg.consumers > 1;
-  int64_t registers =
-      roomyProducer ? kSplitProducerRegisters : kProducerRegisters;
+  int64_t registers = getRegisterBudgets(cfg).first;
   NVVM::SetMaxRegisterOp::create(b, b.getI32IntegerAttr(registers), decrease);
   Value producerThread = idx(cfg.consumers * kWarpgroupThreads);
   Value isIssuer =
@@ -340,9 +351,7 @@ void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
                                       Value warpgroup) {
   auto increase = NVVM::SetMaxRegisterActionAttr::get(
       ctx, NVVM::SetMaxRegisterAction::increase);
-  bool roomyProducer = cfg.splits > 1 && cfg.consumers > 1;
-  int64_t registers =
-      roomyProducer ? kSplitConsumerRegisters : kConsumerRegisters;
+  int64_t registers = getRegisterBudgets(cfg).second;
   NVVM::SetMaxRegisterOp::create(b, b.getI32IntegerAttr(registers), increase);
   Type f32 = b.getF32Type();
   int64_t accumulators = cfg.blockN / 2;

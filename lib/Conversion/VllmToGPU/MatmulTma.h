@@ -143,7 +143,7 @@ protected:
   MLIRContext *ctx;
   Type ptr3;
   Value aMap, bMap, rows, sa, sb, d;
-  /// The split-K workspace (kSplitKCounterBytes), null without split.
+  /// The split-K workspace (kSplitKCounterRegionBytes), null without split.
   Value workspace;
   Value smemBase;
   Value tid;
