@@ -74,7 +74,9 @@ struct Options {
   // both parities of its shared buffers.
   std::vector<int64_t> ms = {1, 3, 4, 5, 257, 4096, 16384};
   std::vector<int64_t> edgeMs = {1, 13, 257, 1000};
-  std::vector<int64_t> mmMs = {1, 5, 64, 128, 4096};
+  // GEMM rows: every variant of the tensor-core strategy table (1-64,
+  // 65-256, 257-1024, 1025-), M % 4 != 0 in the split and the mid-M ones.
+  std::vector<int64_t> mmMs = {1, 5, 64, 128, 301, 4096};
   std::vector<int64_t> hs; // empty: every H of the manifest
   std::vector<std::string> filters;
   bool noMatmul = false, onlyMatmul = false, noNanRows = false;

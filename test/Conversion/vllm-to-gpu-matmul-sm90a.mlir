@@ -12,59 +12,79 @@
 // module's dynamic shared memory aligned to the 128-byte swizzle's atom.
 // CHECK: gpu.module @vllm_kernels
 // CHECK: llvm.mlir.global external @vllm_gemm_dynamic_smem() {addr_space = 3 : i32, alignment = 1024 : i64} : !llvm.array<0 x i8>
-// The largest variant: 128 x 128 tiles, 6 stages (227 KiB less the scale
-// ring), two consumer warpgroups and a producer (384 threads).
+// The largest variant: 128 x 128 tiles, 6 stages (each with its A and B
+// tiles and its K block's scale words), two consumer warpgroups and a
+// producer (384 threads).
 // CHECK: gpu.func @[[$BIG:scaled_matmul_n2112_k7168_bf16_a_group128_f32_mn_major4_b_block128x128_f32_wgmma_m128n128s6]](%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: index, %{{.*}}: memref<56x?xf32>, %{{.*}}: memref<17x56xf32>, %{{.*}}: memref<?x2112xbf16>)
 // CHECK-SAME: known_block_size = array<i32: 384, 1, 1>
 // CHECK-SAME: nvvm.minctasm = 1
 // Thread 0 makes the barriers of the 6 stages: `full` completes with the
-// producer's arrive, `empty` with one arrive per consumer warp (8).
-// CHECK-COUNT-6: nvvm.mbarrier.init %{{.*}}, %{{.*}} : !llvm.ptr<3>, i32
+// producer thread's arrive and one arrive per lane of the scale warp (33),
+// `empty` with one arrive per consumer warp (8).
+// CHECK: nvvm.mbarrier.init %{{.*}}, %c33_i32 : !llvm.ptr<3>, i32
+// CHECK: nvvm.mbarrier.init %{{.*}}, %c8_i32 : !llvm.ptr<3>, i32
+// CHECK-COUNT-10: nvvm.mbarrier.init
+// CHECK-NOT: nvvm.mbarrier.init
 // CHECK: nvvm.fence.mbarrier.init
 // CHECK: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
 // CHECK: gpu.barrier
-// The producer: registers lowered, one thread walks (tile, K block), waits
-// for an empty stage, expects the stage's 32 KiB and copies A then B.
-// CHECK: nvvm.setmaxregister decrease 40
+// The producer warpgroup: registers lowered. One thread walks (tile, K
+// block), waits for an empty stage, expects the stage's 32 KiB and copies A
+// then B. The tiles go in groups of 8 rows of tiles (136 of the 17
+// columns), M fastest within a group.
+// CHECK: nvvm.setmaxregister decrease 56
 // CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args
-// CHECK: scf.for %{{.*}} = %{{.*}} to %c56 step
+// CHECK: %[[MTILES:.*]] = arith.divui %{{.*}}, %c17_i32 : i32
+// CHECK: %[[GROUP:.*]] = arith.divui %{{.*}}, %c136_i32 : i32
+// CHECK: %[[FIRST_ROW:.*]] = arith.muli %[[GROUP]], %c8_i32 : i32
+// CHECK: %[[LEFT:.*]] = arith.subi %[[MTILES]], %[[FIRST_ROW]] : i32
+// CHECK: %[[GROUP_ROWS:.*]] = arith.minui %[[LEFT]], %c8_i32 : i32
+// CHECK: %[[IN_GROUP:.*]] = arith.subi
+// CHECK: %[[ROW_IN_GROUP:.*]] = arith.remui %[[IN_GROUP]], %[[GROUP_ROWS]] : i32
+// CHECK: arith.addi %[[FIRST_ROW]], %[[ROW_IN_GROUP]] : i32
+// CHECK: arith.divui %[[IN_GROUP]], %[[GROUP_ROWS]] : i32
+// CHECK: scf.for %{{.*}} = %c0 to %c56 step
 // CHECK: nvvm.mbarrier.try_wait.parity
 // CHECK: nvvm.mbarrier.arrive.expect_tx %[[FULL:.*]], %c32768_i32
 // CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %arg0, %[[FULL]], box[%[[K0:.*]], %{{.*}}] {isCTAOnly = true}
 // CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global %{{.*}}, %arg1, %[[FULL]], box[%[[K0]], %{{.*}}] {isCTAOnly = true}
-// The consumers: registers raised; the scales of the first two K blocks go
-// into the scale ring with cp.async, a commit group per K block: sa of the
-// thread's two rows where the row is in D, sb by lane 0 of each warp. Per
-// K block: the copies of the block two ahead (if any) and a commit, a wait
-// until this block's group has landed, a warp barrier (the warp reads lane
-// 0's sb), the three scale words read from the ring (a row past M reads as
-// 0), then the wait for the stage, four k32 MMAs of which the first starts
-// from zero, a wait that ties the partial sums, a release of the stage,
-// and one fma per accumulator.
-// CHECK: nvvm.setmaxregister increase 232
-// CHECK: %[[ROW0:.*]] = arith.cmpi ult, %{{.*}}, %arg2 : index
-// CHECK: %[[ROW1:.*]] = arith.cmpi ult, %{{.*}}, %arg2 : index
-// CHECK: scf.if %[[ROW0]] {
-// CHECK: nvvm.cp.async.shared.global %{{.*}}, %{{.*}}, 4, cache =  ca : !llvm.ptr<3>, !llvm.ptr<1>
-// CHECK: scf.if %[[ROW1]] {
-// CHECK: nvvm.cp.async.shared.global
-// CHECK: scf.if %[[LANE0:.*]] {
-// CHECK: nvvm.cp.async.shared.global
-// CHECK: nvvm.cp.async.commit.group
-// CHECK-COUNT-3: nvvm.cp.async.shared.global
-// CHECK: nvvm.cp.async.commit.group
-// CHECK-NEXT: scf.for %{{.*}} = %c0 to %c56 step %c1 iter_args
-// CHECK: scf.if
-// CHECK-COUNT-3: nvvm.cp.async.shared.global
-// CHECK: nvvm.cp.async.commit.group
-// CHECK-NEXT: nvvm.cp.async.wait.group 2
-// CHECK-NEXT: nvvm.bar.warp.sync %c-1_i32
-// CHECK: llvm.load %{{.*}} : !llvm.ptr<3> -> f32
-// CHECK-NEXT: arith.select %[[ROW0]]
-// CHECK: llvm.load %{{.*}} : !llvm.ptr<3> -> f32
-// CHECK-NEXT: arith.select %[[ROW1]]
-// CHECK: llvm.load %{{.*}} : !llvm.ptr<3> -> f32
+// The scale warp (warp 9, the producer warpgroup's second): the same walk;
+// per K block, once the stage is empty, a 4-byte cp.async of sa for each of
+// the tile's 128 rows (four per lane; a row past M copies 0 bytes, which
+// zero-fills the word) and, by lane 0, of the tile's sb after them (word
+// 128, byte 512 of the stage's 528-byte scale area), then an arrive on the
+// stage's `full` that counts when the lane's copies have landed.
+// CHECK: %[[WARP:.*]] = arith.divui %thread_id_x, %c32 : index
+// CHECK: %[[IS_SCALE_WARP:.*]] = arith.cmpi eq, %[[WARP]], %c9 : index
+// CHECK: scf.if %[[IS_SCALE_WARP]] {
+// CHECK: %[[LANE0:.*]] = arith.cmpi eq, %{{.*}}, %c0 : index
+// CHECK: scf.for %{{.*}} = %c0 to %c56 step
 // CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK: %[[STAGE_OFFSET:.*]] = arith.muli %{{.*}}, %c528_i32 : i32
+// CHECK: arith.addi %[[STAGE_OFFSET]], %c196608_i32 : i32
+// CHECK: %[[IN_D:.*]] = arith.cmpi ult, %{{.*}}, %arg2 : index
+// CHECK: %[[SOURCE_BYTES:.*]] = arith.select %[[IN_D]], %c4_i32, %c0_i32 : i32
+// CHECK: nvvm.cp.async.shared.global %{{.*}}, %{{.*}}, 4, cache =  ca, %[[SOURCE_BYTES]] : !llvm.ptr<3>, !llvm.ptr<1>, i32
+// CHECK-COUNT-3: nvvm.cp.async.shared.global %{{.*}}, %{{.*}}, 4, cache =  ca, %{{.*}} : !llvm.ptr<3>, !llvm.ptr<1>, i32
+// CHECK: scf.if %[[LANE0]] {
+// CHECK: memref.extract_aligned_pointer_as_index %arg4
+// CHECK: arith.addi %[[STAGE_OFFSET]], %c197120_i32 : i32
+// CHECK: nvvm.cp.async.shared.global %{{.*}}, %{{.*}}, 4, cache =  ca : !llvm.ptr<3>, !llvm.ptr<1>
+// CHECK: nvvm.cp.async.mbarrier.arrive %{{.*}} {noinc = true} : !llvm.ptr<3>
+// The consumers: registers raised. Per K block: the wait for the stage,
+// the three scale words read from its scale area (sa of the thread's two
+// rows, sb), four k32 MMAs of which the first starts from zero, a wait
+// that ties the partial sums, a release of the stage, and one fma per
+// accumulator.
+// CHECK: nvvm.setmaxregister increase 224
+// CHECK: scf.for %{{.*}} = %c0 to %c56 step %c1 iter_args
+// CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK: %[[STAGE_AREA:.*]] = arith.muli %{{.*}}, %c528_i32 : i32
+// CHECK: llvm.load %{{.*}} : !llvm.ptr<3> -> f32
+// CHECK: llvm.load %{{.*}} : !llvm.ptr<3> -> f32
+// CHECK: arith.addi %[[STAGE_AREA]], %c197120_i32 : i32
+// CHECK: llvm.load %{{.*}} : !llvm.ptr<3> -> f32
+// CHECK-NOT: nvvm.cp.async
 // CHECK: nvvm.wgmma.fence.aligned
 // The descriptors' start fields (shared-memory address bits 4-17) are
 // computed once per stage; the k-th k32 slice adds 32 k >> 4 = 2 k.
@@ -88,8 +108,24 @@
 // CHECK: nvvm.mbarrier.arrive %{{.*}} : !llvm.ptr<3>
 // CHECK-COUNT-64: llvm.intr.fma
 // CHECK: scf.yield
-// The epilogue: 32 pairs of bf16 per thread, each behind the M and N guards.
-// CHECK-COUNT-32: vector.store %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}] {alignment = 4 : i64} : memref<?x2112xbf16>, vector<2xbf16>
+// The epilogue: a thread's 32 pairs of bf16, per row 4 groups of 4 pair
+// columns; each group is transposed across the quad (two shuffles 2 lanes
+// apart, two 1 apart) into 8 contiguous columns per thread, one 16-byte
+// store behind the M and N guards: 8 stores.
+// CHECK: %[[QUAD_ODD:.*]] = arith.cmpi ne, %{{.*}}, %c0 : index
+// CHECK: %[[QUAD_HIGH:.*]] = arith.cmpi ne, %{{.*}}, %c0 : index
+// CHECK: arith.select %[[QUAD_HIGH]], %{{.*}}, %{{.*}} : i32
+// CHECK-NEXT: %[[SENT0:.*]] = arith.select %[[QUAD_HIGH]], %{{.*}}, %{{.*}} : i32
+// CHECK-NEXT: gpu.shuffle  xor %[[SENT0]], %c2_i32, %c32_i32 : i32
+// CHECK: gpu.shuffle  xor %{{.*}}, %c2_i32, %c32_i32 : i32
+// CHECK: gpu.shuffle  xor %{{.*}}, %c1_i32, %c32_i32 : i32
+// CHECK-NEXT: gpu.shuffle  xor %{{.*}}, %c1_i32, %c32_i32 : i32
+// CHECK: %[[WORDS:.*]] = vector.from_elements %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : vector<4xi32>
+// CHECK-NEXT: %[[VALUES:.*]] = vector.bitcast %[[WORDS]] : vector<4xi32> to vector<8xbf16>
+// CHECK: scf.if
+// CHECK-NEXT: vector.store %[[VALUES]], %arg5[%{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<?x2112xbf16>, vector<8xbf16>
+// CHECK-COUNT-7: vector.store %{{.*}} {alignment = 16 : i64} : memref<?x2112xbf16>, vector<8xbf16>
+// CHECK-NOT: vector.store
 // CHECK: gpu.return
 // Narrower N tiles where the range's smallest M leaves too few tiles for
 // the 132 SMs (M = 257 .. 1024), and below M = 257 the 17 tiles of 128
@@ -122,13 +158,13 @@
 // CHECK: %[[TILES:.*]] = arith.muli %[[MT]], %c17
 // CHECK: %[[GRID:.*]] = arith.minui %[[TILES]], %c132
 // CHECK: cf.cond_br %[[OK]]
-// CHECK: gpu.launch_func async [%{{.*}}] @vllm_kernels::@[[$BIG]] blocks in (%[[GRID]], %c1, %c1) threads in (%c384, %c1, %c1) dynamic_shared_memory_size %c210016_i32 args(%[[AMAP]] : !llvm.ptr, %[[BMAP]] : !llvm.ptr, %[[M]] : index, %arg3 : memref<56x?xf32>, %arg4 : memref<17x56xf32>, %arg5 : memref<?x2112xbf16>)
-// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$MID]] {{.*}} dynamic_shared_memory_size %c189568_i32
-// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$SMALL]] {{.*}} dynamic_shared_memory_size %c210024_i32
+// CHECK: gpu.launch_func async [%{{.*}}] @vllm_kernels::@[[$BIG]] blocks in (%[[GRID]], %c1, %c1) threads in (%c384, %c1, %c1) dynamic_shared_memory_size %c200896_i32 args(%[[AMAP]] : !llvm.ptr, %[[BMAP]] : !llvm.ptr, %[[M]] : index, %arg3 : memref<56x?xf32>, %arg4 : memref<17x56xf32>, %arg5 : memref<?x2112xbf16>)
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$MID]] {{.*}} dynamic_shared_memory_size %c169216_i32
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$SMALL]] {{.*}} dynamic_shared_memory_size %c200904_i32
 // CHECK: ^[[DECODE_BB]]:
 // CHECK: call @vllmrtTensorMapEncode2d(%{{.*}}, %c7168_i64, %{{.*}}, %c7168_i64, %c128_i64, %c64_i64, %c0_i64, %c3_i64)
 // CHECK: call @vllmrtTensorMapEncode2d(%{{.*}}, %c7168_i64, %c2112_i64, %c7168_i64, %c128_i64, %c128_i64, %c0_i64, %c3_i64)
-// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$DECODE]] {{.*}} threads in (%c256, %c1, %c1) dynamic_shared_memory_size %c203912_i32
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$DECODE]] {{.*}} threads in (%c256, %c1, %c1) dynamic_shared_memory_size %c199944_i32
 
 // SIMT-LABEL: func.func @mm(
 // SIMT-NOT: wgmma
@@ -141,10 +177,10 @@
 // PTX: .maxntid 384, 1, 1
 // PTX: mbarrier.init.shared.b64
 // PTX: fence.mbarrier_init.release.cluster;
-// PTX: setmaxnreg.dec.sync.aligned.u32 40;
+// PTX: setmaxnreg.dec.sync.aligned.u32 56;
 // PTX: mbarrier.try_wait.parity
 // PTX: cp.async.bulk.tensor.2d.shared::cta.global.tile.mbarrier::complete_tx::bytes
-// PTX: setmaxnreg.inc.sync.aligned.u32 232;
+// PTX: setmaxnreg.inc.sync.aligned.u32 224;
 // PTX: wgmma.fence.sync.aligned;
 // PTX: wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3
 // PTX: wgmma.commit_group.sync.aligned;
@@ -159,26 +195,25 @@ func.func @mm(%a: tensor<?x7168xf8E4M3FN>, %b: tensor<2112x7168xf8E4M3FN>, %sa: 
 
 // A static M launches one variant (M = 4096: 128 x 128 tiles), per-row
 // activation and weight scales, and an f32 result: the per-column weight
-// scales are loaded once per tile (before the K loop), so the scale ring
-// carries only sa of the thread's two rows (no sb word, no warp barrier),
-// and the epilogue stores pairs of f32.
+// scales are loaded once per tile (before the K loop), so the scale warp
+// copies only sa of the tile's rows (no sb word) and the consumers read two
+// words per K block; the epilogue stores pairs of f32.
 // CHECK: gpu.func @[[$KERNEL:scaled_matmul_n7168_k2048_f32_a_row_b_row_wgmma_m128n128s6]](
-// CHECK: nvvm.setmaxregister increase 232
-// CHECK: memref.load %arg4
-// CHECK-COUNT-2: nvvm.cp.async.shared.global
-// CHECK-NEXT: }
-// CHECK-NEXT: nvvm.cp.async.commit.group
+// CHECK: nvvm.setmaxregister decrease 56
 // CHECK: scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args
-// CHECK-COUNT-2: nvvm.cp.async.shared.global
-// CHECK: nvvm.cp.async.commit.group
-// CHECK-NEXT: nvvm.cp.async.wait.group 2
-// CHECK-NOT: nvvm.bar.warp.sync
-// CHECK: llvm.load %{{.*}} : !llvm.ptr<3> -> f32
-// CHECK-NEXT: arith.select
-// CHECK: llvm.load %{{.*}} : !llvm.ptr<3> -> f32
-// CHECK-NEXT: arith.select
-// CHECK-NOT: llvm.load %{{.*}} : !llvm.ptr<3>
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args
 // CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK-COUNT-4: nvvm.cp.async.shared.global %{{.*}}, %{{.*}}, 4, cache =  ca, %{{.*}} : !llvm.ptr<3>, !llvm.ptr<1>, i32
+// CHECK-NOT: nvvm.cp.async.shared.global
+// CHECK: nvvm.cp.async.mbarrier.arrive %{{.*}} {noinc = true}
+// CHECK: nvvm.setmaxregister increase 224
+// CHECK: memref.load %arg4
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args
+// CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK: llvm.load %{{.*}} : !llvm.ptr<3> -> f32
+// CHECK: llvm.load %{{.*}} : !llvm.ptr<3> -> f32
+// CHECK-NOT: llvm.load %{{.*}} : !llvm.ptr<3>
+// CHECK: nvvm.wgmma.fence.aligned
 // CHECK: vector.store {{.*}} {alignment = 8 : i64} : memref<?x7168xf32>, vector<2xf32>
 // CHECK-NOT: gpu.func
 // CHECK-LABEL: func.func @static_m(
@@ -192,26 +227,28 @@ func.func @static_m(%a: tensor<4096x2048xf8E4M3FN>, %b: tensor<7168x2048xf8E4M3F
 // -----
 
 // Packed UE8M0 activation scales (an op without a chip: C10 holds sm_90a's
-// GEMM to DeepGEMM's layouts, the lowering takes every format): the ring
-// carries each row's i32 word of four exponents, copied from word
-// (kb / 4, row); after the ring the byte of K block kb is decoded to f32
-// (2^(e - 127), 0 -> 2^-127, 255 -> NaN), and a row past M reads 0.
+// GEMM to DeepGEMM's layouts, the lowering takes every format): the scale
+// warp copies each row's i32 word of four exponents, word (kb / 4, row);
+// the consumers decode the byte of K block kb to f32 (2^(e - 127),
+// 0 -> 2^-127, 255 -> NaN).
 // CHECK: gpu.func @{{.*}}_a_group128_ue8m0_packed_mn_major4_b_block128x128_f32_wgmma_m128n128s6(
-// CHECK: nvvm.setmaxregister increase 232
-// CHECK: %[[ROW0:.*]] = arith.cmpi ult, %{{.*}}, %arg2 : index
+// CHECK: nvvm.setmaxregister decrease 56
+// CHECK: scf.for %[[COPY_KB:.*]] = %c0 to %c56 step %c1 iter_args
+// CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK: %[[WORD_COLUMN:.*]] = arith.divui %[[COPY_KB]], %c4 : index
+// CHECK: nvvm.cp.async.shared.global
+// CHECK: nvvm.setmaxregister increase 224
 // CHECK: scf.for %[[KB:.*]] = %c0 to %c56 step %c1 iter_args
-// CHECK: nvvm.cp.async.wait.group 2
-// CHECK-NEXT: nvvm.bar.warp.sync
+// CHECK: nvvm.mbarrier.try_wait.parity
 // CHECK: %[[WORD:.*]] = llvm.load %{{.*}} : !llvm.ptr<3> -> i32
 // CHECK: %[[SHIFT:.*]] = arith.index_cast %{{.*}} : index to i32
 // CHECK-NEXT: %[[SHIFTED:.*]] = arith.shrui %[[WORD]], %[[SHIFT]] : i32
 // CHECK-NEXT: %[[BYTE:.*]] = arith.andi %[[SHIFTED]], %c255_i32 : i32
 // CHECK-NEXT: arith.shli %[[BYTE]], %c23_i32 : i32
-// CHECK: %[[SA0:.*]] = arith.bitcast %{{.*}} : i32 to f32
-// CHECK-NEXT: arith.select %[[ROW0]], %[[SA0]], %cst : f32
+// CHECK: arith.bitcast %{{.*}} : i32 to f32
 // CHECK: llvm.load %{{.*}} : !llvm.ptr<3> -> i32
 // CHECK: llvm.load %{{.*}} : !llvm.ptr<3> -> f32
-// CHECK: nvvm.mbarrier.try_wait.parity
+// CHECK: nvvm.wgmma.fence.aligned
 func.func @packed(%a: tensor<?x7168xf8E4M3FN>, %b: tensor<2112x7168xf8E4M3FN>, %sa: tensor<14x?xi32, #vllm.scales<group 128, ue8m0_packed, mn_major, align 4>>, %sb: tensor<17x56xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x2112xbf16> {
   %d = vllm.scaled_matmul %a, %b scales(%sa, %sb) : (tensor<?x7168xf8E4M3FN>, tensor<2112x7168xf8E4M3FN>, tensor<14x?xi32, #vllm.scales<group 128, ue8m0_packed, mn_major, align 4>>, tensor<17x56xf32, #vllm.scales<block 128x128, f32>>) -> tensor<?x2112xbf16>
   return %d : tensor<?x2112xbf16>

@@ -13,8 +13,8 @@
 // blocks = 119 CTAs at M <= 64 with one warpgroup of consumers (m64n128),
 // and at M = 65 .. 128 with two (m128n128; 65 .. 256 loops over up to two
 // units per CTA).
-// Its producer gets 56 registers (its work-unit arithmetic spilled at 40),
-// the consumers 224.
+// Like every kernel with two consumer warpgroups, its producer warpgroup
+// gets 56 registers, the consumers 224.
 // CHECK: gpu.func @[[$SPLIT128:.*_wgmma_m128n128s6_splitk7]](
 // CHECK-SAME: known_block_size = array<i32: 384, 1, 1>
 // CHECK: nvvm.setmaxregister decrease 56
@@ -36,16 +36,21 @@
 // CHECK-NEXT: %[[KEND:.*]] = arith.minui %[[KNEXT]], %c56 : index
 // CHECK: scf.for %{{.*}} = %[[KBEGIN]] to %[[KEND]] step %c1 iter_args
 // CHECK: nvvm.cp.async.bulk.tensor.shared.cluster.global
-// The consumers walk the same units and K ranges (the scale ring's first
-// copies only where the range has the block).
+// The scale warp walks the same units and K ranges.
+// CHECK: scf.for %[[SU:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK-NEXT: arith.divui %[[SU]], %c7 : index
+// CHECK-NEXT: %[[SR:.*]] = arith.remui %[[SU]], %c7 : index
+// CHECK-NEXT: %[[SBEGIN:.*]] = arith.muli %[[SR]], %c8 : index
+// CHECK: %[[SEND:.*]] = arith.minui %{{.*}}, %c56 : index
+// CHECK: scf.for %{{.*}} = %[[SBEGIN]] to %[[SEND]] step %c1 iter_args
+// CHECK: nvvm.cp.async.mbarrier.arrive %{{.*}} {noinc = true}
+// The consumers too.
 // CHECK: nvvm.setmaxregister increase 232
 // CHECK: scf.for %[[CU:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
 // CHECK-NEXT: %[[CTILE:.*]] = arith.divui %[[CU]], %c7 : index
 // CHECK-NEXT: %[[CR:.*]] = arith.remui %[[CU]], %c7 : index
 // CHECK-NEXT: %[[CBEGIN:.*]] = arith.muli %[[CR]], %c8 : index
 // CHECK: %[[CEND:.*]] = arith.minui %{{.*}}, %c56 : index
-// CHECK: arith.cmpi ult, %[[CBEGIN]], %[[CEND]] : index
-// CHECK: nvvm.cp.async.commit.group
 // CHECK: scf.for %{{.*}} = %[[CBEGIN]] to %[[CEND]] step %c1 iter_args
 // CHECK-COUNT-4: nvvm.wgmma.mma_async
 // CHECK-COUNT-64: llvm.intr.fma
@@ -82,8 +87,9 @@
 // CHECK-NEXT: %[[ISLAST:.*]] = arith.cmpi ne, %[[READ]], %c0_i32 : i32
 // The last unit acquires; for each of the thread's rows in D, 16 of its
 // elements at a time, it loads range 0's sums, then adds ranges 1 to 6 in
-// order, one per iteration, rounds once and stores the 8 pairs; its thread
-// 0 resets the counter for the next launch.
+// order, one per iteration, rounds once and stores them as two 16-byte
+// stores of 8 columns (the quad's transpose: vllm-to-gpu-matmul-sm90a.mlir);
+// its thread 0 resets the counter for the next launch.
 // CHECK: scf.if %[[ISLAST]] {
 // CHECK-NEXT: nvvm.memory.barrier <gpu>
 // CHECK: scf.if %[[ROW0]] -> (f32,
@@ -91,13 +97,13 @@
 // CHECK: scf.for %{{.*}} = %c1 to %c7 step %c1 iter_args
 // CHECK-COUNT-16: arith.addf
 // CHECK: } else {
-// CHECK-COUNT-8: vector.store %{{.*}} : memref<?x2112xbf16>, vector<2xbf16>
+// CHECK-COUNT-2: vector.store %{{.*}} {alignment = 16 : i64} : memref<?x2112xbf16>, vector<8xbf16>
 // CHECK: scf.if %[[ROW0]] -> (f32,
-// CHECK-COUNT-8: vector.store %{{.*}} : memref<?x2112xbf16>, vector<2xbf16>
+// CHECK-COUNT-2: vector.store %{{.*}} {alignment = 16 : i64} : memref<?x2112xbf16>, vector<8xbf16>
 // CHECK: scf.if %[[ROW1]] -> (f32,
-// CHECK-COUNT-8: vector.store %{{.*}} : memref<?x2112xbf16>, vector<2xbf16>
+// CHECK-COUNT-2: vector.store %{{.*}} {alignment = 16 : i64} : memref<?x2112xbf16>, vector<8xbf16>
 // CHECK: scf.if %[[ROW1]] -> (f32,
-// CHECK-COUNT-8: vector.store %{{.*}} : memref<?x2112xbf16>, vector<2xbf16>
+// CHECK-COUNT-2: vector.store %{{.*}} {alignment = 16 : i64} : memref<?x2112xbf16>, vector<8xbf16>
 // CHECK-NOT: vector.store
 // CHECK: scf.if %[[LEADER]] {
 // CHECK-NEXT: llvm.store %c0_i32, %[[COUNTER]] : i32, !llvm.ptr<1>
@@ -120,7 +126,7 @@
 // CHECK: %[[OK:.*]] = arith.andi %{{.*}}, %[[WSOK]] : i1
 // CHECK: %[[GRID:.*]] = arith.minui %[[HUNITS]], %c132 : index
 // CHECK: cf.cond_br %[[OK]]
-// CHECK: gpu.launch_func async [%{{.*}}] @vllm_kernels::@[[$SPLIT]] blocks in (%[[GRID]], %c1, %c1) threads in (%c256, %c1, %c1) dynamic_shared_memory_size %c203912_i32 args({{.*}}, %[[WSP]] : !llvm.ptr)
+// CHECK: gpu.launch_func async [%{{.*}}] @vllm_kernels::@[[$SPLIT]] blocks in (%[[GRID]], %c1, %c1) threads in (%c256, %c1, %c1) dynamic_shared_memory_size %c199944_i32 args({{.*}}, %[[WSP]] : !llvm.ptr)
 
 // With matmul-split-k=1, the variants below M = 257 narrow their tiles
 // instead.

@@ -648,11 +648,11 @@ struct GemmTileConfig {
   /// blocks (with ue8m0Weights as many slots again for B's scale words).
   static constexpr int64_t kScaleSlots = 2;
   static constexpr int64_t kScaleSlotBytes = 128 * 4;
-  /// sm_90a: each consumer thread copies the scales of its K blocks (sa of
-  /// its two rows, sb) into its own slots of a ring in shared memory with
-  /// cp.async, scaleRingSlots - 2 K blocks ahead (MatmulSM90a.cpp).
-  int64_t scaleRingSlots = 4;
-  static constexpr int64_t kScaleWordsPerThread = 3;
+  /// sm_90a: a warp of the producer warpgroup copies each K block's scales
+  /// into the stage with cp.async (MatmulSM90a.cpp): the activation scale
+  /// words of the tile's blockM rows, then the weight scale word, padded to
+  /// 16 bytes.
+  int64_t stageScaleBytes() const { return blockM * 4 + 16; }
   /// sm_90a at small M: the K blocks of a tile are split into this
   /// many consecutive ranges, one CTA each, so that wide N tiles still
   /// cover the SMs. Each CTA writes its range's f32 sum to a workspace; the
@@ -661,17 +661,14 @@ struct GemmTileConfig {
   int64_t splits = 1;
   int64_t threads() const { return 128 * (consumers + 1); }
   int64_t consumerThreads() const { return 128 * consumers; }
-  int64_t scaleRingBytes() const {
-    return scaleRingSlots * consumerThreads() * kScaleWordsPerThread * 4;
-  }
   /// Bytes of one stage: a blockM x 128 fp8 tile of A and a blockN x 128
   /// tile of B.
   int64_t stageBytes() const { return (blockM + blockN) * 128; }
   /// Shared buffers after the stages (the scale slots of sm_100a, the
-  /// scale ring of sm_90a).
+  /// stages' scale words of sm_90a).
   int64_t extraBufferBytes() const {
     return tcgen05 ? kScaleSlots * kScaleSlotBytes * (ue8m0Weights ? 2 : 1)
-                   : scaleRingBytes();
+                   : stages * stageScaleBytes();
   }
   /// Shared memory after full[] and empty[] (sm_100a: the partial sums'
   /// full / empty mbarriers, two each, the scale slots' full / empty
@@ -693,7 +690,7 @@ struct GemmTileConfig {
     return blockM == other.blockM && blockN == other.blockN &&
            stages == other.stages && consumers == other.consumers &&
            tcgen05 == other.tcgen05 && ue8m0Weights == other.ue8m0Weights &&
-           scaleRingSlots == other.scaleRingSlots && splits == other.splits;
+           splits == other.splits;
   }
 };
 

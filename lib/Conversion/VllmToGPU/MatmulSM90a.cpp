@@ -8,24 +8,30 @@
 // 3.5) on sm_90a, organized like the fastest public FP8 GEMM
 // (../shared/docs/GEMM.md). A CTA per SM loops over the tiles of D:
 //
-//   the producer warpgroup (the last one; registers lowered to 40): one
-//   thread, for each tile and each 128-wide K block kb, waits until the
-//   ring's next stage is empty, expects (blockM + blockN) x 128 bytes on the
-//   stage's `full` mbarrier, and has the tensor memory accelerator copy
-//   A[m0 .. m0 + blockM, kb x 128 .. + 128] and B[n0 .. n0 + blockN, same K]
-//   into the stage (128-byte swizzle; rows past M or N read as zeros);
+//   the producer warpgroup (the last one; registers lowered to 40, or 56
+//   with two consumer warpgroups): one thread, for each tile and each
+//   128-wide K block kb, waits until the ring's next stage is empty,
+//   expects (blockM + blockN) x 128 bytes on the stage's `full` mbarrier,
+//   and has the tensor memory accelerator copy A[m0 .. m0 + blockM, kb x
+//   128 .. + 128] and B[n0 .. n0 + blockN, same K] into the stage (128-byte
+//   swizzle; rows past M or N read as zeros); its second warp, the scale
+//   warp, copies the K block's scales into the stage's scale area with
+//   cp.async (sa of the tile's rows, sb) and arrives on the same `full`
+//   when they have landed;
 //
-//   the consumer warpgroups (registers raised to 232), 64 rows of the tile
-//   each: for each kb, take sa of the thread's two rows and sb from the
-//   scale ring (cp.async copies issued K blocks ahead into shared memory),
-//   wait for the stage's data, run four wgmma m64n{blockN}k32 (e4m3 x e4m3 ->
-//   f32) from shared-memory descriptors into a partial sum that starts at 0,
-//   wait for them, release the stage (one arrive per warp on its `empty`
-//   mbarrier), and promote: acc += partial x (sa x sb), in f32. After the
-//   last K block, D = RN(acc), stored with guards at the M and N edges.
+//   the consumer warpgroups (registers raised to 232, or 224), 64 rows of
+//   the tile each: for each kb, wait for the stage, read sa of the thread's
+//   two rows and sb from its scale area, run four wgmma m64n{blockN}k32
+//   (e4m3 x e4m3 -> f32) from shared-memory descriptors into a partial sum
+//   that starts at 0, wait for them, release the stage (one arrive per warp
+//   on its `empty` mbarrier), and promote: acc += partial x (sa x sb), in
+//   f32. After the last K block, D = RN(acc), stored with guards at the M
+//   and N edges (16-bit results in 16-byte stores after a transpose across
+//   each quad of threads).
 //
-// The producer and the consumers walk the same sequence of (tile, kb), so
-// use i of the ring is stage i % stages with mbarrier phase (i / stages) % 2.
+// The producer, the scale warp and the consumers walk the same sequence of
+// (tile, kb), so use i of the ring is stage i % stages with mbarrier phase
+// (i / stages) % 2.
 //
 // With K split (cfg.splits > 1, small M): the persistent loop walks work
 // units, (tile, range of K blocks), instead of tiles. After its range, each
@@ -62,19 +68,20 @@ constexpr int64_t kWarpgroupThreads = 128;
 constexpr int64_t kMmaM = 64;
 /// The named barrier of the consumer warpgroups (0 is the CTA's).
 constexpr int64_t kConsumerBarrierId = 1;
-/// Registers per thread after setmaxnreg: 40 x 128 + 232 x 256 <= 65536.
+/// Registers per thread after setmaxnreg with one consumer warpgroup (the
+/// decode kernels): 40 x 128 + 232 x 128 <= 65536.
 constexpr int64_t kProducerRegisters = 40;
 constexpr int64_t kConsumerRegisters = 232;
-/// The same for split-K kernels with two consumer warpgroups, whose
-/// producer's work-unit arithmetic spilled at 40: 56 x 128 + 224 x 256 <=
-/// 65536 (ptxas: no spills in either role).
-constexpr int64_t kSplitProducerRegisters = 56;
-constexpr int64_t kSplitConsumerRegisters = 224;
+/// With two: 56 x 128 + 224 x 256 <= 65536. At 40, the producer
+/// warpgroup's work-unit arithmetic and the scale warp's addresses spilled
+/// (ptxas: no spills in either role at 56 / 224).
+constexpr int64_t kWideProducerRegisters = 56;
+constexpr int64_t kWideConsumerRegisters = 224;
 
 /// The producer's and the consumers' registers after setmaxnreg.
 std::pair<int64_t, int64_t> getRegisterBudgets(const GemmTileConfig &cfg) {
-  if (cfg.splits > 1 && cfg.consumers > 1)
-    return {kSplitProducerRegisters, kSplitConsumerRegisters};
+  if (cfg.consumers > 1)
+    return {kWideProducerRegisters, kWideConsumerRegisters};
   return {kProducerRegisters, kConsumerRegisters};
 }
 /// The wgmma matrix descriptor's fixed fields for a K-major tile with the
@@ -95,6 +102,13 @@ public:
 private:
   void emitPrologue();
   void emitProducer(Value tiles, Value nTiles, Value kBlocks);
+  /// The scale warp's loop: for each (work unit, K block), wait for the
+  /// stage to be empty, copy the K block's scale words into the stage's
+  /// scale area with cp.async (sa of the tile's rows, zero past M; sb) and
+  /// arrive on the stage's `full` mbarrier when the copies have landed.
+  void emitScaleCopier(Value tiles, Value nTiles, Value kBlocks);
+  /// The byte offset of stage `stage32`'s scale area (i32).
+  Value stageScaleOffset(Value stage32);
   void emitConsumer(Value tiles, Value nTiles, Value kBlocks, Value warpgroup);
   /// The tied wait of the four wgmmas of a K block: the partial sums are
   /// operands and results of the wait, so no read of them can be scheduled
@@ -323,8 +337,10 @@ void WgmmaKernelEmitter::emitPrologue() {
     int64_t consumerWarps = cfg.consumers * kWarpgroupThreads / kWarpSize;
     for (int64_t s = 0; s < cfg.stages; ++s) {
       Value stage32 = i32(s);
+      // The producer thread's arrive (with the stage's bytes) and one
+      // arrive per lane of the scale warp.
       Value full = fullBarrier(stage32);
-      emitBarrierInit(full, 1);
+      emitBarrierInit(full, 1 + kWarpSize);
       Value empty = emptyBarrier(stage32);
       emitBarrierInit(empty, consumerWarps);
     }
@@ -345,6 +361,108 @@ void WgmmaKernelEmitter::emitProducer(Value tiles, Value nTiles,
   Value isIssuer =
       arith::CmpIOp::create(b, arith::CmpIPredicate::eq, tid, producerThread);
   emitIf(b, isIssuer, [&] { emitProducerLoop(tiles, nTiles, kBlocks); });
+  // The warpgroup's second warp copies the scales.
+  Value warpSize = idx(kWarpSize);
+  Value warp = arith::DivUIOp::create(b, tid, warpSize);
+  Value scaleWarp = idx(cfg.consumers * kWarpgroupThreads / kWarpSize + 1);
+  Value isScaleWarp =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, warp, scaleWarp);
+  emitIf(b, isScaleWarp, [&] { emitScaleCopier(tiles, nTiles, kBlocks); });
+}
+
+Value WgmmaKernelEmitter::stageScaleOffset(Value stage32) {
+  Value areaBytes32 = i32(cfg.stageScaleBytes());
+  Value stageOffset32 = arith::MulIOp::create(b, stage32, areaBytes32);
+  Value first32 = i32(buffersOffset());
+  return arith::AddIOp::create(b, stageOffset32, first32);
+}
+
+void WgmmaKernelEmitter::emitScaleCopier(Value tiles, Value nTiles,
+                                         Value kBlocks) {
+  // The consumers once copied their own scales, K blocks ahead, into a ring
+  // of their own: about 45 of the 190 instructions a consumer warp issued
+  // per K block at M = 4096 (ncu, docs/gemm.md). Here one warp, off the
+  // consumers' path, copies each K block's scales into the stage that
+  // carries its tiles; the stage's `full` mbarrier completes when they
+  // have landed (cp.async.mbarrier.arrive.noinc: each lane's arrive counts
+  // once its copies are done).
+  Value warpSize = idx(kWarpSize);
+  Value lane = arith::RemUIOp::create(b, tid, warpSize);
+  Value lane32 = toI32(lane);
+  Value zero = idx(0);
+  Value laneIsFirst =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, zero);
+  bool perColumn = spec.bFormat.getGranularity() == ScaleGranularity::Row;
+  auto cached = NVVM::LoadCacheModifierKindAttr::get(
+      ctx, NVVM::LoadCacheModifierKind::CA);
+  auto cacheAll = b.getI32IntegerAttr(4);
+
+  OpBuilder::InsertionGuard tileGuard(b);
+  WorkUnit unit = beginWorkLoop(tiles, nTiles);
+  scf::ForOp tileLoop = unit.loop;
+  Value lastCol = idx(spec.n - 1);
+  Value tileCol0 = arith::MinUIOp::create(b, unit.n0, lastCol);
+  Value kBegin = unit.kBegin ? unit.kBegin : zero;
+  Value kEnd = unit.kEnd ? unit.kEnd : kBlocks;
+  Value kStep = idx(1);
+  Value iterationIn = tileLoop.getRegionIterArgs()[0];
+  auto kLoop =
+      scf::ForOp::create(b, kBegin, kEnd, kStep, ValueRange{iterationIn});
+  {
+    OpBuilder::InsertionGuard kGuard(b);
+    b.setInsertionPointToStart(kLoop.getBody());
+    Value kb = kLoop.getInductionVar();
+    Value iteration = kLoop.getRegionIterArgs()[0];
+    std::pair<Value, Value> position = ringPosition(iteration);
+    Value stage32 = position.first;
+    Value parity32 = position.second;
+    Value one32 = i32(1);
+    Value emptyParity = arith::XOrIOp::create(b, parity32, one32);
+    Value empty = emptyBarrier(stage32);
+    emitWait(empty, emptyParity);
+    Value area32 = stageScaleOffset(stage32);
+    // sa of rows lane, lane + 32, ...: a row past M copies no byte, which
+    // leaves a zero word (cp.async's source size 0 fills the 4 bytes).
+    Value four32 = i32(4);
+    Value zero32 = i32(0);
+    for (int64_t first = 0; first < cfg.blockM; first += kWarpSize) {
+      Value firstRow = idx(first);
+      Value localRow = arith::AddIOp::create(b, lane, firstRow);
+      Value row = arith::AddIOp::create(b, unit.m0, localRow);
+      Value inD =
+          arith::CmpIOp::create(b, arith::CmpIPredicate::ult, row, rows);
+      Value safeRow = arith::SelectOp::create(b, inD, row, zero);
+      SmallVector<Value> indices =
+          getMatmulActivationScaleIndices(b, spec.aFormat, safeRow, kb);
+      Value source = globalElementPointer(sa, indices);
+      Value firstBytes32 = i32(4 * first);
+      Value laneBytes32 = arith::MulIOp::create(b, lane32, four32);
+      Value rowBytes32 = arith::AddIOp::create(b, laneBytes32, firstBytes32);
+      Value offset32 = arith::AddIOp::create(b, area32, rowBytes32);
+      Value target = smemPtr(offset32);
+      Value sourceBytes32 = arith::SelectOp::create(b, inD, four32, zero32);
+      NVVM::CpAsyncOp::create(b, target, source, cacheAll, cached,
+                              sourceBytes32);
+    }
+    if (!perColumn) {
+      emitIf(b, laneIsFirst, [&] {
+        SmallVector<Value> indices =
+            getMatmulWeightScaleIndices(b, spec.bFormat, tileCol0, kb);
+        Value source = globalElementPointer(sb, indices);
+        Value weightBytes32 = i32(cfg.blockM * 4);
+        Value offset32 = arith::AddIOp::create(b, area32, weightBytes32);
+        Value target = smemPtr(offset32);
+        NVVM::CpAsyncOp::create(b, target, source, cacheAll, cached,
+                                /*cpSize=*/Value());
+      });
+    }
+    Value full = fullBarrier(stage32);
+    NVVM::CpAsyncMBarrierArriveOp::create(b, full, /*noinc=*/true);
+    Value one = idx(1);
+    Value next = arith::AddIOp::create(b, iteration, one);
+    scf::YieldOp::create(b, ValueRange{next});
+  }
+  scf::YieldOp::create(b, kLoop.getResults());
 }
 
 void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
@@ -393,7 +511,6 @@ void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
   Value tileRow0 = arith::AddIOp::create(b, m0, row0);
   Value tileRow1 = arith::AddIOp::create(b, m0, row1);
   Value lastCol = idx(spec.n - 1);
-  Value tileCol0 = arith::MinUIOp::create(b, n0, lastCol);
 
   // Per-column weight scales do not depend on the K block: one load per
   // column and tile.
@@ -415,115 +532,30 @@ void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
     }
   }
 
-  // The scales of a K block (sa of the thread's two rows and, for block or
-  // per-tensor weight scales, the tile's sb) travel to shared memory with
-  // cp.async, scaleRingSlots - 2 K blocks ahead, each thread into its own
-  // slots of a ring; the promotion reads them from there. Loaded from
-  // global memory in the K block that uses them, their latency stalled the
-  // issue of the block's wgmmas: ptxas schedules the sa x sb product among
-  // the wgmmas whatever the order in the PTX (docs/gemm.md, ncu).
-  SmallVector<Value> scaleSources{sa, sa};
-  if (!perColumn)
-    scaleSources.push_back(sb);
-  int64_t scaleWords = static_cast<int64_t>(scaleSources.size());
-  // The K blocks of a work unit: all of K, or with K split at most
-  // perSplit (the last range may be shorter).
-  int64_t kBlockCount = llvm::divideCeil(spec.k, kGemmBlockK);
-  if (splitK)
-    kBlockCount = llvm::divideCeil(kBlockCount, cfg.splits);
-  // K blocks in flight: the ring's slots but two. The slot written in K
-  // block i (for block i + copiesAhead) was last read in block i - 2, so a
-  // warp barrier (block i - 1's) separates lane 0's new copy of sb from the
-  // other lanes' reads of the old one.
-  int64_t copiesAhead = std::min<int64_t>(cfg.scaleRingSlots - 2, kBlockCount);
-  int64_t ringSlots = copiesAhead + 2;
-  // Who copies each word: sa of a row only where the row is in D (rows
-  // past M would all copy the last row's word, and cp.async of one address
-  // from many threads is slow); sb, the same word for the whole warp, only
-  // lane 0, whose slot the warp reads after a warp barrier.
-  Value thread32 = toI32(tid);
-  Value lane32 = toI32(lane);
-  Value warpLeader32 = arith::SubIOp::create(b, thread32, lane32);
+  // The K blocks of a work unit: all of K, or its range of them.
+  Value kBegin = splitK ? unit.kBegin : idx(0);
+  Value kEnd = splitK ? unit.kEnd : kBlocks;
   Value row0Valid =
       arith::CmpIOp::create(b, arith::CmpIPredicate::ult, tileRow0, rows);
   Value row1Valid =
       arith::CmpIOp::create(b, arith::CmpIPredicate::ult, tileRow1, rows);
-  SmallVector<Value> copiesWord{row0Valid, row1Valid, laneIsFirst};
-  SmallVector<Value> slotOwner{thread32, thread32, warpLeader32};
-  // Word w of thread t's slot s: (s x threads + t) x words x 4 + 4 w bytes
-  // into the ring.
-  auto scaleSlotOffset = [&](Value slot32, int64_t word) {
-    Value threads32 = i32(cfg.consumerThreads());
-    Value slotThreads = arith::MulIOp::create(b, slot32, threads32);
-    Value entry = arith::AddIOp::create(b, slotThreads, slotOwner[word]);
-    Value entryBytes32 = i32(GemmTileConfig::kScaleWordsPerThread * 4);
-    Value entryOffset = arith::MulIOp::create(b, entry, entryBytes32);
-    Value wordOffset32 = i32(buffersOffset() + 4 * word);
-    return arith::AddIOp::create(b, entryOffset, wordOffset32).getResult();
-  };
-  auto scaleIndices = [&](int64_t word, Value kb) {
-    if (word == 2)
-      return getMatmulWeightScaleIndices(b, spec.bFormat, tileCol0, kb);
-    // Only rows in D copy (copiesWord), so the row needs no clamp.
-    Value row = word == 0 ? tileRow0 : tileRow1;
-    return getMatmulActivationScaleIndices(b, spec.aFormat, row, kb);
-  };
-  // Copies K block kb's scale words into ring slot `slot32` (no commit).
-  auto copyScales = [&](Value kb, Value slot32) {
-    for (int64_t word = 0; word < scaleWords; ++word) {
-      emitIf(b, copiesWord[word], [&] {
-        SmallVector<Value> indices = scaleIndices(word, kb);
-        Value source = globalElementPointer(scaleSources[word], indices);
-        Value offset32 = scaleSlotOffset(slot32, word);
-        Value target = smemPtr(offset32);
-        auto cached = NVVM::LoadCacheModifierKindAttr::get(
-            ctx, NVVM::LoadCacheModifierKind::CA);
-        NVVM::CpAsyncOp::create(b, target, source, b.getI32IntegerAttr(4),
-                                cached, /*cpSize=*/Value());
-      });
-    }
-  };
-  // K block kb takes slot kb % ringSlots: consecutive blocks, consecutive
-  // slots, also from the first block of a K range on (no range start kept
-  // live through the K loop: the kernels with two consumer warpgroups have
-  // no register to spare).
-  Value kBegin = splitK ? unit.kBegin : Value();
-  Value kEnd = splitK ? unit.kEnd : kBlocks;
-  auto ringSlot = [&](Value kb) {
-    Value slots = idx(ringSlots);
-    Value slot = arith::RemUIOp::create(b, kb, slots);
-    return toI32(slot);
-  };
-  // Copies K block kb's scales into its slot if kb is in the unit's range.
-  auto copyScalesInRange = [&](Value kb) {
-    Value inRange =
-        arith::CmpIOp::create(b, arith::CmpIPredicate::ult, kb, kEnd);
-    emitIf(b, inRange, [&] {
-      Value slot32 = ringSlot(kb);
-      copyScales(kb, slot32);
-    });
-  };
-  // The unit's first K blocks, one commit group each (a short last K range
-  // commits empty groups, which keep the count).
-  for (int64_t ahead = 0; ahead < copiesAhead; ++ahead) {
-    if (splitK) {
-      Value offset = idx(ahead);
-      Value kb = arith::AddIOp::create(b, kBegin, offset);
-      copyScalesInRange(kb);
-    } else {
-      Value slot32 = i32(ahead);
-      Value kb = idx(ahead);
-      copyScales(kb, slot32);
-    }
-    NVVM::CpAsyncCommitGroupOp::create(b);
-  }
+  // The thread's scale words in a stage's scale area: sa of its two rows,
+  // then (block or per-tensor weight scales) the tile's sb.
+  Value four32 = i32(4);
+  Value row0_32 = toI32(row0);
+  Value row0Bytes32 = arith::MulIOp::create(b, row0_32, four32);
+  Value row1_32 = toI32(row1);
+  Value row1Bytes32 = arith::MulIOp::create(b, row1_32, four32);
+  Value weightWordBytes32 = i32(cfg.blockM * 4);
+  SmallVector<Value> scaleWordBytes{row0Bytes32, row1Bytes32};
+  if (!perColumn)
+    scaleWordBytes.push_back(weightWordBytes32);
 
   Value zeroF = constF32(b, 0.0f);
   SmallVector<Value> init{tileLoop.getRegionIterArgs()[0]};
   init.append(accumulators, zeroF);
-  Value kStart = splitK ? kBegin : idx(0);
   Value kStep = idx(1);
-  auto kLoop = scf::ForOp::create(b, kStart, kEnd, kStep, init);
+  auto kLoop = scf::ForOp::create(b, kBegin, kEnd, kStep, init);
   {
     OpBuilder::InsertionGuard kGuard(b);
     b.setInsertionPointToStart(kLoop.getBody());
@@ -534,43 +566,28 @@ void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
     Value stage32 = position.first;
     Value parity32 = position.second;
 
-    // Copy the scales of K block kb + copiesAhead (past the last block, an
-    // empty group keeps the count), then wait until kb's have landed: at
-    // most copiesAhead newer groups pending. A thread reads its own sa
-    // words and lane 0's sb word, after a warp barrier that orders lane
-    // 0's completed copies before the other lanes' reads.
-    Value ahead = idx(copiesAhead);
-    Value aheadKb = arith::AddIOp::create(b, kb, ahead);
-    copyScalesInRange(aheadKb);
-    NVVM::CpAsyncCommitGroupOp::create(b);
-    NVVM::CpAsyncWaitGroupOp::create(b, b.getI32IntegerAttr(copiesAhead));
-    if (!perColumn) {
-      Value fullWarp = i32(-1);
-      NVVM::SyncWarpOp::create(b, fullWarp);
-    }
-    Value slot32 = ringSlot(kb);
+    Value full = fullBarrier(stage32);
+    emitWait(full, parity32);
+
+    // The K block's scales, copied into the stage by the scale warp
+    // (emitScaleCopier); they are read before the stage is released below.
+    // A row past M has a zero word; its results are never stored.
+    Value scaleArea32 = stageScaleOffset(stage32);
     SmallVector<Value> scales;
-    for (int64_t word = 0; word < scaleWords; ++word) {
-      Value offset32 = scaleSlotOffset(slot32, word);
+    for (auto [word, wordBytes32] : llvm::enumerate(scaleWordBytes)) {
+      Value offset32 = arith::AddIOp::create(b, scaleArea32, wordBytes32);
       Value address = smemPtr(offset32);
-      bool packedWord = word < 2 && spec.aFormat.isPacked();
+      bool activation = word < 2;
+      bool packedWord = activation && spec.aFormat.isPacked();
       Type wordType = packedWord ? Type(b.getI32Type()) : b.getF32Type();
       Value element = LLVM::LoadOp::create(b, wordType, address);
-      if (word < 2) {
-        // A row past M copied nothing; its results are never stored.
-        Value decoded =
-            decodeMatmulActivationScale(b, spec.aFormat, element, kb);
-        Value zero = constF32(b, 0.0f);
-        element = arith::SelectOp::create(b, copiesWord[word], decoded, zero);
-      }
+      if (activation)
+        element = decodeMatmulActivationScale(b, spec.aFormat, element, kb);
       scales.push_back(element);
     }
     Value sa0 = scales[0];
     Value sa1 = scales[1];
     Value sbTile = perColumn ? Value() : scales[2];
-
-    Value full = fullBarrier(stage32);
-    emitWait(full, parity32);
 
     // Four k32 MMAs over the stage; the first one starts from zero.
     Value aTileBytes32 = i32(aTileBytes());
@@ -637,10 +654,15 @@ void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
     scf::YieldOp::create(b, next);
   }
 
-  // Epilogue: D = RN(acc), one pair of columns per store.
+  // Epilogue: D = RN(acc). A thread holds pairs of columns of its two
+  // rows, 8 columns apart, and the four threads of a quad hold adjacent
+  // pairs.
   Type resultType = spec.resultType;
-  // Stores the pairs of `results` that are not null.
-  auto storeTile = [&](ArrayRef<Value> results) {
+  int64_t resultBytes = resultType.getIntOrFloatBitWidth() / 8;
+  // Stores the pairs of `results` that are not null, one per store: f32
+  // pairs (8 bytes; a quad's four fill a 32-byte sector), and 16-bit pairs
+  // of tiles narrower than 32 columns.
+  auto storePairs = [&](ArrayRef<Value> results) {
     Value nValue = idx(spec.n);
     for (int64_t j = 0; j < accumulators / 4; ++j) {
       if (!results[4 * j] && !results[4 * j + 2])
@@ -660,10 +682,113 @@ void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
         Value lo = results[4 * j + 2 * half];
         Value hi = results[4 * j + 2 * half + 1];
         Value pair = truncToVector(b, {lo, hi}, resultType);
-        int64_t alignBytes = 2 * resultType.getIntOrFloatBitWidth() / 8;
+        int64_t alignBytes = 2 * resultBytes;
         emitGuardedStore(b, valid, pair, d, ValueRange{row, col}, alignBytes);
       }
     }
+  };
+  // 16-bit results in 16-byte stores: 4-byte pairs filled only half of each
+  // 32-byte sector a warp's store wrote, which doubled the epilogue's L2
+  // traffic (ncu at N = 32768, K = 512, M = 4096, where the epilogue writes
+  // 16x what the main loop reads). The quad transposes each group of four
+  // pair columns j = 4g .. 4g + 3 with two rounds of shuffles (lanes 2
+  // apart, then 1 apart), after which its thread q holds the 8 columns of
+  // pair column 4g + q: 16 contiguous bytes of its row, 16-byte aligned (N
+  // is a multiple of 8 and D starts 16-byte aligned, as every kernel's
+  // buffers do: docs/pytorch.md).
+  bool wideStores = resultBytes == 2 && accumulators % 16 == 0;
+  Value quadOdd, quadHigh;
+  if (wideStores) {
+    Value one = idx(1);
+    Value two = idx(2);
+    Value zero = idx(0);
+    Value quadBit0 = arith::AndIOp::create(b, laneQuad, one);
+    quadOdd =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::ne, quadBit0, zero);
+    Value quadBit1 = arith::AndIOp::create(b, laneQuad, two);
+    quadHigh =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::ne, quadBit1, zero);
+  }
+  auto shuffleXor = [&](Value word, int32_t offset) {
+    return gpu::ShuffleOp::create(b, word, offset,
+                                  static_cast<int32_t>(kWarpSize),
+                                  gpu::ShuffleMode::XOR)
+        .getShuffleResult();
+  };
+  auto select = [&](Value cond, Value ifTrue, Value ifFalse) {
+    return arith::SelectOp::create(b, cond, ifTrue, ifFalse).getResult();
+  };
+  auto storeWide = [&](ArrayRef<Value> results) {
+    Value nValue = idx(spec.n);
+    auto wordType = VectorType::get({1}, b.getI32Type());
+    for (int64_t half = 0; half < 2; ++half) {
+      Value row = half ? tileRow1 : tileRow0;
+      for (int64_t g = 0; g < accumulators / 16; ++g) {
+        if (!results[16 * g + 2 * half])
+          continue;
+        // x[i]: this thread's pair of pair column 4g + i, as a word.
+        SmallVector<Value> x;
+        for (int64_t i = 0; i < 4; ++i) {
+          int64_t e = 4 * (4 * g + i) + 2 * half;
+          Value pair =
+              truncToVector(b, {results[e], results[e + 1]}, resultType);
+          Value asWord = vector::BitCastOp::create(b, wordType, pair);
+          x.push_back(vector::ExtractOp::create(b, asWord, 0));
+        }
+        // Round 1, lanes q and q ^ 2: q keeps x[i] for i & 2 = q & 2 and
+        // gets the partner's; own[c] and partner[c] are then the words of
+        // pair column (q & 2) | c of threads q and q ^ 2.
+        SmallVector<Value> own, partner;
+        for (int64_t c = 0; c < 2; ++c) {
+          Value kept = select(quadHigh, x[2 + c], x[c]);
+          Value sent = select(quadHigh, x[c], x[2 + c]);
+          own.push_back(kept);
+          partner.push_back(shuffleXor(sent, 2));
+        }
+        // Round 2, lanes q and q ^ 1: q keeps column q (c = q & 1) and
+        // gets column q from threads q ^ 1 and q ^ 3.
+        Value ownKept = select(quadOdd, own[1], own[0]);
+        Value ownSent = select(quadOdd, own[0], own[1]);
+        Value partnerKept = select(quadOdd, partner[1], partner[0]);
+        Value partnerSent = select(quadOdd, partner[0], partner[1]);
+        Value fromNext = shuffleXor(ownSent, 1);         // thread q ^ 1
+        Value fromOpposite = shuffleXor(partnerSent, 1); // thread q ^ 3
+        // y[p], the pair of thread p: thread q ^ d holds it for d = p ^ q;
+        // d = 0: ownKept, 1: fromNext, 2: partnerKept, 3: fromOpposite.
+        Value evenOwn = select(quadOdd, fromNext, ownKept);
+        Value oddOwn = select(quadOdd, ownKept, fromNext);
+        Value evenPartner = select(quadOdd, fromOpposite, partnerKept);
+        Value oddPartner = select(quadOdd, partnerKept, fromOpposite);
+        Value y0 = select(quadHigh, evenPartner, evenOwn);
+        Value y1 = select(quadHigh, oddPartner, oddOwn);
+        Value y2 = select(quadHigh, evenOwn, evenPartner);
+        Value y3 = select(quadHigh, oddOwn, oddPartner);
+        SmallVector<Value> y{y0, y1, y2, y3};
+        auto wordsType = VectorType::get({4}, b.getI32Type());
+        Value words = vector::FromElementsOp::create(b, wordsType, y);
+        auto valuesType = VectorType::get({8}, resultType);
+        Value values = vector::BitCastOp::create(b, valuesType, words);
+        // Columns 8 (4g + q) .. + 7, all in D or none (N % 8 = 0).
+        Value groupCol = idx(32 * g);
+        Value eight = idx(8);
+        Value quadCol = arith::MulIOp::create(b, laneQuad, eight);
+        Value local = arith::AddIOp::create(b, quadCol, groupCol);
+        Value col = arith::AddIOp::create(b, n0, local);
+        Value colValid =
+            arith::CmpIOp::create(b, arith::CmpIPredicate::ult, col, nValue);
+        Value rowValid =
+            arith::CmpIOp::create(b, arith::CmpIPredicate::ult, row, rows);
+        Value valid = arith::AndIOp::create(b, rowValid, colValid);
+        emitGuardedStore(b, valid, values, d, ValueRange{row, col},
+                         /*alignBytes=*/16);
+      }
+    }
+  };
+  auto storeTile = [&](ArrayRef<Value> results) {
+    if (wideStores)
+      storeWide(results);
+    else
+      storePairs(results);
   };
   SmallVector<Value> results(kLoop.getResults().drop_front());
   if (splitK)

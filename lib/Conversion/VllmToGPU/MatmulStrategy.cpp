@@ -180,15 +180,16 @@ codegen::chooseGemmVariants(const MatmulSpec &spec, const TargetChipInfo &chip,
         cfg.splits = splits;
       }
     }
-    // sm_90a's scale ring: narrow tiles make short K blocks, whose scale
-    // copies need more blocks of lead to hide their latency; wide tiles
-    // keep the ring small, for the stages.
-    cfg.scaleRingSlots = cfg.blockN <= 32 ? 8 : 4;
-    int64_t fixedBytes =
-        1024 + cfg.extraBufferBytes() + cfg.extraBarrierBytes();
-    cfg.stages =
-        std::min<int64_t>(kMaxStages, (kMaxDynamicSharedMemory - fixedBytes) /
-                                          (cfg.stageBytes() + 16));
+    // The stages take what the fixed buffers leave (sm_90a: each stage
+    // also carries its K block's scale words).
+    int64_t fixedBytes = 1024 + (cfg.tcgen05 ? cfg.extraBufferBytes() : 0) +
+                         cfg.extraBarrierBytes();
+    int64_t perStageBytes =
+        cfg.stageBytes() + 16 + (cfg.tcgen05 ? 0 : cfg.stageScaleBytes());
+    cfg.stages = std::min<int64_t>(
+        kMaxStages, (kMaxDynamicSharedMemory - fixedBytes) / perStageBytes);
+    assert(cfg.sharedMemoryBytes() <= kMaxDynamicSharedMemory &&
+           "the stages overflow shared memory");
     // Ranges with the same tiles share one kernel.
     if (variants.empty() || !(variants.back().config == cfg))
       variants.push_back({row.minRows, cfg});

@@ -38,6 +38,10 @@ constexpr int64_t kGemmMmaK = 32;
 /// swizzle (8 rows x 128 bytes), the descriptors' stride byte offset, and
 /// the alignment the swizzle pattern assumes for a tile's start.
 constexpr int64_t kSwizzleAtomBytes = 1024;
+/// Rows of tiles per group of the persistent loop's tile order
+/// (TmaGemmEmitter::beginWorkLoop), as CUTLASS's and Triton's grouped
+/// orders use.
+constexpr int64_t kTileGroupRows = 8;
 /// Suspend-time hint of mbarrier.try_wait (ns), as CUTLASS uses.
 constexpr int64_t kWaitHintNs = 0x989680;
 
