@@ -6,23 +6,59 @@
 // RUN: vllm-opt %s -split-input-file --convert-vllm-to-gpu="chip=sm_90a" | FileCheck %s --check-prefix=SIMT
 // RUN: vllm-opt %s -split-input-file --convert-vllm-to-gpu="chip=sm_100a matmul-kernel=auto" | FileCheck %s --check-prefix=SIMT
 // RUN: vllm-opt %s -split-input-file --vllm-gpu-pipeline="chip=sm_90a format=ptx matmul-kernel=auto" | vllm-opt --vllm-dump-gpu-binary -o /dev/null | FileCheck %s --check-prefix=PTX
+// RUN: vllm-opt %s -split-input-file --convert-vllm-to-gpu="chip=sm_90a matmul-kernel=auto" --canonicalize --cse | FileCheck %s --check-prefix=WIDE
+
+
+// Tiles of 256 columns (4 stages; from M = 4097, and where they take
+// fewer waves): per K block two halves of 128 columns, each four MMAs into
+// the same 64 partial sums, a wait and the promotion of its 64 of the 128
+// accumulators; the stage is released after the second half's wait. The
+// scale warp copies a weight scale word per half.
+// WIDE-LABEL: gpu.func @{{.*}}_wgmma_m128n256s4(
+// WIDE: nvvm.setmaxregister decrease 80
+// WIDE: nvvm.cp.async.bulk.tensor.shared.cluster.global
+// WIDE: nvvm.cp.async.bulk.tensor.shared.cluster.global
+// WIDE: scf.if %{{.*}} {
+// WIDE: nvvm.cp.async.shared.global %{{.*}}, %{{.*}}, 4, cache =  ca : !llvm.ptr<3>, !llvm.ptr<1>
+// WIDE: nvvm.cp.async.shared.global %{{.*}}, %{{.*}}, 4, cache =  ca : !llvm.ptr<3>, !llvm.ptr<1>
+// WIDE: nvvm.cp.async.mbarrier.arrive
+// WIDE: nvvm.setmaxregister increase 208
+// WIDE: nvvm.wgmma.fence.aligned
+// WIDE-COUNT-4: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 128, k = 32>
+// WIDE: "wgmma.wait_group.sync.aligned 0;"
+// WIDE-NOT: nvvm.mbarrier.arrive
+// WIDE-COUNT-64: llvm.intr.fma
+// WIDE: nvvm.wgmma.fence.aligned
+// WIDE-COUNT-4: nvvm.wgmma.mma_async {{.*}} <m = 64, n = 128, k = 32>
+// WIDE: "wgmma.wait_group.sync.aligned 0;"
+// WIDE: nvvm.mbarrier.arrive
+// WIDE-COUNT-64: llvm.intr.fma
+// WIDE: scf.yield
+// WIDE-COUNT-16: vector.store %{{.*}} {alignment = 16 : i64} : memref<?x2112xbf16>, vector<8xbf16>
+// WIDE-NOT: vector.store
+// WIDE: gpu.return
 
 // DeepSeek-V3's q_a/kv_a projection: N = 2112, K = 7168, 56 K blocks.
 // The kernels come first: one per distinct tile shape, all reading the
 // module's dynamic shared memory aligned to the 128-byte swizzle's atom.
 // CHECK: gpu.module @vllm_kernels
 // CHECK: llvm.mlir.global external @vllm_gemm_dynamic_smem() {addr_space = 3 : i32, alignment = 1024 : i64} : !llvm.array<0 x i8>
-// The largest variant: 128 x 128 tiles, 6 stages (each with its A and B
-// tiles and its K block's scale words), two consumer warpgroups and a
-// producer (384 threads).
+// 64-column tiles where they take fewer waves (M = 257 .. 4096 by the
+// count of row tiles), and below M = 257 the 17 tiles of 128 columns with
+// K split into 7 ranges instead (vllm-to-gpu-matmul-split-k.mlir), with a
+// single consumer warpgroup up to M = 64.
+// CHECK: gpu.func @[[$MID:.*_wgmma_m128n64s8]](
+// The 128 x 128 tiles: 6 stages (each with its A and B tiles and its K
+// block's scale words), two consumer warpgroups and a producer (384
+// threads).
 // CHECK: gpu.func @[[$BIG:scaled_matmul_n2112_k7168_bf16_a_group128_f32_mn_major4_b_block128x128_f32_wgmma_m128n128s6]](%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: index, %{{.*}}: memref<56x?xf32>, %{{.*}}: memref<17x56xf32>, %{{.*}}: memref<?x2112xbf16>)
 // CHECK-SAME: known_block_size = array<i32: 384, 1, 1>
 // CHECK-SAME: nvvm.minctasm = 1
 // Thread 0 makes the barriers of the 6 stages: `full` completes with the
 // producer thread's arrive and one arrive per lane of the scale warp (33),
-// `empty` with one arrive per consumer warp (8).
+// `empty` with one arrive per consumer thread (256).
 // CHECK: nvvm.mbarrier.init %{{.*}}, %c33_i32 : !llvm.ptr<3>, i32
-// CHECK: nvvm.mbarrier.init %{{.*}}, %c8_i32 : !llvm.ptr<3>, i32
+// CHECK: nvvm.mbarrier.init %{{.*}}, %c256_i32 : !llvm.ptr<3>, i32
 // CHECK-COUNT-10: nvvm.mbarrier.init
 // CHECK-NOT: nvvm.mbarrier.init
 // CHECK: nvvm.fence.mbarrier.init
@@ -74,8 +110,9 @@
 // The consumers: registers raised. Per K block: the wait for the stage,
 // the three scale words read from its scale area (sa of the thread's two
 // rows, sb), four k32 MMAs of which the first starts from zero, a wait
-// that ties the partial sums, a release of the stage, and one fma per
-// accumulator.
+// that ties the partial sums, a release of the stage by every thread (an
+// arrive releases only its own thread's reads of the scale words), and one
+// fma per accumulator.
 // CHECK: nvvm.setmaxregister increase 224
 // CHECK: scf.for %{{.*}} = %c0 to %c56 step %c1 iter_args
 // CHECK: nvvm.mbarrier.try_wait.parity
@@ -85,11 +122,11 @@
 // CHECK: arith.addi %[[STAGE_AREA]], %c197120_i32 : i32
 // CHECK: llvm.load %{{.*}} : !llvm.ptr<3> -> f32
 // CHECK-NOT: nvvm.cp.async
-// CHECK: nvvm.wgmma.fence.aligned
 // The descriptors' start fields (shared-memory address bits 4-17) are
 // computed once per stage; the k-th k32 slice adds 32 k >> 4 = 2 k.
 // CHECK: %[[A_START:.*]] = arith.shrui %{{.*}}, %c4_i32 : i32
 // CHECK: %[[B_START:.*]] = arith.shrui %{{.*}}, %c4_i32 : i32
+// CHECK: nvvm.wgmma.fence.aligned
 // CHECK: %[[A_EXT:.*]] = arith.extui %[[A_START]] : i32 to i64
 // CHECK-NEXT: %[[A_DESC:.*]] = arith.ori %[[A_EXT]], %c4611686293305360384_i64 : i64
 // CHECK: nvvm.wgmma.mma_async %[[A_DESC]], {{.*}} <m = 64, n = 128, k = 32>, D[<f32>, <zero>], A[<e4m3>, <one>, <row>], B[<e4m3>, <one>, <col>]
@@ -105,6 +142,8 @@
 // CHECK-NOT: nvvm.wgmma.mma_async
 // CHECK: nvvm.wgmma.commit.group.sync.aligned
 // CHECK: llvm.inline_asm has_side_effects "wgmma.wait_group.sync.aligned 0;", "{{(=f,)+}}0,1,2,
+// CHECK-NOT: nvvm.bar.warp.sync
+// CHECK-NOT: scf.if
 // CHECK: nvvm.mbarrier.arrive %{{.*}} : !llvm.ptr<3>
 // CHECK-COUNT-64: llvm.intr.fma
 // CHECK: scf.yield
@@ -127,39 +166,54 @@
 // CHECK-COUNT-7: vector.store %{{.*}} {alignment = 16 : i64} : memref<?x2112xbf16>, vector<8xbf16>
 // CHECK-NOT: vector.store
 // CHECK: gpu.return
-// Narrower N tiles where the range's smallest M leaves too few tiles for
-// the 132 SMs (M = 257 .. 1024), and below M = 257 the 17 tiles of 128
-// columns with K split into 7 ranges instead (vllm-to-gpu-matmul-split-k.mlir),
-// with a single consumer warpgroup up to M = 64.
-// CHECK: gpu.func @[[$MID:.*_wgmma_m128n32s8]](
 // CHECK: gpu.func @[[$SMALL:.*_wgmma_m128n128s6_splitk7]](
 // CHECK: gpu.func @[[$DECODE:.*_wgmma_m64n128s8_splitk7]](
 // CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
 // CHECK: func.func private @vllmrtTensorMapEncode2d(!llvm.ptr, i64, i64, i64, i64, i64, i64, i64) -> !llvm.ptr
-// The host picks the variant from M: 1025 and more, 257, 65, else the
-// decode one; the descriptors describe A [M, 7168] and B [2112, 7168] as
-// bytes (data type 0) with the 128-byte swizzle (3) and the variant's box;
-// nothing is launched when the runtime could not make one.
+// The host picks the variant from M (the first M of each range of row-tile
+// counts whose tiles differ: 4097 and more, 3969, 3713, 2945, 2049, 1921,
+// 1793, 1025, 897, 513, 257, 65, else the decode one); the descriptors
+// describe A [M, 7168] and B [2112, 7168] as bytes (data type 0) with the
+// 128-byte swizzle (3) and the variant's box; nothing is launched when the
+// runtime could not make one.
 // CHECK-LABEL: func.func @mm(
 // CHECK: %[[M:.*]] = memref.dim %arg1, %c0
 // CHECK: %[[AT65:.*]] = arith.cmpi uge, %[[M]], %c65
 // CHECK: cf.cond_br %[[AT65]], ^[[FROM65:bb[0-9]+]], ^[[DECODE_BB:bb[0-9]+]]
 // CHECK: ^[[FROM65]]:
 // CHECK: arith.cmpi uge, %[[M]], %c257
+// CHECK: arith.cmpi uge, %[[M]], %c513
+// CHECK: arith.cmpi uge, %[[M]], %c897
 // CHECK: arith.cmpi uge, %[[M]], %c1025
+// CHECK: arith.cmpi uge, %[[M]], %c1793
+// CHECK: arith.cmpi uge, %[[M]], %c1921
+// CHECK: arith.cmpi uge, %[[M]], %c2049
+// CHECK: arith.cmpi uge, %[[M]], %c2945
+// CHECK: arith.cmpi uge, %[[M]], %c3713
+// CHECK: arith.cmpi uge, %[[M]], %c3969
+// CHECK: arith.cmpi uge, %[[M]], %c4097
 // CHECK: %[[AMAP:.*]] = call @vllmrtTensorMapEncode2d(%{{.*}}, %c7168_i64, %{{.*}}, %c7168_i64, %c128_i64, %c128_i64, %c0_i64, %c3_i64)
-// CHECK: %[[BMAP:.*]] = call @vllmrtTensorMapEncode2d(%{{.*}}, %c7168_i64, %c2112_i64, %c7168_i64, %c128_i64, %c128_i64, %c0_i64, %c3_i64)
+// CHECK: %[[BMAP:.*]] = call @vllmrtTensorMapEncode2d(%{{.*}}, %c7168_i64, %c2112_i64, %c7168_i64, %c128_i64, %c256_i64, %c0_i64, %c3_i64)
 // CHECK: %[[ANZ:.*]] = llvm.icmp "ne" %[[AMAP]]
 // CHECK: %[[BNZ:.*]] = llvm.icmp "ne" %[[BMAP]]
 // CHECK: %[[OK:.*]] = arith.andi %[[ANZ]], %[[BNZ]]
-// Persistent: min(ceil(M / 128) x 17 tiles, 132 SMs) CTAs.
+// Persistent: min(ceil(M / 128) x 9 tiles, 132 SMs) CTAs.
 // CHECK: %[[BUMP:.*]] = arith.addi %[[M]], %c127
 // CHECK: %[[MT:.*]] = arith.divui %[[BUMP]], %c128
-// CHECK: %[[TILES:.*]] = arith.muli %[[MT]], %c17
+// CHECK: %[[TILES:.*]] = arith.muli %[[MT]], %c9
 // CHECK: %[[GRID:.*]] = arith.minui %[[TILES]], %c132
 // CHECK: cf.cond_br %[[OK]]
-// CHECK: gpu.launch_func async [%{{.*}}] @vllm_kernels::@[[$BIG]] blocks in (%[[GRID]], %c1, %c1) threads in (%c384, %c1, %c1) dynamic_shared_memory_size %c200896_i32 args(%[[AMAP]] : !llvm.ptr, %[[BMAP]] : !llvm.ptr, %[[M]] : index, %arg3 : memref<56x?xf32>, %arg4 : memref<17x56xf32>, %arg5 : memref<?x2112xbf16>)
-// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$MID]] {{.*}} dynamic_shared_memory_size %c169216_i32
+// CHECK: gpu.launch_func async [%{{.*}}] @vllm_kernels::@{{.*}}_wgmma_m128n256s4 blocks in (%[[GRID]], %c1, %c1) threads in (%c384, %c1, %c1) dynamic_shared_memory_size %c199808_i32 args(%[[AMAP]] : !llvm.ptr, %[[BMAP]] : !llvm.ptr, %[[M]] : index, %arg3 : memref<56x?xf32>, %arg4 : memref<17x56xf32>, %arg5 : memref<?x2112xbf16>)
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$MID]] {{.*}} dynamic_shared_memory_size %c201984_i32
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$BIG]] {{.*}} dynamic_shared_memory_size %c200896_i32
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@{{.*}}_wgmma_m128n256s4
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$BIG]]
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$MID]]
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$BIG]]
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@{{.*}}_wgmma_m128n256s4
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$MID]]
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$BIG]]
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$MID]]
 // CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$SMALL]] {{.*}} dynamic_shared_memory_size %c200904_i32
 // CHECK: ^[[DECODE_BB]]:
 // CHECK: call @vllmrtTensorMapEncode2d(%{{.*}}, %c7168_i64, %{{.*}}, %c7168_i64, %c128_i64, %c64_i64, %c0_i64, %c3_i64)
@@ -193,20 +247,20 @@ func.func @mm(%a: tensor<?x7168xf8E4M3FN>, %b: tensor<2112x7168xf8E4M3FN>, %sa: 
 
 // -----
 
-// A static M launches one variant (M = 4096: 128 x 128 tiles), per-row
+// A static M launches one variant (M = 4096: 128 x 256 tiles), per-row
 // activation and weight scales, and an f32 result: the per-column weight
 // scales are loaded once per tile (before the K loop), so the scale warp
 // copies only sa of the tile's rows (no sb word) and the consumers read two
 // words per K block; the epilogue stores pairs of f32.
-// CHECK: gpu.func @[[$KERNEL:scaled_matmul_n7168_k2048_f32_a_row_b_row_wgmma_m128n128s6]](
-// CHECK: nvvm.setmaxregister decrease 56
+// CHECK: gpu.func @[[$KERNEL:scaled_matmul_n7168_k2048_f32_a_row_b_row_wgmma_m128n256s4]](
+// CHECK: nvvm.setmaxregister decrease 80
 // CHECK: scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args
 // CHECK: scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args
 // CHECK: nvvm.mbarrier.try_wait.parity
 // CHECK-COUNT-4: nvvm.cp.async.shared.global %{{.*}}, %{{.*}}, 4, cache =  ca, %{{.*}} : !llvm.ptr<3>, !llvm.ptr<1>, i32
 // CHECK-NOT: nvvm.cp.async.shared.global
 // CHECK: nvvm.cp.async.mbarrier.arrive %{{.*}} {noinc = true}
-// CHECK: nvvm.setmaxregister increase 224
+// CHECK: nvvm.setmaxregister increase 208
 // CHECK: memref.load %arg4
 // CHECK: scf.for %{{.*}} = %c0 to %c16 step %c1 iter_args
 // CHECK: nvvm.mbarrier.try_wait.parity

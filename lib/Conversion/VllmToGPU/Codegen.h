@@ -659,6 +659,9 @@ struct GemmTileConfig {
   /// last CTA of a tile to finish adds the sums in range order and rounds
   /// once (SPEC 3.5; MatmulSM90a.cpp). 1: no split.
   int64_t splits = 1;
+  /// sm_90a: the MMAs of a K block run in halves of at most 128 columns
+  /// (tiles of 256 columns: two).
+  int64_t halves() const { return tcgen05 || blockN <= 128 ? 1 : 2; }
   int64_t threads() const { return 128 * (consumers + 1); }
   int64_t consumerThreads() const { return 128 * consumers; }
   /// Bytes of one stage: a blockM x 128 fp8 tile of A and a blockN x 128

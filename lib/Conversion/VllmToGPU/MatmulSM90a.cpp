@@ -77,9 +77,17 @@ constexpr int64_t kConsumerRegisters = 232;
 /// (ptxas: no spills in either role at 56 / 224).
 constexpr int64_t kWideProducerRegisters = 56;
 constexpr int64_t kWideConsumerRegisters = 224;
+/// With two and tiles of 256 columns (two halves per K block): 80 x 128 +
+/// 208 x 256 <= 65536. The consumers' 128 accumulators and 64 partial sums
+/// fit in 208; the producer warpgroup spilled 120 bytes at 56, 12 at 88
+/// with 200 for the consumers, none at 80 / 208 (ptxas 13.0).
+constexpr int64_t kHalvesProducerRegisters = 80;
+constexpr int64_t kHalvesConsumerRegisters = 208;
 
 /// The producer's and the consumers' registers after setmaxnreg.
 std::pair<int64_t, int64_t> getRegisterBudgets(const GemmTileConfig &cfg) {
+  if (cfg.consumers > 1 && cfg.halves() > 1)
+    return {kHalvesProducerRegisters, kHalvesConsumerRegisters};
   if (cfg.consumers > 1)
     return {kWideProducerRegisters, kWideConsumerRegisters};
   return {kProducerRegisters, kConsumerRegisters};
@@ -130,7 +138,7 @@ private:
 } // namespace
 
 SmallVector<Value> WgmmaKernelEmitter::emitWaitForPartials(Value partial) {
-  int64_t count = cfg.blockN / 2;
+  int64_t count = cfg.blockN / cfg.halves() / 2;
   SmallVector<Value> values;
   for (int64_t i = 0; i < count; ++i)
     values.push_back(LLVM::ExtractValueOp::create(b, partial, i));
@@ -329,12 +337,11 @@ void WgmmaKernelEmitter::emitPrologue() {
   emitSharedMemoryBase();
 
   // Thread 0 initializes the mbarriers: `full` completes with the
-  // producer's arrive and the stage's bytes, `empty` with one arrive per
-  // consumer warp.
+  // producer's arrive, the stage's bytes and the scale warp's arrives,
+  // `empty` with one arrive per consumer thread.
   Value zero = idx(0);
   Value isFirst = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, tid, zero);
   emitIf(b, isFirst, [&] {
-    int64_t consumerWarps = cfg.consumers * kWarpgroupThreads / kWarpSize;
     for (int64_t s = 0; s < cfg.stages; ++s) {
       Value stage32 = i32(s);
       // The producer thread's arrive (with the stage's bytes) and one
@@ -342,7 +349,7 @@ void WgmmaKernelEmitter::emitPrologue() {
       Value full = fullBarrier(stage32);
       emitBarrierInit(full, 1 + kWarpSize);
       Value empty = emptyBarrier(stage32);
-      emitBarrierInit(empty, consumerWarps);
+      emitBarrierInit(empty, cfg.consumerThreads());
     }
     // Make the initialized barriers visible to the tensor memory
     // accelerator (the async proxy) and to the other threads.
@@ -397,29 +404,20 @@ void WgmmaKernelEmitter::emitScaleCopier(Value tiles, Value nTiles,
       ctx, NVVM::LoadCacheModifierKind::CA);
   auto cacheAll = b.getI32IntegerAttr(4);
 
-  OpBuilder::InsertionGuard tileGuard(b);
-  WorkUnit unit = beginWorkLoop(tiles, nTiles);
-  scf::ForOp tileLoop = unit.loop;
-  Value lastCol = idx(spec.n - 1);
-  Value tileCol0 = arith::MinUIOp::create(b, unit.n0, lastCol);
-  Value kBegin = unit.kBegin ? unit.kBegin : zero;
-  Value kEnd = unit.kEnd ? unit.kEnd : kBlocks;
-  Value kStep = idx(1);
-  Value iterationIn = tileLoop.getRegionIterArgs()[0];
-  auto kLoop =
-      scf::ForOp::create(b, kBegin, kEnd, kStep, ValueRange{iterationIn});
-  {
-    OpBuilder::InsertionGuard kGuard(b);
-    b.setInsertionPointToStart(kLoop.getBody());
-    Value kb = kLoop.getInductionVar();
-    Value iteration = kLoop.getRegionIterArgs()[0];
-    std::pair<Value, Value> position = ringPosition(iteration);
-    Value stage32 = position.first;
-    Value parity32 = position.second;
-    Value one32 = i32(1);
-    Value emptyParity = arith::XOrIOp::create(b, parity32, one32);
-    Value empty = emptyBarrier(stage32);
-    emitWait(empty, emptyParity);
+  // The first column of each half of the tile (a 128-column weight scale
+  // block each), clamped into D: a half past N copies a word of the last
+  // block, whose products are never stored.
+  SmallVector<Value> halfCols;
+  auto beginUnit = [&](const WorkUnit &unit) {
+    Value lastCol = idx(spec.n - 1);
+    halfCols.clear();
+    for (int64_t half = 0; half < cfg.halves(); ++half) {
+      Value halfOffset = idx(half * cfg.blockN / cfg.halves());
+      Value halfCol = arith::AddIOp::create(b, unit.n0, halfOffset);
+      halfCols.push_back(arith::MinUIOp::create(b, halfCol, lastCol));
+    }
+  };
+  auto fillStage = [&](const WorkUnit &unit, Value kb, Value stage32) {
     Value area32 = stageScaleOffset(stage32);
     // sa of rows lane, lane + 32, ...: a row past M copies no byte, which
     // leaves a zero word (cp.async's source size 0 fills the 4 bytes).
@@ -446,23 +444,22 @@ void WgmmaKernelEmitter::emitScaleCopier(Value tiles, Value nTiles,
     }
     if (!perColumn) {
       emitIf(b, laneIsFirst, [&] {
-        SmallVector<Value> indices =
-            getMatmulWeightScaleIndices(b, spec.bFormat, tileCol0, kb);
-        Value source = globalElementPointer(sb, indices);
-        Value weightBytes32 = i32(cfg.blockM * 4);
-        Value offset32 = arith::AddIOp::create(b, area32, weightBytes32);
-        Value target = smemPtr(offset32);
-        NVVM::CpAsyncOp::create(b, target, source, cacheAll, cached,
-                                /*cpSize=*/Value());
+        for (auto [half, halfCol] : llvm::enumerate(halfCols)) {
+          SmallVector<Value> indices =
+              getMatmulWeightScaleIndices(b, spec.bFormat, halfCol, kb);
+          Value source = globalElementPointer(sb, indices);
+          Value weightBytes32 = i32((cfg.blockM + half) * 4);
+          Value offset32 = arith::AddIOp::create(b, area32, weightBytes32);
+          Value target = smemPtr(offset32);
+          NVVM::CpAsyncOp::create(b, target, source, cacheAll, cached,
+                                  /*cpSize=*/Value());
+        }
       });
     }
     Value full = fullBarrier(stage32);
     NVVM::CpAsyncMBarrierArriveOp::create(b, full, /*noinc=*/true);
-    Value one = idx(1);
-    Value next = arith::AddIOp::create(b, iteration, one);
-    scf::YieldOp::create(b, ValueRange{next});
-  }
-  scf::YieldOp::create(b, kLoop.getResults());
+  };
+  emitStageFillLoop(tiles, nTiles, kBlocks, beginUnit, fillStage);
 }
 
 void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
@@ -473,8 +470,14 @@ void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
   NVVM::SetMaxRegisterOp::create(b, b.getI32IntegerAttr(registers), increase);
   Type f32 = b.getF32Type();
   int64_t accumulators = cfg.blockN / 2;
+  // Tiles of 256 columns run as two halves of 128 per K block, one after
+  // the other into the same partial sums: 64 + 128 registers of sums
+  // instead of 2 x 128.
+  int64_t halves = cfg.halves();
+  int64_t halfN = cfg.blockN / halves;
+  int64_t halfAccumulators = halfN / 2;
   auto partialType = LLVM::LLVMStructType::getLiteral(
-      ctx, SmallVector<Type>(accumulators, f32));
+      ctx, SmallVector<Type>(halfAccumulators, f32));
 
   // This thread's rows (tile-local) and the first column of its pairs.
   Value warpgroupThreads = idx(kWarpgroupThreads);
@@ -495,8 +498,6 @@ void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
   Value laneQuad = arith::RemUIOp::create(b, lane, four);
   Value two = idx(2);
   Value laneCol = arith::MulIOp::create(b, laneQuad, two);
-  Value laneIsFirst =
-      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, idx(0));
   // The warpgroup's rows of the A tile, in shared-memory bytes.
   Value warpgroup32 = toI32(warpgroup);
   Value rowBytes = i32(kMmaM * kGemmBlockK);
@@ -546,10 +547,13 @@ void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
   Value row0Bytes32 = arith::MulIOp::create(b, row0_32, four32);
   Value row1_32 = toI32(row1);
   Value row1Bytes32 = arith::MulIOp::create(b, row1_32, four32);
-  Value weightWordBytes32 = i32(cfg.blockM * 4);
   SmallVector<Value> scaleWordBytes{row0Bytes32, row1Bytes32};
-  if (!perColumn)
-    scaleWordBytes.push_back(weightWordBytes32);
+  if (!perColumn) {
+    for (int64_t half = 0; half < halves; ++half) {
+      Value weightWordBytes32 = i32((cfg.blockM + half) * 4);
+      scaleWordBytes.push_back(weightWordBytes32);
+    }
+  }
 
   Value zeroF = constF32(b, 0.0f);
   SmallVector<Value> init{tileLoop.getRegionIterArgs()[0]};
@@ -587,9 +591,8 @@ void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
     }
     Value sa0 = scales[0];
     Value sa1 = scales[1];
-    Value sbTile = perColumn ? Value() : scales[2];
 
-    // Four k32 MMAs over the stage; the first one starts from zero.
+    // Per half: four k32 MMAs over the stage, the first one from zero.
     Value aTileBytes32 = i32(aTileBytes());
     Value aStage = arith::MulIOp::create(b, stage32, aTileBytes32);
     Value aBase = arith::AddIOp::create(b, aStage, aRowOffset);
@@ -597,9 +600,7 @@ void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
     Value bStage = arith::MulIOp::create(b, stage32, bTileBytes32);
     Value aStagesBytes = i32(cfg.stages * aTileBytes());
     Value bBase = arith::AddIOp::create(b, bStage, aStagesBytes);
-    NVVM::WgmmaFenceAlignedOp::create(b);
-    Value partial = LLVM::PoisonOp::create(b, partialType);
-    auto shape = NVVM::MMAShapeAttr::get(ctx, kMmaM, cfg.blockN, kGemmMmaK);
+    auto shape = NVVM::MMAShapeAttr::get(ctx, kMmaM, halfN, kGemmMmaK);
     auto e4m3 = NVVM::WGMMATypesAttr::get(ctx, NVVM::WGMMATypes::e4m3);
     auto f32Type = NVVM::WGMMATypesAttr::get(ctx, NVVM::WGMMATypes::f32);
     auto scaleOne = NVVM::WGMMAScaleInAttr::get(ctx, NVVM::WGMMAScaleIn::one);
@@ -611,45 +612,72 @@ void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
     // instructions at M = 1 (ncu, docs/gemm.md).
     Value aStart = matrixDescriptorStart(aBase);
     Value bStart = matrixDescriptorStart(bBase);
-    for (int64_t k = 0; k < kGemmBlockK / kGemmMmaK; ++k) {
-      auto [aDescriptor, bDescriptor] =
-          sliceDescriptors(aStart, bStart, k, kWgmmaDescriptorBits);
-      auto scaleD = NVVM::WGMMAScaleOutAttr::get(
-          ctx, k == 0 ? NVVM::WGMMAScaleOut::zero : NVVM::WGMMAScaleOut::one);
-      partial = NVVM::WgmmaMmaAsyncOp::create(
-          b, partialType, partial, aDescriptor, bDescriptor, shape, e4m3, e4m3,
-          f32Type, scaleD, scaleOne, scaleOne, rowLayout, colLayout,
-          /*satfinite=*/nullptr);
-    }
-    NVVM::WgmmaGroupSyncAlignedOp::create(b);
-    SmallVector<Value> sums = emitWaitForPartials(partial);
-
-    // The stage is read: one arrive per warp releases it to the producer.
-    emitIf(b, laneIsFirst, [&] {
-      Value empty = emptyBarrier(stage32);
-      auto cta = NVVM::MemScopeKindAttr::get(ctx, NVVM::MemScopeKind::CTA);
-      NVVM::MBarrierArriveOp::create(b, Type(), empty, /*count=*/Value(), cta);
-    });
-
-    // Promotion: acc += partial x (sa x sb), rows 0 and 1 of each group of
-    // four elements with sa0, rows 2 and 3 with sa1.
-    Value scale0, scale1;
-    if (!perColumn) {
-      scale0 = arith::MulFOp::create(b, sa0, sbTile);
-      scale1 = arith::MulFOp::create(b, sa1, sbTile);
-    }
     SmallVector<Value> next{};
     Value oneIteration = idx(1);
     next.push_back(arith::AddIOp::create(b, iteration, oneIteration));
-    for (int64_t e = 0; e < accumulators; ++e) {
-      bool secondRow = e % 4 >= 2;
-      Value scale = secondRow ? scale1 : scale0;
-      if (perColumn) {
-        Value rowScale = secondRow ? sa1 : sa0;
-        scale = arith::MulFOp::create(b, rowScale,
-                                      columnScales[2 * (e / 4) + e % 2]);
+    Value previousHalf;
+    for (int64_t half = 0; half < halves; ++half) {
+      // Half h's rows of B start h x halfN x 128 bytes into the tile.
+      Value halfStart = bStart;
+      if (half > 0) {
+        Value halfField = i32(half * halfN * kGemmBlockK / 16);
+        halfStart = arith::AddIOp::create(b, bStart, halfField);
       }
-      next.push_back(emitFma(b, sums[e], scale, acc[e]));
+      NVVM::WgmmaFenceAlignedOp::create(b);
+      // The second half starts from the first half's sums (ignored: its
+      // first MMA has scale-d 0), so that ptxas gives both halves the same
+      // registers; from a fresh value it kept both sets live and spilled.
+      Value partial =
+          previousHalf ? previousHalf : LLVM::PoisonOp::create(b, partialType);
+      for (int64_t k = 0; k < kGemmBlockK / kGemmMmaK; ++k) {
+        auto [aDescriptor, bDescriptor] =
+            sliceDescriptors(aStart, halfStart, k, kWgmmaDescriptorBits);
+        auto scaleD = NVVM::WGMMAScaleOutAttr::get(
+            ctx, k == 0 ? NVVM::WGMMAScaleOut::zero : NVVM::WGMMAScaleOut::one);
+        partial = NVVM::WgmmaMmaAsyncOp::create(
+            b, partialType, partial, aDescriptor, bDescriptor, shape, e4m3,
+            e4m3, f32Type, scaleD, scaleOne, scaleOne, rowLayout, colLayout,
+            /*satfinite=*/nullptr);
+      }
+      NVVM::WgmmaGroupSyncAlignedOp::create(b);
+      SmallVector<Value> sums = emitWaitForPartials(partial);
+      Value rebuilt = LLVM::PoisonOp::create(b, partialType);
+      for (auto [i, sum] : llvm::enumerate(sums))
+        rebuilt = LLVM::InsertValueOp::create(b, rebuilt, sum, i);
+      previousHalf = rebuilt;
+
+      if (half + 1 == halves) {
+        // The stage is read: every consumer thread's arrive releases it
+        // to the producer and the scale warp. An arrive releases only the
+        // arriving thread's reads: with one arrive per warp (lane 0, after
+        // a warp barrier), compute-sanitizer racecheck reported the scale
+        // warp's next copies into the area as racing with the other lanes'
+        // reads of the scale words. Having one thread per quad read the
+        // words, shuffle them to the quad and arrive was 2-23% slower
+        // (docs/gemm.md).
+        Value empty = emptyBarrier(stage32);
+        emitArrive(empty);
+      }
+
+      // Promotion: acc += partial x (sa x sb), rows 0 and 1 of each group
+      // of four elements with sa0, rows 2 and 3 with sa1.
+      Value scale0, scale1;
+      if (!perColumn) {
+        Value sbHalf = scales[2 + half];
+        scale0 = arith::MulFOp::create(b, sa0, sbHalf);
+        scale1 = arith::MulFOp::create(b, sa1, sbHalf);
+      }
+      for (int64_t local = 0; local < halfAccumulators; ++local) {
+        int64_t e = half * halfAccumulators + local;
+        bool secondRow = e % 4 >= 2;
+        Value scale = secondRow ? scale1 : scale0;
+        if (perColumn) {
+          Value rowScale = secondRow ? sa1 : sa0;
+          scale = arith::MulFOp::create(b, rowScale,
+                                        columnScales[2 * (e / 4) + e % 2]);
+        }
+        next.push_back(emitFma(b, sums[local], scale, acc[e]));
+      }
     }
     scf::YieldOp::create(b, next);
   }

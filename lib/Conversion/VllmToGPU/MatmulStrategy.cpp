@@ -38,12 +38,15 @@ namespace {
 /// `consumers` x 64 rows, and an N tile no larger than `maxBlockN`; with
 /// `splitK` (sm_90a), where the range's smallest M gives too few tiles of
 /// `maxBlockN` columns for the SMs, K split across CTAs instead of
-/// narrower tiles.
+/// narrower tiles; with `byWaves` (sm_90a), the N tile chosen for each
+/// count of row tiles in the range by the waves it takes
+/// (chooseBlockNByWaves).
 struct StrategyRow {
   int64_t minRows;
   int64_t consumers;
   int64_t maxBlockN;
   bool splitK;
+  bool byWaves = false;
 };
 } // namespace
 
@@ -54,8 +57,8 @@ struct StrategyRow {
 static constexpr StrategyRow kSM90aTable[] = {
     {1, 1, 128, true},
     {65, 2, 128, true},
-    {257, 2, 128, false},
-    {1025, 2, 128, false},
+    {257, 2, 256, false, /*byWaves=*/true},
+    {4097, 2, 256, false, /*byWaves=*/true},
 };
 
 /// sm_100a. One MMA covers the 128 rows of a tile (cta_group::1, M = 128)
@@ -123,6 +126,72 @@ static int64_t chooseBlockN(int64_t n, int64_t rowTiles, int64_t maxBlockN,
   return blockN;
 }
 
+/// The modeled time of a tile of `blockN` columns per K block, in columns:
+/// the MMAs plus the consumers' fixed work per K block, 32 columns' worth
+/// with one half, 24 with two (tiles of 256 columns: 1.72-1.75x the time of
+/// 128 on the H100 at M = 4096, three shapes, docs/gemm.md).
+static int64_t getTileTime(int64_t blockN) {
+  return blockN + (blockN > 128 ? 24 : 32);
+}
+
+/// The time of M = `rowTiles` x blockM rows in waves of `blockN`-column
+/// tiles over the SMs.
+static int64_t getWavesTime(int64_t n, int64_t rowTiles, int64_t blockN,
+                            const TargetChipInfo &chip) {
+  int64_t tiles = rowTiles * llvm::divideCeil(n, blockN);
+  int64_t waves = llvm::divideCeil(tiles, chip.numSMs);
+  return waves * getTileTime(blockN);
+}
+
+/// The N tile for M of `rowTiles` row tiles (sm_90a, no split): the power
+/// of two from 16 to `maxBlockN` whose tiles take the least time in waves
+/// over the SMs (the wider on a tie). The first rule, the widest tile whose
+/// tiles cover the SMs at the range's first M, gave N = 2112 at M = 1024
+/// tiles of 32 columns (4 waves of 528 tiles) where 64 takes 2 (264
+/// tiles), and N = 4096 at M = 512 tiles of 64 (2 waves) where 128 takes 1.
+static int64_t chooseBlockNByWaves(int64_t n, int64_t rowTiles,
+                                   int64_t maxBlockN,
+                                   const TargetChipInfo &chip) {
+  int64_t best = maxBlockN;
+  int64_t bestTime = 0;
+  for (int64_t blockN = maxBlockN; blockN >= 16; blockN /= 2) {
+    int64_t time = getWavesTime(n, rowTiles, blockN, chip);
+    if (blockN == maxBlockN || time < bestTime) {
+      best = blockN;
+      bestTime = time;
+    }
+  }
+  return best;
+}
+
+/// The N tile of the open-ended last range, from `firstRowTiles` row tiles
+/// on: the one whose waves time relative to an even spread of 128-column
+/// tiles over the SMs, averaged over the row-tile counts up to
+/// kAveragedRowTiles, is least (the wider on a tie).
+static int64_t chooseBlockNByAverageWaves(int64_t n, int64_t firstRowTiles,
+                                          int64_t maxBlockN,
+                                          const TargetChipInfo &chip) {
+  constexpr int64_t kAveragedRowTiles = 128;
+  int64_t best = maxBlockN;
+  double bestScore = 0;
+  for (int64_t blockN = maxBlockN; blockN >= 16; blockN /= 2) {
+    double score = 0;
+    for (int64_t rowTiles = firstRowTiles;
+         rowTiles <= std::max(firstRowTiles, kAveragedRowTiles); ++rowTiles) {
+      double even = static_cast<double>(rowTiles * llvm::divideCeil(n, 128) *
+                                        getTileTime(128)) /
+                    static_cast<double>(chip.numSMs);
+      score +=
+          static_cast<double>(getWavesTime(n, rowTiles, blockN, chip)) / even;
+    }
+    if (blockN == maxBlockN || score < bestScore) {
+      best = blockN;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
 /// The K splits of an sm_90a variant whose range starts with `rowTiles` row
 /// tiles: where its `blockN` tiles alone do not cover the SMs, as many
 /// consecutive K ranges per tile as keep tiles x splits within one wave at
@@ -158,7 +227,40 @@ codegen::chooseGemmVariants(const MatmulSpec &spec, const TargetChipInfo &chip,
   ArrayRef<StrategyRow> table = kSM90aTable;
   if (chip.hasTcgen05)
     table = kSM100aTable;
-  for (const StrategyRow &row : table) {
+  // The rows chosen by waves, one per count of row tiles (M in (64 (c -
+  // 1), 64 c] x consumers): each has its own N tile, so the table's entry
+  // becomes a row per count. Counts with the same tiles share a variant
+  // below.
+  struct ExpandedRow {
+    StrategyRow row;
+    int64_t blockN = 0; // 0: by the row's rules
+  };
+  SmallVector<ExpandedRow> rows;
+  for (auto [index, row] : llvm::enumerate(table)) {
+    if (!row.byWaves) {
+      rows.push_back({row});
+      continue;
+    }
+    int64_t blockM = 64 * row.consumers;
+    if (index + 1 == table.size()) {
+      // The last range is open: one tile for all of it.
+      int64_t firstRowTiles = llvm::divideCeil(row.minRows, blockM);
+      rows.push_back({row, chooseBlockNByAverageWaves(spec.n, firstRowTiles,
+                                                      row.maxBlockN, chip)});
+      continue;
+    }
+    int64_t end = table[index + 1].minRows;
+    for (int64_t first = row.minRows; first < end;) {
+      int64_t rowTiles = llvm::divideCeil(first, blockM);
+      StrategyRow sub = row;
+      sub.minRows = first;
+      rows.push_back(
+          {sub, chooseBlockNByWaves(spec.n, rowTiles, row.maxBlockN, chip)});
+      first = rowTiles * blockM + 1;
+    }
+  }
+  for (const ExpandedRow &expanded : rows) {
+    const StrategyRow &row = expanded.row;
     GemmTileConfig cfg;
     cfg.consumers = row.consumers;
     cfg.tcgen05 = chip.hasTcgen05;
@@ -170,7 +272,9 @@ codegen::chooseGemmVariants(const MatmulSpec &spec, const TargetChipInfo &chip,
     cfg.blockM = chip.hasTcgen05 ? 128 : 64 * row.consumers;
     // The fewest row tiles of the range: its first M.
     int64_t rowTiles = llvm::divideCeil(row.minRows, cfg.blockM);
-    cfg.blockN = chooseBlockN(spec.n, rowTiles, row.maxBlockN, chip);
+    cfg.blockN = expanded.blockN
+                     ? expanded.blockN
+                     : chooseBlockN(spec.n, rowTiles, row.maxBlockN, chip);
     // Small M on sm_90a: wide tiles with K split across CTAs.
     if (row.splitK && cfg.blockN < row.maxBlockN) {
       int64_t splits =

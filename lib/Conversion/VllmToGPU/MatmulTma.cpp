@@ -247,23 +247,26 @@ Value TmaGemmEmitter::emitRegisterTiedWait(ValueRange values,
 }
 
 std::pair<Value, Value> TmaGemmEmitter::ringPosition(Value iteration) {
-  Value stages = idx(cfg.stages);
-  Value stage = arith::RemUIOp::create(b, iteration, stages);
-  Value round = arith::DivUIOp::create(b, iteration, stages);
-  Value two = idx(2);
-  Value parity = arith::RemUIOp::create(b, round, two);
-  Value stage32 = toI32(stage);
-  Value parity32 = toI32(parity);
+  // In i32 (a CTA's uses of the ring stay below 2^31): the division by a
+  // stage count that is not a power of two is a 32-bit multiply-high
+  // instead of a 64-bit one, on every K block of every role.
+  Value iteration32 = toI32(iteration);
+  Value stages32 = i32(cfg.stages);
+  Value stage32 = arith::RemUIOp::create(b, iteration32, stages32);
+  Value round32 = arith::DivUIOp::create(b, iteration32, stages32);
+  Value one32 = i32(1);
+  Value parity32 = arith::AndIOp::create(b, round32, one32);
   return {stage32, parity32};
 }
 
-void TmaGemmEmitter::emitProducerLoop(Value tiles, Value nTiles,
-                                      Value kBlocks) {
+void TmaGemmEmitter::emitStageFillLoop(
+    Value tiles, Value nTiles, Value kBlocks,
+    function_ref<void(const WorkUnit &)> beginUnit,
+    function_ref<void(const WorkUnit &, Value, Value)> fillStage) {
   OpBuilder::InsertionGuard tileGuard(b);
   WorkUnit unit = beginWorkLoop(tiles, nTiles);
   scf::ForOp tileLoop = unit.loop;
-  Value m0_32 = toI32(unit.m0);
-  Value n0_32 = toI32(unit.n0);
+  beginUnit(unit);
   Value kStart = unit.kBegin ? unit.kBegin : idx(0);
   Value kEnd = unit.kEnd ? unit.kEnd : kBlocks;
   Value kStep = idx(1);
@@ -285,6 +288,22 @@ void TmaGemmEmitter::emitProducerLoop(Value tiles, Value nTiles,
     Value emptyParity = arith::XOrIOp::create(b, parity32, one32);
     Value empty = emptyBarrier(stage32);
     emitWait(empty, emptyParity);
+    fillStage(unit, kb, stage32);
+    Value one = idx(1);
+    Value next = arith::AddIOp::create(b, iteration, one);
+    scf::YieldOp::create(b, ValueRange{next});
+  }
+  scf::YieldOp::create(b, kLoop.getResults());
+}
+
+void TmaGemmEmitter::emitProducerLoop(Value tiles, Value nTiles,
+                                      Value kBlocks) {
+  Value m0_32, n0_32;
+  auto beginUnit = [&](const WorkUnit &unit) {
+    m0_32 = toI32(unit.m0);
+    n0_32 = toI32(unit.n0);
+  };
+  auto fillStage = [&](const WorkUnit &, Value kb, Value stage32) {
     Value full = fullBarrier(stage32);
     Value bytes = i32(cfg.stageBytes());
     auto cta = NVVM::MemScopeKindAttr::get(ctx, NVVM::MemScopeKind::CTA);
@@ -309,11 +328,8 @@ void TmaGemmEmitter::emitProducerLoop(Value tiles, Value nTiles,
         /*multicastMask=*/Value(), /*l2CacheHint=*/Value(), tileMode,
         /*isCTAOnly=*/b.getBoolAttr(true), /*group=*/nullptr,
         /*predicate=*/Value());
-    Value one = idx(1);
-    Value next = arith::AddIOp::create(b, iteration, one);
-    scf::YieldOp::create(b, ValueRange{next});
-  }
-  scf::YieldOp::create(b, kLoop.getResults());
+  };
+  emitStageFillLoop(tiles, nTiles, kBlocks, beginUnit, fillStage);
 }
 
 gpu::GPUFuncOp codegen::createTmaGemmFunction(OpBuilder &moduleBuilder,

@@ -136,6 +136,14 @@ protected:
                              StringRef registerClass);
   /// The ring position of use `iteration`: (stage, phase parity), i32.
   std::pair<Value, Value> ringPosition(Value iteration);
+  /// A loop that fills the ring's stages: for each (work unit, K block) of
+  /// this CTA, in the ring's order, waits until the stage is empty and
+  /// calls `fillStage(unit, kb, stage32)`; `beginUnit(unit)` runs once per
+  /// work unit, before its K blocks.
+  void emitStageFillLoop(
+      Value tiles, Value nTiles, Value kBlocks,
+      function_ref<void(const WorkUnit &)> beginUnit,
+      function_ref<void(const WorkUnit &, Value, Value)> fillStage);
   /// The producer's loop, run by one thread: for each (work unit, K
   /// block), wait for the stage to be empty, expect its bytes on `full` and
   /// copy A and B into it.
