@@ -21,6 +21,7 @@
 #include "vllm-runtime/MgpuWrappers.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -183,6 +184,12 @@ std::vector<uint32_t> readBack(void *dst, size_t n) {
   vllmrtMemcpyDtoH(host.data(), dst, n * 4);
   return host;
 }
+
+/// Whether the first `n` words of `words` (all of them by default) are 0.
+bool allZero(const std::vector<uint32_t> &words, size_t n = SIZE_MAX) {
+  auto end = words.begin() + std::min(n, words.size());
+  return std::all_of(words.begin(), end, [](uint32_t w) { return w == 0; });
+}
 } // namespace
 
 VT_TEST(gpuDeviceAndModule) {
@@ -304,8 +311,7 @@ VT_TEST(gpuWorkspacePerStream) {
   mgpuStreamSynchronize(stream);
   mgpuStreamSynchronize(other);
   std::vector<uint32_t> words = readBack(first, 1024);
-  VT_EXPECT(std::all_of(words.begin(), words.end(),
-                        [](uint32_t w) { return w == 0; }));
+  VT_EXPECT(allZero(words));
   // A kernel's writes stay (the kernels reset what they use); a larger
   // request gets a new buffer, zeroed, and the old one stays valid.
   launchFill(first, 5, 1024, stream);
@@ -315,8 +321,7 @@ VT_TEST(gpuWorkspacePerStream) {
   mgpuStreamSynchronize(stream);
   VT_EXPECT_EQ(readBack(first, 1)[0], 5u);
   std::vector<uint32_t> grownWords = readBack(grown, (1 << 20) / 4);
-  VT_EXPECT(std::all_of(grownWords.begin(), grownWords.end(),
-                        [](uint32_t w) { return w == 0; }));
+  VT_EXPECT(allZero(grownWords));
   mgpuStreamDestroy(other);
   VT_EXPECT_EQ(std::string(vllmrtGetLastError()), std::string(""));
 }
@@ -354,8 +359,7 @@ VT_TEST(gpuWorkspaceInGraph) {
     VT_EXPECT_EQ(vllmrtGraphLaunch(graphs[g], stream), 0);
     vllmrtStreamSynchronize(stream);
     std::vector<uint32_t> host = readBack(out, 1536);
-    VT_EXPECT(std::all_of(host.begin(), host.begin() + 512,
-                          [](uint32_t w) { return w == 0; }));
+    VT_EXPECT(allZero(host, 512));
     VT_EXPECT_EQ(host[512], 9000u + g);
     VT_EXPECT_EQ(host[1535], 9000u + g + 1023);
   }

@@ -117,6 +117,11 @@ private:
   void emitScaleCopier(Value tiles, Value nTiles, Value kBlocks);
   /// The byte offset of stage `stage32`'s scale area (i32).
   Value stageScaleOffset(Value stage32);
+  /// The offset in a stage's scale area of the weight scale word of tile
+  /// half `half`, after the blockM activation scale words.
+  int64_t weightScaleWordBytes(int64_t half) const {
+    return (cfg.blockM + half) * 4;
+  }
   void emitConsumer(Value tiles, Value nTiles, Value kBlocks, Value warpgroup);
   /// The tied wait of the four wgmmas of a K block: the partial sums are
   /// operands and results of the wait, so no read of them can be scheduled
@@ -396,6 +401,8 @@ void WgmmaKernelEmitter::emitScaleCopier(Value tiles, Value nTiles,
   Value warpSize = idx(kWarpSize);
   Value lane = arith::RemUIOp::create(b, tid, warpSize);
   Value lane32 = toI32(lane);
+  Value four32 = i32(4);
+  Value laneBytes32 = arith::MulIOp::create(b, lane32, four32);
   Value zero = idx(0);
   Value laneIsFirst =
       arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, zero);
@@ -421,7 +428,6 @@ void WgmmaKernelEmitter::emitScaleCopier(Value tiles, Value nTiles,
     Value area32 = stageScaleOffset(stage32);
     // sa of rows lane, lane + 32, ...: a row past M copies no byte, which
     // leaves a zero word (cp.async's source size 0 fills the 4 bytes).
-    Value four32 = i32(4);
     Value zero32 = i32(0);
     for (int64_t first = 0; first < cfg.blockM; first += kWarpSize) {
       Value firstRow = idx(first);
@@ -434,7 +440,6 @@ void WgmmaKernelEmitter::emitScaleCopier(Value tiles, Value nTiles,
           getMatmulActivationScaleIndices(b, spec.aFormat, safeRow, kb);
       Value source = globalElementPointer(sa, indices);
       Value firstBytes32 = i32(4 * first);
-      Value laneBytes32 = arith::MulIOp::create(b, lane32, four32);
       Value rowBytes32 = arith::AddIOp::create(b, laneBytes32, firstBytes32);
       Value offset32 = arith::AddIOp::create(b, area32, rowBytes32);
       Value target = smemPtr(offset32);
@@ -448,7 +453,7 @@ void WgmmaKernelEmitter::emitScaleCopier(Value tiles, Value nTiles,
           SmallVector<Value> indices =
               getMatmulWeightScaleIndices(b, spec.bFormat, halfCol, kb);
           Value source = globalElementPointer(sb, indices);
-          Value weightBytes32 = i32((cfg.blockM + half) * 4);
+          Value weightBytes32 = i32(weightScaleWordBytes(half));
           Value offset32 = arith::AddIOp::create(b, area32, weightBytes32);
           Value target = smemPtr(offset32);
           NVVM::CpAsyncOp::create(b, target, source, cacheAll, cached,
@@ -550,7 +555,7 @@ void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
   SmallVector<Value> scaleWordBytes{row0Bytes32, row1Bytes32};
   if (!perColumn) {
     for (int64_t half = 0; half < halves; ++half) {
-      Value weightWordBytes32 = i32((cfg.blockM + half) * 4);
+      Value weightWordBytes32 = i32(weightScaleWordBytes(half));
       scaleWordBytes.push_back(weightWordBytes32);
     }
   }
@@ -615,7 +620,6 @@ void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
     SmallVector<Value> next{};
     Value oneIteration = idx(1);
     next.push_back(arith::AddIOp::create(b, iteration, oneIteration));
-    Value previousHalf;
     for (int64_t half = 0; half < halves; ++half) {
       // Half h's rows of B start h x halfN x 128 bytes into the tile.
       Value halfStart = bStart;
@@ -624,11 +628,7 @@ void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
         halfStart = arith::AddIOp::create(b, bStart, halfField);
       }
       NVVM::WgmmaFenceAlignedOp::create(b);
-      // The second half starts from the first half's sums (ignored: its
-      // first MMA has scale-d 0), so that ptxas gives both halves the same
-      // registers; from a fresh value it kept both sets live and spilled.
-      Value partial =
-          previousHalf ? previousHalf : LLVM::PoisonOp::create(b, partialType);
+      Value partial = LLVM::PoisonOp::create(b, partialType);
       for (int64_t k = 0; k < kGemmBlockK / kGemmMmaK; ++k) {
         auto [aDescriptor, bDescriptor] =
             sliceDescriptors(aStart, halfStart, k, kWgmmaDescriptorBits);
@@ -641,10 +641,6 @@ void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
       }
       NVVM::WgmmaGroupSyncAlignedOp::create(b);
       SmallVector<Value> sums = emitWaitForPartials(partial);
-      Value rebuilt = LLVM::PoisonOp::create(b, partialType);
-      for (auto [i, sum] : llvm::enumerate(sums))
-        rebuilt = LLVM::InsertValueOp::create(b, rebuilt, sum, i);
-      previousHalf = rebuilt;
 
       if (half + 1 == halves) {
         // The stage is read: every consumer thread's arrive releases it

@@ -160,10 +160,11 @@ TmaGemmEmitter::beginWorkLoop(Value tiles, Value nTiles, ValueRange extraInit) {
   WorkUnit unit;
   unit.loop = tileLoop;
   Value tile = tileLoop.getInductionVar();
+  Value mTile, nTile;
   if (cfg.splits > 1) {
     // Range r of a tile is K blocks [r x perSplit, min((r + 1) x perSplit,
     // kBlocks)); the strategy chose splits so that none is empty.
-    Value unitIndex = tileLoop.getInductionVar();
+    Value unitIndex = tile;
     Value splits = idx(cfg.splits);
     tile = arith::DivUIOp::create(b, unitIndex, splits);
     unit.tile = tile;
@@ -174,49 +175,43 @@ TmaGemmEmitter::beginWorkLoop(Value tiles, Value nTiles, ValueRange extraInit) {
     Value rangeEnd = arith::AddIOp::create(b, unit.kBegin, perSplit);
     Value kBlocks = idx(kBlockCount);
     unit.kEnd = arith::MinUIOp::create(b, rangeEnd, kBlocks);
+    // Split-K kernels (at most two rows of tiles) keep the plain N-fastest
+    // order below: the grouping's arithmetic made their consumers spill at
+    // 224 registers.
+    mTile = arith::DivUIOp::create(b, tile, nTiles);
+    nTile = arith::RemUIOp::create(b, tile, nTiles);
+  } else {
+    // Tiles in groups of kTileGroupRows rows of tiles, M fastest within a
+    // group, the groups in order: the 132 tiles of a wave then span 8 rows
+    // of tiles and about 16 columns, whose A and B blocks are read from L2
+    // by several CTAs each. With N fastest over the whole of D (the first
+    // version), a wave at M = 4096, N = 7168 read every column of B and hit
+    // L2 for only 62% of its reads (ncu, docs/gemm.md). At small M (one row
+    // of tiles) N varies fastest as before: the CTAs of a wave share the
+    // rows of A and read different weights. In i32: a few divisions per
+    // tile.
+    Value tile32 = toI32(tile);
+    Value tiles32 = toI32(tiles);
+    Value nTiles32 = toI32(nTiles);
+    Value mTiles32 = arith::DivUIOp::create(b, tiles32, nTiles32);
+    Value groupRows32 = i32(kTileGroupRows);
+    Value groupTiles32 = arith::MulIOp::create(b, groupRows32, nTiles32);
+    Value group32 = arith::DivUIOp::create(b, tile32, groupTiles32);
+    Value firstRow32 = arith::MulIOp::create(b, group32, groupRows32);
+    Value rowsLeft32 = arith::SubIOp::create(b, mTiles32, firstRow32);
+    Value rowsInGroup32 = arith::MinUIOp::create(b, rowsLeft32, groupRows32);
+    Value groupStart32 = arith::MulIOp::create(b, group32, groupTiles32);
+    Value inGroup32 = arith::SubIOp::create(b, tile32, groupStart32);
+    Value rowInGroup32 = arith::RemUIOp::create(b, inGroup32, rowsInGroup32);
+    Value mTile32 = arith::AddIOp::create(b, firstRow32, rowInGroup32);
+    Value nTile32 = arith::DivUIOp::create(b, inGroup32, rowsInGroup32);
+    mTile = arith::IndexCastUIOp::create(b, b.getIndexType(), mTile32);
+    nTile = arith::IndexCastUIOp::create(b, b.getIndexType(), nTile32);
   }
-  // Tiles in groups of kTileGroupRows rows of tiles, M fastest within a
-  // group, the groups in order: the 132 tiles of a wave then span 8 rows of
-  // tiles and about 16 columns, whose A and B blocks are read from L2 by
-  // several CTAs each. With N fastest over the whole of D (the first
-  // version), a wave at M = 4096, N = 7168 read every column of B and
-  // hit L2 for only 62% of its reads (ncu, docs/gemm.md). At small M (one
-  // row of tiles) N varies fastest as before: the CTAs of a wave share the
-  // rows of A and read different weights. Split-K kernels (at most two rows
-  // of tiles) keep the plain N-fastest order: the grouping's arithmetic
-  // made their consumers spill at 224 registers. In i32: a few divisions
-  // per tile.
-  if (cfg.splits > 1) {
-    Value mTile = arith::DivUIOp::create(b, tile, nTiles);
-    Value nTile = arith::RemUIOp::create(b, tile, nTiles);
-    Value blockM = idx(cfg.blockM);
-    unit.m0 = arith::MulIOp::create(b, mTile, blockM);
-    Value blockN = idx(cfg.blockN);
-    unit.n0 = arith::MulIOp::create(b, nTile, blockN);
-    return unit;
-  }
-  Value tile32 = toI32(tile);
-  Value tiles32 = toI32(tiles);
-  Value nTiles32 = toI32(nTiles);
-  Value mTiles32 = arith::DivUIOp::create(b, tiles32, nTiles32);
-  Value groupRows32 = i32(kTileGroupRows);
-  Value groupTiles32 = arith::MulIOp::create(b, groupRows32, nTiles32);
-  Value group32 = arith::DivUIOp::create(b, tile32, groupTiles32);
-  Value firstRow32 = arith::MulIOp::create(b, group32, groupRows32);
-  Value rowsLeft32 = arith::SubIOp::create(b, mTiles32, firstRow32);
-  Value rowsInGroup32 = arith::MinUIOp::create(b, rowsLeft32, groupRows32);
-  Value groupStart32 = arith::MulIOp::create(b, group32, groupTiles32);
-  Value inGroup32 = arith::SubIOp::create(b, tile32, groupStart32);
-  Value rowInGroup32 = arith::RemUIOp::create(b, inGroup32, rowsInGroup32);
-  Value mTile32 = arith::AddIOp::create(b, firstRow32, rowInGroup32);
-  Value nTile32 = arith::DivUIOp::create(b, inGroup32, rowsInGroup32);
-  Value mTile = arith::IndexCastUIOp::create(b, b.getIndexType(), mTile32);
-  Value nTile = arith::IndexCastUIOp::create(b, b.getIndexType(), nTile32);
   Value blockM = idx(cfg.blockM);
-  Value m0 = arith::MulIOp::create(b, mTile, blockM);
+  unit.m0 = arith::MulIOp::create(b, mTile, blockM);
   Value blockN = idx(cfg.blockN);
   unit.n0 = arith::MulIOp::create(b, nTile, blockN);
-  unit.m0 = m0;
   return unit;
 }
 
