@@ -18,7 +18,8 @@ if [[ -f $build/build.ninja ]]; then
                 vllm_gpu_test_kernels vllm_gpu_test_kernels_unfused \
                 vllm_gpu_test_kernels_tc vllm_gpu_test_kernels_tc_unfused \
                 vllm_bench_kernels vllm_bench_kernels_unfused \
-                vllm_bench_gemm_tc vllm_bench_gemm_simt; do
+                vllm_bench_gemm_tc vllm_bench_gemm_simt \
+                vllm_bench_chain vllm_bench_chain_unfused; do
     if ninja -C "$build" -t query "$target" >/dev/null 2>&1; then
       ninja -C "$build" -j "${JOBS:-2}" "$target"
     fi
@@ -48,7 +49,8 @@ missing=0
 for lib in vllm_gpu_test_kernels vllm_gpu_test_kernels_unfused \
            vllm_gpu_test_kernels_tc vllm_gpu_test_kernels_tc_unfused \
            vllm_bench_kernels vllm_bench_kernels_unfused \
-           vllm_bench_gemm_tc vllm_bench_gemm_simt; do
+           vllm_bench_gemm_tc vllm_bench_gemm_simt \
+           vllm_bench_chain vllm_bench_chain_unfused; do
   found=$(find "$build" -name "lib$lib.so" -not -path "*/CMakeFiles/*" \
             -print -quit)
   if [[ -n $found ]]; then

@@ -540,6 +540,42 @@ def _replayer_or_loop(torch, calls, warmup):
                 "no graph (%s)" % _error_text(e))
 
 
+def time_ready(torch, rt, ready, row, our_impls, repeats, warmup):
+    """Times the implementations of `ready` ({name: calls}) together
+    (measure_interleaved) into row["us"] and row["notes"]. Ours (the names
+    in `our_impls`) count as failed when the vllm runtime recorded an error
+    meanwhile: its record is process-wide, so an error while timing cannot
+    be told apart between our builds."""
+    rt.vllmrtClearError()
+    timed = measure_interleaved(torch, ready, repeats, warmup)
+    err = rt.vllmrtGetLastError()
+    for impl, (us, note) in timed.items():
+        if err and impl in our_impls:
+            us, note = None, "failed (%s)" % err.decode()[:80]
+        row["us"][impl] = us
+        if note:
+            row["notes"][impl] = note
+
+
+def add_timing_arguments(parser, lib_dir, default_m, impls):
+    """The options bench_gemm.py and bench_chain.py share: where the
+    libraries are, the Ms and implementations to time (comma-separated),
+    the timing, the seed, where the table goes, and the two checks that
+    need no GPU."""
+    parser.add_argument("--lib-dir", default=lib_dir)
+    parser.add_argument("--m", type=lambda t: [int(v) for v in t.split(",")],
+                        default=default_m)
+    parser.add_argument("--impls", type=lambda t: t.split(","),
+                        default=impls)
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--max-sets", type=int, default=16)
+    parser.add_argument("--seed", type=int, default=1234)
+    parser.add_argument("--out", default=os.environ.get("OUT", "."))
+    parser.add_argument("--self-test", action="store_true")
+    parser.add_argument("--check-libs", action="store_true")
+
+
 def rotation(names, repeat):
     """The order in which repeat number `repeat` times the implementations:
     `names` rotated by `repeat`, so that each comes first as often as the

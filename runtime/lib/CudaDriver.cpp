@@ -177,6 +177,7 @@ void initialize(LoaderState &s) {
   resolve(handle, d.cuMemFreeAsync, "cuMemFreeAsync", nullptr);
   resolve(handle, d.cuMemGetInfo, "cuMemGetInfo_v2", &missing);
   resolve(handle, d.cuMemcpyHtoD, "cuMemcpyHtoD_v2", &missing);
+  resolve(handle, d.cuMemcpyHtoDAsync, "cuMemcpyHtoDAsync_v2", &missing);
   resolve(handle, d.cuMemcpyDtoH, "cuMemcpyDtoH_v2", &missing);
   resolve(handle, d.cuMemcpyDtoD, "cuMemcpyDtoD_v2", &missing);
   resolve(handle, d.cuMemcpyAsync, "cuMemcpyAsync", &missing);

@@ -43,10 +43,17 @@ SyncAllocations &syncAllocations() {
   return *s;
 }
 
+/// Private non-blocking streams, one per context, for work that is done
+/// once and waited for at once (see allocateUncaptured); guarded by the mutex
+/// of the cache that holds them.
+using SideStreams = std::map<CUcontext, CUstream>;
+
 /// Device copies of tensor maps, keyed by content.
 struct TensorMapCache {
   std::mutex mutex;
   std::map<std::array<uint64_t, 16>, CUdeviceptr> copies;
+  /// The streams that upload the copies (never captured).
+  SideStreams uploadStreams;
 };
 TensorMapCache &tensorMapCache() {
   static TensorMapCache *s = new TensorMapCache;
@@ -75,12 +82,70 @@ struct WorkspaceCache {
   std::mutex mutex;
   std::map<WorkspaceKey, Workspace> current;
   std::vector<CUdeviceptr> retired;
-  /// The stream that zeroes workspaces made during capture (not captured).
-  CUstream zeroingStream = nullptr;
+  /// The streams that zero workspaces made during capture (never captured).
+  SideStreams zeroingStreams;
 };
 WorkspaceCache &workspaceCache() {
   static WorkspaceCache *s = new WorkspaceCache;
   return *s;
+}
+
+/// An allocation of `bytes` (cuMemAlloc) whose contents `fill(pointer,
+/// stream)` queues on a private stream of the current context, taken from
+/// (or made into) `sideStreams`; `fill` returns the result of the driver call
+/// `fillName`. Both happen now and are waited for here. Returns 0, with an
+/// error naming `caller`, on failure (nothing is left allocated).
+///
+/// Safe while a stream of this thread is being captured into a CUDA graph,
+/// whatever the capture mode (torch.cuda.graph uses the global one), and
+/// neither the allocation nor the fill becomes part of the graph. cuMemAlloc
+/// and cuMemFree are among the "potentially unsafe" calls that a capture in
+/// global or thread-local mode prohibits (they fail and invalidate the
+/// capture), so this thread is switched to relaxed mode for the moment, as
+/// PyTorch's caching allocator does, and switched back on every path. The
+/// fill runs on a non-blocking stream that no capture involves: work queued
+/// on it is not captured, it does not wait for the legacy default stream,
+/// and waiting for it waits for nothing else. Outside capture the mode
+/// switch changes nothing.
+template <typename Fill>
+CUdeviceptr allocateUncaptured(const Driver *d, SideStreams &sideStreams,
+                               size_t bytes, const char *caller,
+                               const char *fillName, Fill fill) {
+  auto what = [caller](const char *call) {
+    return std::string(caller) + " (" + call + ")";
+  };
+  int mode = CU_STREAM_CAPTURE_MODE_RELAXED;
+  if (!check(d->cuThreadExchangeStreamCaptureMode(&mode),
+             what("cuThreadExchangeStreamCaptureMode").c_str()))
+    return 0;
+  CUcontext context = nullptr;
+  CUstream stream = nullptr;
+  CUdeviceptr pointer = 0;
+  bool ok =
+      check(d->cuCtxGetCurrent(&context), what("cuCtxGetCurrent").c_str());
+  if (ok) {
+    // A stream belongs to the context it was made in.
+    auto it = sideStreams.find(context);
+    if (it != sideStreams.end()) {
+      stream = it->second;
+    } else {
+      ok = check(d->cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING),
+                 what("cuStreamCreate").c_str());
+      if (ok)
+        sideStreams.emplace(context, stream);
+    }
+  }
+  ok = ok && check(d->cuMemAlloc(&pointer, bytes), what("cuMemAlloc").c_str());
+  ok = ok && check(fill(pointer, stream), what(fillName).c_str());
+  ok = ok && check(d->cuStreamSynchronize(stream),
+                   what("cuStreamSynchronize").c_str());
+  if (!ok && pointer) {
+    d->cuMemFree(pointer);
+    pointer = 0;
+  }
+  check(d->cuThreadExchangeStreamCaptureMode(&mode),
+        what("cuThreadExchangeStreamCaptureMode").c_str());
+  return pointer;
 }
 
 /// Checks a launch dimension; false (with an error) when out of range.
@@ -448,6 +513,13 @@ extern "C" void mgpuSetDefaultDevice(int32_t device) {
 
 /// The device copy of `map`: one per distinct descriptor, kept for the
 /// process (kernels read tensor maps from global memory).
+///
+/// A new descriptor may come while the caller's stream is being captured:
+/// the buffers of a compiled function, allocated stream-ordered inside a
+/// capture, get new addresses, hence new descriptors. The copy is therefore
+/// always made with allocateUncaptured (it is a once-per-descriptor slow
+/// path): a plain cuMemAlloc and synchronous cuMemcpyHtoD would fail and
+/// invalidate the capture.
 static void *deviceCopy(const Driver *d, const CUtensorMap &map,
                         const char *caller) {
   std::array<uint64_t, 16> key;
@@ -457,15 +529,14 @@ static void *deviceCopy(const Driver *d, const CUtensorMap &map,
   auto it = cache.copies.find(key);
   if (it != cache.copies.end())
     return reinterpret_cast<void *>(it->second);
-  CUdeviceptr copy = 0;
-  if (!check(d->cuMemAlloc(&copy, sizeof(map)),
-             (std::string(caller) + " (cuMemAlloc)").c_str()))
+  // `map` outlives the copy from it: allocateUncaptured waits for it.
+  CUdeviceptr copy = allocateUncaptured(
+      d, cache.uploadStreams, sizeof(map), caller, "cuMemcpyHtoDAsync",
+      [&](CUdeviceptr pointer, CUstream stream) {
+        return d->cuMemcpyHtoDAsync(pointer, &map, sizeof(map), stream);
+      });
+  if (!copy)
     return nullptr;
-  if (!check(d->cuMemcpyHtoD(copy, &map, sizeof(map)),
-             (std::string(caller) + " (cuMemcpyHtoD)").c_str())) {
-    d->cuMemFree(copy);
-    return nullptr;
-  }
   cache.copies.emplace(key, copy);
   return reinterpret_cast<void *>(copy);
 }
@@ -528,37 +599,6 @@ mgpuTensorMapEncodeTiledMemref(int64_t tensorRank, void *descriptor,
   return deviceCopy(d, map, "mgpuTensorMapEncodeTiledMemref");
 }
 
-/// A zeroed allocation of `bytes` for a workspace, made while `stream` is
-/// being captured: the allocation and the zeroing are not captured (they
-/// happen once, now); cuMemAlloc is allowed for the moment by switching this
-/// thread to relaxed capture mode, as PyTorch's allocator does, and the
-/// zeroing runs on a stream of its own, waited for here.
-static CUdeviceptr allocateDuringCapture(const Driver *d, WorkspaceCache &cache,
-                                         size_t bytes) {
-  int mode = CU_STREAM_CAPTURE_MODE_RELAXED;
-  if (!check(d->cuThreadExchangeStreamCaptureMode(&mode),
-             "vllmrtWorkspace (cuThreadExchangeStreamCaptureMode)"))
-    return 0;
-  CUdeviceptr pointer = 0;
-  bool ok = true;
-  if (!cache.zeroingStream)
-    ok = check(d->cuStreamCreate(&cache.zeroingStream, CU_STREAM_NON_BLOCKING),
-               "vllmrtWorkspace (cuStreamCreate)");
-  ok = ok &&
-       check(d->cuMemAlloc(&pointer, bytes), "vllmrtWorkspace (cuMemAlloc)");
-  ok = ok && check(d->cuMemsetD8Async(pointer, 0, bytes, cache.zeroingStream),
-                   "vllmrtWorkspace (cuMemsetD8Async)");
-  ok = ok && check(d->cuStreamSynchronize(cache.zeroingStream),
-                   "vllmrtWorkspace (cuStreamSynchronize)");
-  if (!ok && pointer) {
-    d->cuMemFree(pointer);
-    pointer = 0;
-  }
-  check(d->cuThreadExchangeStreamCaptureMode(&mode),
-        "vllmrtWorkspace (cuThreadExchangeStreamCaptureMode)");
-  return pointer;
-}
-
 extern "C" void *vllmrtWorkspace(uint64_t sizeBytes, void *stream) {
   if (sizeBytes == 0) {
     recordError("vllmrtWorkspace: zero bytes asked for");
@@ -597,7 +637,13 @@ extern "C" void *vllmrtWorkspace(uint64_t sizeBytes, void *stream) {
     return reinterpret_cast<void *>(entry.pointer);
   CUdeviceptr pointer = 0;
   if (capturing) {
-    pointer = allocateDuringCapture(d, cache, bytes);
+    // Made and zeroed once, now, not as part of the graph (every replay
+    // uses this buffer).
+    pointer = allocateUncaptured(
+        d, cache.zeroingStreams, bytes, "vllmrtWorkspace", "cuMemsetD8Async",
+        [&](CUdeviceptr p, CUstream zeroing) {
+          return d->cuMemsetD8Async(p, 0, bytes, zeroing);
+        });
     if (!pointer)
       return nullptr;
   } else {

@@ -81,6 +81,7 @@ static_assert(sameName(STR(cuStreamDestroy), "cuStreamDestroy_v2"), "");
 static_assert(sameName(STR(cuEventDestroy), "cuEventDestroy_v2"), "");
 static_assert(sameName(STR(cuEventElapsedTime), "cuEventElapsedTime_v2"), "");
 static_assert(sameName(STR(cuMemcpyHtoD), "cuMemcpyHtoD_v2"), "");
+static_assert(sameName(STR(cuMemcpyHtoDAsync), "cuMemcpyHtoDAsync_v2"), "");
 static_assert(sameName(STR(cuMemcpyDtoH), "cuMemcpyDtoH_v2"), "");
 static_assert(sameName(STR(cuMemcpyDtoD), "cuMemcpyDtoD_v2"), "");
 static_assert(sameName(STR(cuMemsetD8), "cuMemsetD8_v2"), "");

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <dlfcn.h>
 #include <string>
 #include <vector>
 
@@ -189,6 +190,23 @@ std::vector<uint32_t> readBack(void *dst, size_t n) {
 bool allZero(const std::vector<uint32_t> &words, size_t n = SIZE_MAX) {
   auto end = words.begin() + std::min(n, words.size());
   return std::all_of(words.begin(), end, [](uint32_t w) { return w == 0; });
+}
+
+/// The driver's cuTensorMapEncodeTiled, from the libcuda the runtime loads,
+/// to encode a descriptor on the host; null when missing.
+using EncodeTiled = int (*)(void *map, int dataType, unsigned rank,
+                            void *address, const uint64_t *globalDim,
+                            const uint64_t *globalStrides,
+                            const unsigned *boxDim,
+                            const unsigned *elementStrides, int interleave,
+                            int swizzle, int l2Promotion, int oobFill);
+EncodeTiled driverEncodeTiled() {
+  const char *path = std::getenv("VLLMRT_LIBCUDA");
+  void *handle =
+      dlopen(path && *path ? path : "libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+  return handle ? reinterpret_cast<EncodeTiled>(
+                      dlsym(handle, "cuTensorMapEncodeTiled"))
+                : nullptr;
 }
 } // namespace
 
@@ -365,6 +383,61 @@ VT_TEST(gpuWorkspaceInGraph) {
   }
   for (void *graph : graphs)
     vllmrtGraphDestroy(graph);
+  vllmrtFree(out);
+  mgpuStreamDestroy(stream);
+  VT_EXPECT_EQ(std::string(vllmrtGetLastError()), std::string(""));
+}
+
+VT_TEST(gpuTensorMapInGraph) {
+  if (!gpu().fill)
+    VT_SKIP("no kernel (no GPU or module load failed)");
+  vllmrtDeviceInfo info;
+  vllmrtGetDeviceInfo(&info);
+  if (info.computeCapabilityMajor < 9)
+    VT_SKIP("tensor maps need sm_90");
+  vllmrtClearError();
+  // Captured on a stream that never ran eagerly (as torch.cuda.graph does),
+  // like a compiled function with a TMA GEMM: the descriptor of a buffer
+  // allocated stream-ordered inside the capture is new, so its device copy
+  // is made during the capture; that must neither fail nor invalidate the
+  // capture, and the copy is not part of the graph. (vllmrtStreamBeginCapture
+  // captures in thread-local mode, which forbids this thread the same calls
+  // as global mode.)
+  void *stream = mgpuStreamCreate();
+  const uint32_t n = 2048; // 64 rows of 128 bytes.
+  void *out = vllmrtMalloc(n * 4);
+  VT_EXPECT_EQ(vllmrtStreamBeginCapture(stream), 0);
+  void *tmp = mgpuMemAlloc(n * 4, stream, false);
+  VT_EXPECT(tmp != nullptr);
+  // UINT8 (0), 128-byte swizzle (3), box 128 x 8.
+  void *map = vllmrtTensorMapEncode2d(tmp, 128, 64, 128, 128, 8, 0, 3);
+  VT_EXPECT(map != nullptr);
+  VT_EXPECT_EQ(std::string(vllmrtGetLastError()), std::string(""));
+  launchFill(tmp, 3000, n, stream);
+  mgpuMemcpy(out, tmp, n * 4, stream);
+  mgpuMemFree(tmp, stream);
+  void *graph = vllmrtStreamEndCapture(stream);
+  VT_EXPECT(graph != nullptr);
+  VT_EXPECT_EQ(vllmrtGraphLaunch(graph, stream), 0);
+  vllmrtStreamSynchronize(stream);
+  std::vector<uint32_t> host = readBack(out, n);
+  VT_EXPECT_EQ(host[0], 3000u);
+  VT_EXPECT_EQ(host[n - 1], 3000u + n - 1);
+  // Outside the capture: the same descriptor is the same device copy, and
+  // that copy holds what the driver encodes on the host.
+  VT_EXPECT(vllmrtTensorMapEncode2d(tmp, 128, 64, 128, 128, 8, 0, 3) == map);
+  std::vector<uint32_t> device = readBack(map, 32);
+  VT_EXPECT(!allZero(device));
+  if (EncodeTiled encode = driverEncodeTiled()) {
+    alignas(128) uint32_t expected[32] = {0};
+    uint64_t globalDim[2] = {128, 64}, globalStrides[1] = {128};
+    unsigned boxDim[2] = {128, 8}, elementStrides[2] = {1, 1};
+    VT_EXPECT_EQ(encode(expected, 0, 2, tmp, globalDim, globalStrides, boxDim,
+                        elementStrides, 0, 3, 3, 0),
+                 0);
+    VT_EXPECT(std::equal(device.begin(), device.end(), expected));
+  }
+  vllmrtGraphDestroy(graph);
   vllmrtFree(out);
   mgpuStreamDestroy(stream);
   VT_EXPECT_EQ(std::string(vllmrtGetLastError()), std::string(""));

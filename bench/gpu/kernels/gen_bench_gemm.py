@@ -55,18 +55,21 @@ def module():
     return "\n".join(out) + "\n"
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def generator_main(description, output, make_module):
+    """The command line of a one-module generator: --list-outputs prints
+    `output`; otherwise make_module()'s text is written to
+    --out-dir/`output`."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--out-dir", default=".")
     parser.add_argument("--list-outputs", action="store_true")
     args = parser.parse_args()
     if args.list_outputs:
-        print(OUTPUT)
+        print(output)
         return
     os.makedirs(args.out_dir, exist_ok=True)
-    with open(os.path.join(args.out_dir, OUTPUT), "w") as f:
-        f.write(module())
+    with open(os.path.join(args.out_dir, output), "w") as f:
+        f.write(make_module())
 
 
 if __name__ == "__main__":
-    main()
+    generator_main(__doc__.splitlines()[0], OUTPUT, module)
