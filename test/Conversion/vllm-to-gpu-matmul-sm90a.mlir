@@ -43,15 +43,10 @@
 // module's dynamic shared memory aligned to the 128-byte swizzle's atom.
 // CHECK: gpu.module @vllm_kernels
 // CHECK: llvm.mlir.global external @vllm_gemm_dynamic_smem() {addr_space = 3 : i32, alignment = 1024 : i64} : !llvm.array<0 x i8>
-// 64-column tiles where they take fewer waves (M = 257 .. 4096 by the
-// count of row tiles), and below M = 257 the 17 tiles of 128 columns with
-// K split into 7 ranges instead (vllm-to-gpu-matmul-split-k.mlir), with a
-// single consumer warpgroup up to M = 64.
-// CHECK: gpu.func @[[$MID:.*_wgmma_m128n64s8]](
 // The 128 x 128 tiles: 6 stages (each with its A and B tiles and its K
 // block's scale words), two consumer warpgroups and a producer (384
 // threads).
-// CHECK: gpu.func @[[$BIG:scaled_matmul_n2112_k7168_bf16_a_group128_f32_mn_major4_b_block128x128_f32_wgmma_m128n128s6]](%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: index, %{{.*}}: memref<56x?xf32>, %{{.*}}: memref<17x56xf32>, %{{.*}}: memref<?x2112xbf16>)
+// CHECK: gpu.func @[[$BIG:scaled_matmul_n2112_k7168_bf16_a_group128_f32_mn_major4_b_block128x128_f32_wgmma_m128n128s6]](%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: index, %{{.*}}: memref<?x?xf32>, %{{.*}}: memref<17x56xf32>, %{{.*}}: memref<?x2112xbf16>)
 // CHECK-SAME: known_block_size = array<i32: 384, 1, 1>
 // CHECK-SAME: nvvm.minctasm = 1
 // Thread 0 makes the barriers of the 6 stages: `full` completes with the
@@ -166,13 +161,21 @@
 // CHECK-COUNT-7: vector.store %{{.*}} {alignment = 16 : i64} : memref<?x2112xbf16>, vector<8xbf16>
 // CHECK-NOT: vector.store
 // CHECK: gpu.return
+// 64-column tiles where they take fewer waves (M = 257 .. 4096 by the
+// count of row tiles), and below M = 257 the 17 tiles of 128 columns with
+// K split into 7 ranges instead (vllm-to-gpu-matmul-split-k.mlir), with a
+// single consumer warpgroup up to M = 64. The variants whose last wave's
+// tiles are split along K (`_tail8`) are those of
+// vllm-to-gpu-matmul-tail-split.mlir.
+// CHECK: gpu.func @[[$MID:.*_wgmma_m128n64s8]](
 // CHECK: gpu.func @[[$SMALL:.*_wgmma_m128n128s6_splitk7]](
 // CHECK: gpu.func @[[$DECODE:.*_wgmma_m64n128s8_splitk7]](
 // CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
 // CHECK: func.func private @vllmrtTensorMapEncode2d(!llvm.ptr, i64, i64, i64, i64, i64, i64, i64) -> !llvm.ptr
 // The host picks the variant from M (the first M of each range of row-tile
-// counts whose tiles differ: 4097 and more, 3969, 3713, 2945, 2049, 1921,
-// 1793, 1025, 897, 513, 257, 65, else the decode one); the descriptors
+// counts whose tiles differ: 4097 and more, 3969, 3713, 2945, 2433, 2305,
+// 2049, 1921, 1793, 1409, 1025, 897, 641, 513, 257, 65, else the decode
+// one); the descriptors
 // describe A [M, 7168] and B [2112, 7168] as bytes (data type 0) with the
 // 128-byte swizzle (3) and the variant's box; nothing is launched when the
 // runtime could not make one.
@@ -183,11 +186,15 @@
 // CHECK: ^[[FROM65]]:
 // CHECK: arith.cmpi uge, %[[M]], %c257
 // CHECK: arith.cmpi uge, %[[M]], %c513
+// CHECK: arith.cmpi uge, %[[M]], %c641
 // CHECK: arith.cmpi uge, %[[M]], %c897
 // CHECK: arith.cmpi uge, %[[M]], %c1025
+// CHECK: arith.cmpi uge, %[[M]], %c1409
 // CHECK: arith.cmpi uge, %[[M]], %c1793
 // CHECK: arith.cmpi uge, %[[M]], %c1921
 // CHECK: arith.cmpi uge, %[[M]], %c2049
+// CHECK: arith.cmpi uge, %[[M]], %c2305
+// CHECK: arith.cmpi uge, %[[M]], %c2433
 // CHECK: arith.cmpi uge, %[[M]], %c2945
 // CHECK: arith.cmpi uge, %[[M]], %c3713
 // CHECK: arith.cmpi uge, %[[M]], %c3969
@@ -203,16 +210,23 @@
 // CHECK: %[[TILES:.*]] = arith.muli %[[MT]], %c9
 // CHECK: %[[GRID:.*]] = arith.minui %[[TILES]], %c132
 // CHECK: cf.cond_br %[[OK]]
-// CHECK: gpu.launch_func async [%{{.*}}] @vllm_kernels::@{{.*}}_wgmma_m128n256s4 blocks in (%[[GRID]], %c1, %c1) threads in (%c384, %c1, %c1) dynamic_shared_memory_size %c199808_i32 args(%[[AMAP]] : !llvm.ptr, %[[BMAP]] : !llvm.ptr, %[[M]] : index, %arg3 : memref<56x?xf32>, %arg4 : memref<17x56xf32>, %arg5 : memref<?x2112xbf16>)
-// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$MID]] {{.*}} dynamic_shared_memory_size %c201984_i32
+// The activation scales are passed as a memref of dynamic sizes, the
+// kernel's type whatever M an op has.
+// CHECK: %[[SA:.*]] = memref.cast %arg3 : memref<56x?xf32> to memref<?x?xf32>
+// CHECK: gpu.launch_func async [%{{.*}}] @vllm_kernels::@{{.*}}_wgmma_m128n256s4 blocks in (%[[GRID]], %c1, %c1) threads in (%c384, %c1, %c1) dynamic_shared_memory_size %c199808_i32 args(%[[AMAP]] : !llvm.ptr, %[[BMAP]] : !llvm.ptr, %[[M]] : index, %[[SA]] : memref<?x?xf32>, %arg4 : memref<17x56xf32>, %arg5 : memref<?x2112xbf16>)
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@{{.*}}_wgmma_m128n256s4_tail8
 // CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$BIG]] {{.*}} dynamic_shared_memory_size %c200896_i32
-// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@{{.*}}_wgmma_m128n256s4
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@{{.*}}_wgmma_m128n256s4 blocks
 // CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$BIG]]
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@{{.*}}_wgmma_m128n256s4_tail8
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@{{.*}}_wgmma_m128n128s6_tail8
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$MID]] {{.*}} dynamic_shared_memory_size %c201984_i32
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$BIG]]
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@{{.*}}_wgmma_m128n256s4 blocks
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@{{.*}}_wgmma_m128n128s6_tail8
 // CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$MID]]
 // CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$BIG]]
-// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@{{.*}}_wgmma_m128n256s4
-// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$MID]]
-// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$BIG]]
+// CHECK: gpu.launch_func {{.*}} @vllm_kernels::@{{.*}}_wgmma_m128n64s8_tail8
 // CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$MID]]
 // CHECK: gpu.launch_func {{.*}} @vllm_kernels::@[[$SMALL]] {{.*}} dynamic_shared_memory_size %c200904_i32
 // CHECK: ^[[DECODE_BB]]:
@@ -324,4 +338,27 @@ func.func @k_tail(%a: tensor<?x200xf8E4M3FN>, %b: tensor<128x200xf8E4M3FN>, %sa:
 func.func @n_tail(%a: tensor<?x256xf8E4M3FN>, %b: tensor<130x256xf8E4M3FN>, %sa: tensor<1xf32, #vllm.scales<tensor>>, %sb: tensor<1xf32, #vllm.scales<tensor>>) -> tensor<?x130xbf16> {
   %d = vllm.scaled_matmul %a, %b scales(%sa, %sb) : (tensor<?x256xf8E4M3FN>, tensor<130x256xf8E4M3FN>, tensor<1xf32, #vllm.scales<tensor>>, tensor<1xf32, #vllm.scales<tensor>>) -> tensor<?x130xbf16>
   return %d : tensor<?x130xbf16>
+}
+
+// -----
+
+// Two GEMMs of the same N, K and formats with different static M share
+// their kernels, the SIMT one too: the activation scales are a memref of
+// dynamic sizes in the kernels' signature, whatever M an op has. (With the
+// first op's static sizes, the second failed to lower: "memref.cast ...
+// cast incompatible".)
+// CHECK-LABEL: func.func @two_static_m(
+// CHECK: memref.cast %{{.*}} : memref<56x512xf32> to memref<?x?xf32>
+// CHECK: gpu.launch_func
+// CHECK: memref.cast %{{.*}} : memref<56x1024xf32> to memref<?x?xf32>
+// CHECK: gpu.launch_func
+// SIMT-LABEL: func.func @two_static_m(
+// SIMT: memref.cast %{{.*}} : memref<56x512xf32> to memref<?x?xf32>
+// SIMT: gpu.launch_func {{.*}} @vllm_kernels::@[[$SIMT_MM:scaled_matmul_n2112_k7168_bf16_a_group128_f32_mn_major4_b_block128x128_f32]] blocks
+// SIMT: memref.cast %{{.*}} : memref<56x1024xf32> to memref<?x?xf32>
+// SIMT: gpu.launch_func {{.*}} @vllm_kernels::@[[$SIMT_MM]] blocks
+func.func @two_static_m(%a: tensor<512x7168xf8E4M3FN>, %a2: tensor<1024x7168xf8E4M3FN>, %b: tensor<2112x7168xf8E4M3FN>, %sa: tensor<56x512xf32, #vllm.scales<group 128, f32, mn_major, align 4>>, %sa2: tensor<56x1024xf32, #vllm.scales<group 128, f32, mn_major, align 4>>, %sb: tensor<17x56xf32, #vllm.scales<block 128x128, f32>>) -> (tensor<512x2112xbf16>, tensor<1024x2112xbf16>) {
+  %d = vllm.scaled_matmul %a, %b scales(%sa, %sb) chip <sm_90a> : (tensor<512x7168xf8E4M3FN>, tensor<2112x7168xf8E4M3FN>, tensor<56x512xf32, #vllm.scales<group 128, f32, mn_major, align 4>>, tensor<17x56xf32, #vllm.scales<block 128x128, f32>>) -> tensor<512x2112xbf16>
+  %d2 = vllm.scaled_matmul %a2, %b scales(%sa2, %sb) chip <sm_90a> : (tensor<1024x7168xf8E4M3FN>, tensor<2112x7168xf8E4M3FN>, tensor<56x1024xf32, #vllm.scales<group 128, f32, mn_major, align 4>>, tensor<17x56xf32, #vllm.scales<block 128x128, f32>>) -> tensor<1024x2112xbf16>
+  return %d, %d2 : tensor<512x2112xbf16>, tensor<1024x2112xbf16>
 }

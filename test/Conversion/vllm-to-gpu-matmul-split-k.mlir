@@ -22,7 +22,7 @@
 // CHECK: nvvm.barrier id = %c1_i32 number_of_threads = %c256_i32
 // The decode kernel, in detail; it takes the workspace as a seventh
 // argument.
-// CHECK: gpu.func @[[$SPLIT:.*_wgmma_m64n128s8_splitk7]](%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: index, %{{.*}}: memref<56x?xf32>, %{{.*}}: memref<17x56xf32>, %{{.*}}: memref<?x2112xbf16>, %[[WS:.*]]: !llvm.ptr)
+// CHECK: gpu.func @[[$SPLIT:.*_wgmma_m64n128s8_splitk7]](%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: index, %{{.*}}: memref<?x?xf32>, %{{.*}}: memref<17x56xf32>, %{{.*}}: memref<?x2112xbf16>, %[[WS:.*]]: !llvm.ptr)
 // CHECK-SAME: known_block_size = array<i32: 256, 1, 1>
 // The producer walks ceil(M / 64) x 17 x 7 work units; unit u is range
 // u % 7 of tile u / 7, K blocks [8 r, min(8 r + 8, 56)).

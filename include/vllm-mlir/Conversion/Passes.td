@@ -104,7 +104,10 @@ def ConvertVllmToGPUPass : Pass<"convert-vllm-to-gpu", "::mlir::ModuleOp"> {
       from the runtime (`vllmrtWorkspace`, one per stream and one per CUDA
       graph captured on it), and the last CTA of a tile, found with an
       arrival counter, adds them in range order and rounds once (SPEC 3.5:
-      the bits do not depend on which CTA is last).
+      the bits do not depend on which CTA is last). From M = 257 the same
+      machinery splits the tiles of a last, partial wave over the SMs where
+      the strategy's waves model expects it to pay (SPEC 3.5, "Split
+      tail").
 
     The host functions branch (`cf.cond_br`) around launches without work
     (M = 0) and between kernel variants chosen by M; the kernel module comes
@@ -157,10 +160,12 @@ def ConvertVllmToGPUPass : Pass<"convert-vllm-to-gpu", "::mlir::ModuleOp"> {
            "and the folded threads fit the registers (else the largest "
            "power of two below that fits)">,
     Option<"matmulSplitK", "matmul-split-k", "int", /*default=*/"-1",
-           "the most consecutive K ranges the sm_90a tensor-core GEMM's "
-           "variants for M <= 256 split a 128-column tile's K blocks into, "
-           "one CTA each, where the tiles alone do not cover the SMs; the "
-           "last CTA of a tile adds the ranges' f32 sums in range order "
+           "the most consecutive K ranges the sm_90a tensor-core GEMM "
+           "splits a tile's K blocks into, one CTA each: in the variants "
+           "for M <= 256 where the tiles alone do not cover the SMs, and "
+           "from M = 257 in the tiles of a last, partial wave where the "
+           "strategy expects 10% less time (at most 8); the last CTA of a "
+           "tile adds the ranges' f32 sums in range order "
            "(deterministic): -1 automatic (as many as one wave of CTAs "
            "holds), 1 no split (narrower tiles instead)">,
     Option<"matmulKernel", "matmul-kernel", "std::string",

@@ -66,8 +66,9 @@ struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
       llvm::cl::init(-1)};
   PassOptions::Option<int> matmulSplitK{
       *this, "matmul-split-k",
-      llvm::cl::desc("the most K splits of the tensor-core GEMM at M <= 256 "
-                     "on sm_90a (convert-vllm-to-gpu): -1 automatic, 1 none"),
+      llvm::cl::desc("the most K splits of the tensor-core GEMM on sm_90a, "
+                     "at M <= 256 and in the tiles of a last, partial wave "
+                     "(convert-vllm-to-gpu): -1 automatic, 1 none"),
       llvm::cl::init(-1)};
   PassOptions::Option<std::string> matmulKernel{
       *this, "matmul-kernel",

@@ -659,6 +659,16 @@ struct GemmTileConfig {
   /// last CTA of a tile to finish adds the sums in range order and rounds
   /// once (SPEC 3.5; MatmulSM90a.cpp). 1: no split.
   int64_t splits = 1;
+  /// sm_90a at large M: where the tiles fill at least one wave over the SMs
+  /// and leave a last, partial wave, the K blocks of each of that wave's
+  /// tiles are split into at most this many ranges, one work unit each, the
+  /// sums added as with `splits` (the split-K machinery: each range's sum to
+  /// the workspace, the tile's last unit adds them in range order). The
+  /// split count is computed in the kernel from M (emitTailSplit). 1: no
+  /// split.
+  int64_t tailSplits = 1;
+  /// Whether some work units of the kernel cover a range of K blocks.
+  bool splitsK() const { return splits > 1 || tailSplits > 1; }
   /// sm_90a: the MMAs of a K block run in halves of at most 128 columns
   /// (tiles of 256 columns: two).
   int64_t halves() const { return tcgen05 || blockN <= 128 ? 1 : 2; }
@@ -680,7 +690,7 @@ struct GemmTileConfig {
   int64_t extraBarrierBytes() const {
     if (tcgen05)
       return 8 * (4 + 2 * kScaleSlots) + 8;
-    return splits > 1 ? 8 : 0;
+    return splitsK() ? 8 : 0;
   }
   /// Dynamic shared memory of a CTA: the stages, the extra buffers, two
   /// mbarriers per stage, the extra barriers, and 1024 bytes to align the
@@ -693,7 +703,7 @@ struct GemmTileConfig {
     return blockM == other.blockM && blockN == other.blockN &&
            stages == other.stages && consumers == other.consumers &&
            tcgen05 == other.tcgen05 && ue8m0Weights == other.ue8m0Weights &&
-           splits == other.splits;
+           splits == other.splits && tailSplits == other.tailSplits;
   }
 };
 
@@ -730,6 +740,19 @@ SmallVector<GemmVariant> chooseGemmVariants(const MatmulSpec &spec,
 /// e x consumerThreads + t within its block).
 constexpr int64_t kSplitKMaxTiles = 1024;
 constexpr int64_t kSplitKCounterRegionBytes = 4 * kSplitKMaxTiles;
+
+/// The work units of a kernel with GemmTileConfig::tailSplits > 1, from its
+/// run-time tile count (index values): the first `wholeTiles` units are
+/// whole tiles (all of K), each of the remaining tiles is `splits` units of
+/// `perSplit` consecutive K blocks (the last range may be shorter, none is
+/// empty), `units` in all. With fewer tiles than SMs, or a last wave too
+/// full to split in two, splits is 1 and every unit is a whole tile.
+struct TailSplit {
+  Value wholeTiles, splits, perSplit, units;
+};
+/// `k` is the GEMM's K (its 128-wide K blocks are split).
+TailSplit emitTailSplit(ImplicitLocOpBuilder &b, Value tiles, int64_t numSMs,
+                        int64_t k, int64_t maxSplits);
 std::string getTensorCoreMatmulKernelName(const MatmulSpec &spec,
                                           const GemmTileConfig &cfg);
 /// Operands: the tensor maps of A ([M, K] fp8, box 128 x blockM, 128-byte

@@ -967,7 +967,15 @@ LogicalResult FunctionLowering::lowerScaledMatmul(ScaledMatmulOp op) {
       cast<RankedTensorType>(op.getResult().getType()).getElementType();
   spec.aFormat = getScaleFormat(op.getAScales().getType());
   spec.bFormat = getScaleFormat(op.getBScales().getType());
-  spec.aScaleType = toMemRef(op.getAScales().getType());
+  // The kernels of every scaled_matmul of the module with the same N, K,
+  // result type and formats are one (their names say no more), whatever
+  // the op's M: the activation scales, whose sizes follow M, are a memref
+  // of dynamic sizes in their signature. (With the static sizes of the
+  // first op, a second op of another static M failed to lower:
+  // "memref.cast ... cast incompatible".)
+  MemRefType aScales = toMemRef(op.getAScales().getType());
+  SmallVector<int64_t> anySizes(aScales.getRank(), ShapedType::kDynamic);
+  spec.aScaleType = MemRefType::get(anySizes, aScales.getElementType());
   spec.bScaleType = toMemRef(op.getBScales().getType());
   std::string reason;
   if (failed(checkMatmulSupported(spec, reason)))
@@ -1075,13 +1083,25 @@ void FunctionLowering::lowerTensorCoreMatmul(ScaledMatmulOp op,
     Value tiles = b.createOrFold<arith::MulIOp>(rowTiles, colTiles);
     SmallVector<Value> operands{aMap, bMap, rows, aScales, bScales, d};
     Value units = tiles;
+    // The units whose sums go through the workspace.
+    Value splitUnits;
     if (cfg.splits > 1) {
-      // K split: a work unit per (tile, K range), and the workspace of the
-      // tiles' counters and the partial sums, from the runtime.
+      // K split: a work unit per (tile, K range).
       Value splits = constIndex(b, cfg.splits);
       units = b.createOrFold<arith::MulIOp>(tiles, splits);
+      splitUnits = units;
+    } else if (cfg.tailSplits > 1) {
+      // The last wave's tiles split (the kernel computes the same).
+      TailSplit tail =
+          emitTailSplit(b, tiles, chip.numSMs, spec.k, cfg.tailSplits);
+      units = tail.units;
+      splitUnits = b.createOrFold<arith::SubIOp>(units, tail.wholeTiles);
+    }
+    if (splitUnits) {
+      // The workspace of the tiles' counters and the split units' partial
+      // sums, from the runtime.
       Value unitBytes = constIndex(b, cfg.blockM * cfg.blockN * 4);
-      Value partialBytes = b.createOrFold<arith::MulIOp>(units, unitBytes);
+      Value partialBytes = b.createOrFold<arith::MulIOp>(splitUnits, unitBytes);
       Value counterBytes = constIndex(b, kSplitKCounterRegionBytes);
       Value bytes = b.createOrFold<arith::AddIOp>(counterBytes, partialBytes);
       Value bytes64 =

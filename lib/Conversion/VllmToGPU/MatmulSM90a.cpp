@@ -40,7 +40,10 @@
 // barrier, one atomic add, a flag in shared memory); the unit that
 // completes the tile adds the ranges' sums in range order, stores D and
 // resets the counter (SPEC 3.5: which unit is last depends on timing, the
-// order of the additions does not).
+// order of the additions does not). With split tails (cfg.tailSplits > 1,
+// M >= 257): only the tiles of a last, partial wave over the SMs are split
+// that way (emitTailSplit); the other units are whole tiles, stored as
+// without split.
 //
 // Accumulator layout of wgmma m64nN (f32), per thread t of a warpgroup:
 // warp w = t / 32, lane l = t % 32; element 4j + e holds row 16w + l / 4
@@ -188,7 +191,7 @@ void WgmmaKernelEmitter::emitSplitKEpilogue(
   // Element e of this thread's block of unit (tile, split), after the
   // counters: ((tile x splits + split) x blockM x blockN) + e x threads +
   // tid.
-  Value splits = idx(cfg.splits);
+  Value splits = unit.splits;
   Value blockElements = idx(cfg.blockM * cfg.blockN);
   Value counterElements = idx(kSplitKCounterRegionBytes / 4);
   // This thread's first element in range `split`'s block.
@@ -255,7 +258,8 @@ void WgmmaKernelEmitter::emitSplitKEpilogue(
     Value before =
         LLVM::AtomicRMWOp::create(b, LLVM::AtomicBinOp::add, counter, one32,
                                   LLVM::AtomicOrdering::monotonic);
-    Value lastCount = i32(cfg.splits - 1);
+    Value splits32 = toI32(splits);
+    Value lastCount = arith::SubIOp::create(b, splits32, one32);
     Value sawLast =
         arith::CmpIOp::create(b, arith::CmpIPredicate::eq, before, lastCount);
     Value sawLast32 = arith::ExtUIOp::create(b, i32Type, sawLast);
@@ -288,8 +292,10 @@ void WgmmaKernelEmitter::emitSplitKEpilogue(
     for (int64_t half = 0; half < 2; ++half) {
       SmallVector<int64_t> rowElements = elementsOfRow(half);
       for (size_t first = 0; first < rowElements.size(); first += kGroup) {
+        // Tiles narrower than 64 columns (split tails) have fewer than 16
+        // elements per row.
         ArrayRef<int64_t> elements =
-            ArrayRef<int64_t>(rowElements).slice(first, kGroup);
+            ArrayRef<int64_t>(rowElements).drop_front(first).take_front(kGroup);
         SmallVector<Type> types(elements.size(), f32);
         auto groupSums = scf::IfOp::create(b, types, rowInD[half],
                                            /*withElseRegion=*/true);
@@ -513,7 +519,7 @@ void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
   scf::ForOp tileLoop = unit.loop;
   Value m0 = unit.m0;
   Value n0 = unit.n0;
-  bool splitK = cfg.splits > 1;
+  bool splitK = cfg.splitsK();
   Value tileRow0 = arith::AddIOp::create(b, m0, row0);
   Value tileRow1 = arith::AddIOp::create(b, m0, row1);
   Value lastCol = idx(spec.n - 1);
@@ -815,10 +821,21 @@ void WgmmaKernelEmitter::emitConsumer(Value tiles, Value nTiles, Value kBlocks,
       storePairs(results);
   };
   SmallVector<Value> results(kLoop.getResults().drop_front());
-  if (splitK)
+  if (cfg.tailSplits > 1) {
+    // A range of a tile of the last wave adds its sums through the
+    // workspace; a whole tile stores them.
+    auto ifSplit = scf::IfOp::create(b, TypeRange{}, unit.isSplit,
+                                     /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(ifSplit.thenBlock()->getTerminator());
     emitSplitKEpilogue(unit, results, {row0Valid, row1Valid}, storeTile);
-  else
+    b.setInsertionPoint(ifSplit.elseBlock()->getTerminator());
     storeTile(results);
+  } else if (splitK) {
+    emitSplitKEpilogue(unit, results, {row0Valid, row1Valid}, storeTile);
+  } else {
+    storeTile(results);
+  }
   scf::YieldOp::create(b, ValueRange{kLoop.getResults().front()});
 }
 
@@ -855,6 +872,8 @@ std::string codegen::getTensorCoreMatmulKernelName(const MatmulSpec &spec,
                          .str();
   if (cfg.splits > 1)
     name += "_splitk" + std::to_string(cfg.splits);
+  if (cfg.tailSplits > 1)
+    name += "_tail" + std::to_string(cfg.tailSplits);
   return name;
 }
 
@@ -863,14 +882,15 @@ gpu::GPUFuncOp codegen::buildWgmmaMatmulKernel(OpBuilder &moduleBuilder,
                                                const MatmulSpec &spec,
                                                const GemmTileConfig &cfg,
                                                const TargetChipInfo &chip) {
-  (void)chip; // sm_90a only (canUseTensorCoreMatmul).
   MLIRContext *ctx = moduleBuilder.getContext();
   gpu::GPUFuncOp func = createTmaGemmFunction(
       moduleBuilder, loc, spec, getTensorCoreMatmulKernelName(spec, cfg),
-      cfg.threads(), /*splitWorkspace=*/cfg.splits > 1);
+      cfg.threads(), /*splitWorkspace=*/cfg.splitsK());
   ImplicitLocOpBuilder b(loc, ctx);
   b.setInsertionPointToStart(&func.getBody().front());
-  WgmmaKernelEmitter(b, spec, cfg, func).emit();
+  WgmmaKernelEmitter emitter(b, spec, cfg, func);
+  emitter.setNumSMs(chip.numSMs);
+  emitter.emit();
   gpu::ReturnOp::create(b);
   return func;
 }

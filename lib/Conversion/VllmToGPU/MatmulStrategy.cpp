@@ -47,6 +47,9 @@ struct StrategyRow {
   int64_t maxBlockN;
   bool splitK;
   bool byWaves = false;
+  /// sm_90a: the tiles of a last, partial wave split along K
+  /// (GemmTileConfig::tailSplits), which the waves model accounts for.
+  bool tailSplit = false;
 };
 } // namespace
 
@@ -57,8 +60,8 @@ struct StrategyRow {
 static constexpr StrategyRow kSM90aTable[] = {
     {1, 1, 128, true},
     {65, 2, 128, true},
-    {257, 2, 256, false, /*byWaves=*/true},
-    {4097, 2, 256, false, /*byWaves=*/true},
+    {257, 2, 256, false, /*byWaves=*/true, /*tailSplit=*/true},
+    {4097, 2, 256, false, /*byWaves=*/true, /*tailSplit=*/true},
 };
 
 /// sm_100a. One MMA covers the 128 rows of a tile (cta_group::1, M = 128)
@@ -134,14 +137,52 @@ static int64_t getTileTime(int64_t blockN) {
   return blockN + (blockN > 128 ? 24 : 32);
 }
 
+/// The most ranges a tile of a last, partial wave is split into
+/// (GemmTileConfig::tailSplits): the tile's last range to finish reads the
+/// others' sums, blockM x blockN f32 each.
+constexpr int64_t kMaxTailSplits = 8;
+
 /// The time of M = `rowTiles` x blockM rows in waves of `blockN`-column
-/// tiles over the SMs.
-static int64_t getWavesTime(int64_t n, int64_t rowTiles, int64_t blockN,
-                            const TargetChipInfo &chip) {
-  int64_t tiles = rowTiles * llvm::divideCeil(n, blockN);
-  int64_t waves = llvm::divideCeil(tiles, chip.numSMs);
-  return waves * getTileTime(blockN);
+/// tiles over the SMs, in K blocks of a tile's time: the whole waves, then
+/// the last wave's tiles, whole, or with `tailSplit` split into ranges as
+/// emitTailSplit splits them. A range costs its K blocks and, for the
+/// reduction's reads of the ranges' sums, blockN / 128 K blocks per range
+/// (an estimate; docs/gemm.md, "Split tails").
+static int64_t getWavesTime(const MatmulSpec &spec, int64_t rowTiles,
+                            int64_t blockN, const TargetChipInfo &chip,
+                            bool tailSplit) {
+  int64_t kBlocks = llvm::divideCeil(spec.k, kGemmBlockK);
+  int64_t tiles = rowTiles * llvm::divideCeil(spec.n, blockN);
+  int64_t wholeWaves = tiles / chip.numSMs;
+  int64_t lastWave = tiles % chip.numSMs;
+  int64_t blocks = wholeWaves * kBlocks;
+  if (lastWave > 0) {
+    int64_t lastBlocks = kBlocks;
+    if (tailSplit && wholeWaves > 0) {
+      int64_t wanted =
+          std::min({chip.numSMs / lastWave, kBlocks, kMaxTailSplits});
+      int64_t perSplit = llvm::divideCeil(kBlocks, wanted);
+      int64_t splits = llvm::divideCeil(kBlocks, perSplit);
+      if (splits >= 2)
+        lastBlocks = perSplit + splits * blockN / 128;
+    }
+    blocks += lastBlocks;
+  }
+  return blocks * getTileTime(blockN);
 }
+
+/// An N tile and its modeled time (or averaged score).
+struct BlockNChoice {
+  int64_t blockN;
+  double time;
+};
+
+/// A variant splits its last wave's tiles only where the model gives it at
+/// least 10% less time than the best tile without: with the split, the
+/// whole tiles' K loop has run-time bounds and the epilogue a branch, and
+/// kernels that never split ran 3-7% slower on the H100 than those built
+/// without it (docs/gemm.md, "Split tails").
+constexpr double kTailSplitGain = 0.9;
 
 /// The N tile for M of `rowTiles` row tiles (sm_90a, no split): the power
 /// of two from 16 to `maxBlockN` whose tiles take the least time in waves
@@ -149,28 +190,33 @@ static int64_t getWavesTime(int64_t n, int64_t rowTiles, int64_t blockN,
 /// tiles cover the SMs at the range's first M, gave N = 2112 at M = 1024
 /// tiles of 32 columns (4 waves of 528 tiles) where 64 takes 2 (264
 /// tiles), and N = 4096 at M = 512 tiles of 64 (2 waves) where 128 takes 1.
-static int64_t chooseBlockNByWaves(int64_t n, int64_t rowTiles,
-                                   int64_t maxBlockN,
-                                   const TargetChipInfo &chip) {
+static BlockNChoice chooseBlockNByWaves(const MatmulSpec &spec,
+                                        int64_t rowTiles, int64_t maxBlockN,
+                                        const TargetChipInfo &chip,
+                                        bool tailSplit) {
   int64_t best = maxBlockN;
   int64_t bestTime = 0;
   for (int64_t blockN = maxBlockN; blockN >= 16; blockN /= 2) {
-    int64_t time = getWavesTime(n, rowTiles, blockN, chip);
+    int64_t time = getWavesTime(spec, rowTiles, blockN, chip, tailSplit);
     if (blockN == maxBlockN || time < bestTime) {
       best = blockN;
       bestTime = time;
     }
   }
-  return best;
+  return {best, static_cast<double>(bestTime)};
 }
 
 /// The N tile of the open-ended last range, from `firstRowTiles` row tiles
 /// on: the one whose waves time relative to an even spread of 128-column
 /// tiles over the SMs, averaged over the row-tile counts up to
 /// kAveragedRowTiles, is least (the wider on a tie).
-static int64_t chooseBlockNByAverageWaves(int64_t n, int64_t firstRowTiles,
-                                          int64_t maxBlockN,
-                                          const TargetChipInfo &chip) {
+static BlockNChoice chooseBlockNByAverageWaves(const MatmulSpec &spec,
+                                               int64_t firstRowTiles,
+                                               int64_t maxBlockN,
+                                               const TargetChipInfo &chip,
+                                               bool tailSplit) {
+  int64_t n = spec.n;
+  int64_t kBlocks = llvm::divideCeil(spec.k, kGemmBlockK);
   constexpr int64_t kAveragedRowTiles = 128;
   int64_t best = maxBlockN;
   double bestScore = 0;
@@ -179,17 +225,17 @@ static int64_t chooseBlockNByAverageWaves(int64_t n, int64_t firstRowTiles,
     for (int64_t rowTiles = firstRowTiles;
          rowTiles <= std::max(firstRowTiles, kAveragedRowTiles); ++rowTiles) {
       double even = static_cast<double>(rowTiles * llvm::divideCeil(n, 128) *
-                                        getTileTime(128)) /
+                                        kBlocks * getTileTime(128)) /
                     static_cast<double>(chip.numSMs);
-      score +=
-          static_cast<double>(getWavesTime(n, rowTiles, blockN, chip)) / even;
+      int64_t time = getWavesTime(spec, rowTiles, blockN, chip, tailSplit);
+      score += static_cast<double>(time) / even;
     }
     if (blockN == maxBlockN || score < bestScore) {
       best = blockN;
       bestScore = score;
     }
   }
-  return best;
+  return {best, bestScore};
 }
 
 /// The K splits of an sm_90a variant whose range starts with `rowTiles` row
@@ -241,12 +287,32 @@ codegen::chooseGemmVariants(const MatmulSpec &spec, const TargetChipInfo &chip,
       rows.push_back({row});
       continue;
     }
+    // (Lambdas below cannot capture the structured binding in C++17.)
+    int64_t maxBlockN = row.maxBlockN;
     int64_t blockM = 64 * row.consumers;
+    // The tile without tail split, and with it where that gains enough
+    // (kTailSplitGain); matmul-split-k=1 splits nothing.
+    bool mayTailSplit = row.tailSplit && maxSplits != 1;
+    auto choose = [&](StrategyRow sub, auto chooser) {
+      BlockNChoice plain = chooser(false);
+      sub.tailSplit = false;
+      if (mayTailSplit) {
+        BlockNChoice split = chooser(true);
+        if (split.time <= kTailSplitGain * plain.time) {
+          sub.tailSplit = true;
+          rows.push_back({sub, split.blockN});
+          return;
+        }
+      }
+      rows.push_back({sub, plain.blockN});
+    };
     if (index + 1 == table.size()) {
       // The last range is open: one tile for all of it.
       int64_t firstRowTiles = llvm::divideCeil(row.minRows, blockM);
-      rows.push_back({row, chooseBlockNByAverageWaves(spec.n, firstRowTiles,
-                                                      row.maxBlockN, chip)});
+      choose(row, [&](bool tailSplit) {
+        return chooseBlockNByAverageWaves(spec, firstRowTiles, maxBlockN, chip,
+                                          tailSplit);
+      });
       continue;
     }
     int64_t end = table[index + 1].minRows;
@@ -254,8 +320,9 @@ codegen::chooseGemmVariants(const MatmulSpec &spec, const TargetChipInfo &chip,
       int64_t rowTiles = llvm::divideCeil(first, blockM);
       StrategyRow sub = row;
       sub.minRows = first;
-      rows.push_back(
-          {sub, chooseBlockNByWaves(spec.n, rowTiles, row.maxBlockN, chip)});
+      choose(sub, [&](bool tailSplit) {
+        return chooseBlockNByWaves(spec, rowTiles, maxBlockN, chip, tailSplit);
+      });
       first = rowTiles * blockM + 1;
     }
   }
@@ -284,6 +351,9 @@ codegen::chooseGemmVariants(const MatmulSpec &spec, const TargetChipInfo &chip,
         cfg.splits = splits;
       }
     }
+    if (row.tailSplit)
+      cfg.tailSplits =
+          maxSplits > 1 ? std::min(kMaxTailSplits, maxSplits) : kMaxTailSplits;
     // The stages take what the fixed buffers leave (sm_90a: each stage
     // also carries its K block's scale words).
     int64_t fixedBytes = 1024 + (cfg.tcgen05 ? cfg.extraBufferBytes() : 0) +

@@ -151,9 +151,15 @@ TmaGemmEmitter::beginWorkLoop(Value tiles, Value nTiles, ValueRange extraInit) {
   SmallVector<Value> init{start};
   init.append(extraInit.begin(), extraInit.end());
   Value units = tiles;
+  int64_t kBlockCount = llvm::divideCeil(spec.k, kGemmBlockK);
+  TailSplit tail;
   if (cfg.splits > 1) {
     Value splits = idx(cfg.splits);
     units = arith::MulIOp::create(b, tiles, splits);
+  } else if (cfg.tailSplits > 1) {
+    assert(numSMs > 0 && "a tail-split kernel needs the chip's SM count");
+    tail = emitTailSplit(b, tiles, numSMs, spec.k, cfg.tailSplits);
+    units = tail.units;
   }
   auto tileLoop = scf::ForOp::create(b, first, units, step, init);
   b.setInsertionPointToStart(tileLoop.getBody());
@@ -161,6 +167,29 @@ TmaGemmEmitter::beginWorkLoop(Value tiles, Value nTiles, ValueRange extraInit) {
   unit.loop = tileLoop;
   Value tile = tileLoop.getInductionVar();
   Value mTile, nTile;
+  Value kBlocks = idx(kBlockCount);
+  if (cfg.tailSplits > 1) {
+    // Units [0, wholeTiles) are the tiles of the same index; unit
+    // wholeTiles + t x splits + r is range r of tile wholeTiles + t.
+    Value unitIndex = tile;
+    Value isSplit = arith::CmpIOp::create(b, arith::CmpIPredicate::uge,
+                                          unitIndex, tail.wholeTiles);
+    Value past = arith::SubIOp::create(b, unitIndex, tail.wholeTiles);
+    Value zero = idx(0);
+    // Whole-tile units take range 0 of tail tile 0, unused.
+    Value splitUnit = arith::SelectOp::create(b, isSplit, past, zero);
+    unit.tile = arith::DivUIOp::create(b, splitUnit, tail.splits);
+    unit.split = arith::RemUIOp::create(b, splitUnit, tail.splits);
+    unit.splits = tail.splits;
+    unit.isSplit = isSplit;
+    Value splitTile = arith::AddIOp::create(b, tail.wholeTiles, unit.tile);
+    tile = arith::SelectOp::create(b, isSplit, splitTile, unitIndex);
+    Value rangeBegin = arith::MulIOp::create(b, unit.split, tail.perSplit);
+    Value rangeEnd = arith::AddIOp::create(b, rangeBegin, tail.perSplit);
+    Value clampedEnd = arith::MinUIOp::create(b, rangeEnd, kBlocks);
+    unit.kBegin = arith::SelectOp::create(b, isSplit, rangeBegin, zero);
+    unit.kEnd = arith::SelectOp::create(b, isSplit, clampedEnd, kBlocks);
+  }
   if (cfg.splits > 1) {
     // Range r of a tile is K blocks [r x perSplit, min((r + 1) x perSplit,
     // kBlocks)); the strategy chose splits so that none is empty.
@@ -169,11 +198,10 @@ TmaGemmEmitter::beginWorkLoop(Value tiles, Value nTiles, ValueRange extraInit) {
     tile = arith::DivUIOp::create(b, unitIndex, splits);
     unit.tile = tile;
     unit.split = arith::RemUIOp::create(b, unitIndex, splits);
-    int64_t kBlockCount = llvm::divideCeil(spec.k, kGemmBlockK);
+    unit.splits = splits;
     Value perSplit = idx(llvm::divideCeil(kBlockCount, cfg.splits));
     unit.kBegin = arith::MulIOp::create(b, unit.split, perSplit);
     Value rangeEnd = arith::AddIOp::create(b, unit.kBegin, perSplit);
-    Value kBlocks = idx(kBlockCount);
     unit.kEnd = arith::MinUIOp::create(b, rangeEnd, kBlocks);
     // Split-K kernels (at most two rows of tiles) keep the plain N-fastest
     // order below: the grouping's arithmetic made their consumers spill at
@@ -217,7 +245,7 @@ TmaGemmEmitter::beginWorkLoop(Value tiles, Value nTiles, ValueRange extraInit) {
 
 std::tuple<scf::ForOp, Value, Value>
 TmaGemmEmitter::beginTileLoop(Value tiles, Value nTiles, ValueRange extraInit) {
-  assert(cfg.splits == 1 && "a split-K kernel loops over work units");
+  assert(!cfg.splitsK() && "a split-K kernel loops over work units");
   WorkUnit unit = beginWorkLoop(tiles, nTiles, extraInit);
   return {unit.loop, unit.m0, unit.n0};
 }
@@ -325,6 +353,51 @@ void TmaGemmEmitter::emitProducerLoop(Value tiles, Value nTiles,
         /*predicate=*/Value());
   };
   emitStageFillLoop(tiles, nTiles, kBlocks, beginUnit, fillStage);
+}
+
+TailSplit codegen::emitTailSplit(ImplicitLocOpBuilder &b, Value tiles,
+                                 int64_t numSMs, int64_t k, int64_t maxSplits) {
+  int64_t kBlocks = llvm::divideCeil(k, kGemmBlockK);
+  // The tiles of the last wave, R = tiles % SMs, each split into s ranges,
+  // s = min(SMs / R, K blocks, maxSplits): the R x s units fit in one wave
+  // after the whole tiles' waves. s then shrinks to the ranges that
+  // ceil(K blocks / s) blocks each make, so that none is empty. No split
+  // without a whole wave before the last (the strategy chose the tiles for
+  // that M as they are) or with s < 2. Folded where M is known.
+  Value sms = constIndex(b, numSMs);
+  Value one = constIndex(b, 1);
+  Value zero = constIndex(b, 0);
+  Value kBlockCount = constIndex(b, kBlocks);
+  Value lastWave = b.createOrFold<arith::RemUIOp>(tiles, sms);
+  Value lastWaveOrOne = b.createOrFold<arith::MaxUIOp>(lastWave, one);
+  Value fitting = b.createOrFold<arith::DivUIOp>(sms, lastWaveOrOne);
+  Value most = constIndex(b, std::min(kBlocks, maxSplits));
+  Value wanted = b.createOrFold<arith::MinUIOp>(fitting, most);
+  Value wantedMinusOne = b.createOrFold<arith::SubIOp>(wanted, one);
+  Value bumpedBlocks =
+      b.createOrFold<arith::AddIOp>(kBlockCount, wantedMinusOne);
+  Value perSplit = b.createOrFold<arith::DivUIOp>(bumpedBlocks, wanted);
+  Value perSplitMinusOne = b.createOrFold<arith::SubIOp>(perSplit, one);
+  Value bumpedAgain =
+      b.createOrFold<arith::AddIOp>(kBlockCount, perSplitMinusOne);
+  Value ranges = b.createOrFold<arith::DivUIOp>(bumpedAgain, perSplit);
+  Value wholeWave =
+      b.createOrFold<arith::CmpIOp>(arith::CmpIPredicate::uge, tiles, sms);
+  Value partialWave =
+      b.createOrFold<arith::CmpIOp>(arith::CmpIPredicate::ne, lastWave, zero);
+  Value two = constIndex(b, 2);
+  Value severalRanges =
+      b.createOrFold<arith::CmpIOp>(arith::CmpIPredicate::uge, ranges, two);
+  Value waves = b.createOrFold<arith::AndIOp>(wholeWave, partialWave);
+  Value split = b.createOrFold<arith::AndIOp>(waves, severalRanges);
+  TailSplit tail;
+  tail.splits = b.createOrFold<arith::SelectOp>(split, ranges, one);
+  tail.perSplit = b.createOrFold<arith::SelectOp>(split, perSplit, kBlockCount);
+  Value splitTiles = b.createOrFold<arith::SelectOp>(split, lastWave, zero);
+  tail.wholeTiles = b.createOrFold<arith::SubIOp>(tiles, splitTiles);
+  Value splitUnits = b.createOrFold<arith::MulIOp>(splitTiles, tail.splits);
+  tail.units = b.createOrFold<arith::AddIOp>(tail.wholeTiles, splitUnits);
+  return tail;
 }
 
 gpu::GPUFuncOp codegen::createTmaGemmFunction(OpBuilder &moduleBuilder,

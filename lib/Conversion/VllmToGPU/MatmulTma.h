@@ -52,6 +52,9 @@ class TmaGemmEmitter {
 public:
   TmaGemmEmitter(ImplicitLocOpBuilder &b, const MatmulSpec &spec,
                  const GemmTileConfig &cfg, gpu::GPUFuncOp func);
+  /// The SMs of the chip, which the tail split of the work units depends on
+  /// (cfg.tailSplits > 1).
+  void setNumSMs(int64_t count) { numSMs = count; }
 
 protected:
   // Constants and conversions.
@@ -115,14 +118,20 @@ protected:
     scf::ForOp loop;
     /// The tile's first row and column.
     Value m0, n0;
-    /// With K split: the tile's index, the range's index and its K blocks
-    /// [kBegin, kEnd); null without split (the whole of K).
-    Value tile, split, kBegin, kEnd;
+    /// With K split: the tile's index among the split tiles (its counter
+    /// in the workspace), the range's index, the tile's number of ranges
+    /// and the range's K blocks [kBegin, kEnd); null without split (the
+    /// whole of K).
+    Value tile, split, splits, kBegin, kEnd;
+    /// With tail splits (cfg.tailSplits > 1): whether this unit is a range
+    /// of a split tile (i1); the others are whole tiles (kBegin = 0, kEnd =
+    /// the K blocks). Null otherwise.
+    Value isSplit;
   };
   /// Starts the persistent loop over the work units (blockIdx.x, then every
-  /// gridDim.x-th; unit u is range u % splits of tile u / splits) that
-  /// carries the ring's use count and `extraInit`, with the insertion point
-  /// in its body.
+  /// gridDim.x-th; with cfg.splits, unit u is range u % splits of tile u /
+  /// splits; with cfg.tailSplits, as emitTailSplit says) that carries the
+  /// ring's use count and `extraInit`, with the insertion point in its body.
   WorkUnit beginWorkLoop(Value tiles, Value nTiles, ValueRange extraInit = {});
   /// beginWorkLoop for kernels that do not split K: the loop and the tile's
   /// first row and column.
@@ -159,6 +168,7 @@ protected:
   Value workspace;
   Value smemBase;
   Value tid;
+  int64_t numSMs = 0;
 };
 
 /// The kernel function of a TMA-fed GEMM named `name` with `threads`
