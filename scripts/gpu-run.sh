@@ -18,7 +18,9 @@
 #              tc        the GEMM cases of the suite with the tensor-core
 #                        kernel (the _tc libraries, matmul-kernel=auto)
 #              tc-memcheck, tc-racecheck
-#                        the same under compute-sanitizer (--quick)
+#                        the same under compute-sanitizer (--quick, with
+#                        GEMM rows TC_SANITIZER_MM_M, default 1,128,301,2200:
+#                        the decode, split-K, mid and split-tail variants)
 #              silu      the silu_and_mul / elementwise_quant cases
 #              gemm-bench bench/gpu/bench_gemm.py: ours vs cuBLASLt
 #                        (GEMM_BENCH_ARGS for extra arguments)
@@ -73,6 +75,7 @@ suite=("$art/bin/vllm-gpu-tests" --seed "$seed"
 tc_suite=("$art/bin/vllm-gpu-tests" --seed "$seed" --only-matmul
           --fused-lib "$art/lib/libvllm_gpu_test_kernels_tc.so"
           --unfused-lib "$art/lib/libvllm_gpu_test_kernels_tc_unfused.so")
+tc_sanitizer_m=1,128,301,2200
 sanitizer=$(command -v compute-sanitizer ||
             echo /usr/local/cuda/bin/compute-sanitizer)
 for phase in "${list[@]}"; do
@@ -107,11 +110,12 @@ for phase in "${list[@]}"; do
       run_phase tc-memcheck "$out/tc-memcheck.log" \
         "${TC_MEMCHECK_TIMEOUT:-200}" "$sanitizer" --tool memcheck \
         --leak-check no --print-limit 50 --error-exitcode 3 \
-        "${tc_suite[@]}" --quick ;;
+        "${tc_suite[@]}" --quick --mm-m "${TC_SANITIZER_MM_M:-$tc_sanitizer_m}" ;;
     tc-racecheck)
       run_phase tc-racecheck "$out/tc-racecheck.log" \
         "${TC_RACECHECK_TIMEOUT:-200}" "$sanitizer" --tool racecheck \
-        --print-limit 50 --error-exitcode 3 "${tc_suite[@]}" --quick ;;
+        --print-limit 50 --error-exitcode 3 "${tc_suite[@]}" --quick \
+        --mm-m "${TC_SANITIZER_MM_M:-$tc_sanitizer_m}" ;;
     silu)
       run_phase silu "$out/silu.log" "${SILU_TIMEOUT:-300}" \
         "${suite[@]}" --filter silu ;;
