@@ -180,8 +180,8 @@ struct BlockNChoice {
 /// A variant splits its last wave's tiles only where the model gives it at
 /// least 10% less time than the best tile without: with the split, the
 /// whole tiles' K loop has run-time bounds and the epilogue a branch, and
-/// kernels that never split ran 3-7% slower on the H100 than those built
-/// without it (docs/gemm.md, "Split tails").
+/// kernels that never split ran up to 11% slower on the H100 than those
+/// built without it (docs/gemm.md, "Split tails").
 constexpr double kTailSplitGain = 0.9;
 
 /// The N tile for M of `rowTiles` row tiles (sm_90a, no split): the power
