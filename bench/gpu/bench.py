@@ -540,6 +540,14 @@ def _replayer_or_loop(torch, calls, warmup):
                 "no graph (%s)" % _error_text(e))
 
 
+def deepgemm_diff_tensors(torch, x, y):
+    """DeepGEMM's 1 - 2 sum(x y) / sum(x^2 + y^2) of two tensors, in f64."""
+    x = x.to(torch.float64)
+    y = y.to(torch.float64)
+    den = (x * x + y * y).sum()
+    return float(1.0 - 2.0 * (x * y).sum() / den) if den > 0 else 0.0
+
+
 def time_ready(torch, rt, ready, row, our_impls, repeats, warmup):
     """Times the implementations of `ready` ({name: calls}) together
     (measure_interleaved) into row["us"] and row["notes"]. Ours (the names
@@ -555,6 +563,21 @@ def time_ready(torch, rt, ready, row, our_impls, repeats, warmup):
         row["us"][impl] = us
         if note:
             row["notes"][impl] = note
+
+
+def handle_check_options(parser, args, impls, self_test, check_libs):
+    """The exit status of --self-test (`self_test()`) or --check-libs
+    (`check_libs(lib_dir)`) where one was asked for, else None; --impls
+    outside `impls` are a usage error."""
+    if args.self_test:
+        self_test()
+        return 0
+    if args.check_libs:
+        return check_libs(args.lib_dir)
+    unknown = set(args.impls) - set(impls)
+    if unknown:
+        parser.error("unknown --impls: " + ", ".join(sorted(unknown)))
+    return None
 
 
 def add_timing_arguments(parser, lib_dir, default_m, impls):

@@ -52,8 +52,9 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "kernels"))
-from bench import (memref, roundup,  # noqa: E402
-                   add_timing_arguments, time_ready)
+from bench import (roundup, add_timing_arguments,  # noqa: E402
+                   time_ready, Ours, deepgemm_diff_tensors,
+                   handle_check_options)
 import gen_bench_chain  # noqa: E402
 from gen_bench_chain import SITES  # noqa: E402
 
@@ -338,29 +339,6 @@ class InputSet:
                    for t in self.args + self.results)
 
 
-class Function:
-    """One compiled function called on torch tensors."""
-
-    def __init__(self, lib, name, torch):
-        self.torch = torch
-        self.fn = getattr(lib, "_mlir_ciface_" + name)
-        self.fn.restype = None
-
-    def __call__(self, tensors):
-        descs = [memref(t.data_ptr(), tuple(t.shape), tuple(t.stride()))
-                 for t in tensors]
-        stream = self.torch.cuda.current_stream().cuda_stream
-        self.fn(ctypes.c_void_p(stream),
-                *[ctypes.c_void_p(ctypes.addressof(d)) for d in descs])
-
-
-def diff(torch, x, y):
-    x = x.to(torch.float64)
-    y = y.to(torch.float64)
-    den = (x * x + y * y).sum()
-    return float(1.0 - 2.0 * (x * y).sum() / den) if den > 0 else 0.0
-
-
 def as_list(result):
     return list(result) if isinstance(result, (tuple, list)) else [result]
 
@@ -408,8 +386,8 @@ def run(args):
             calls = {}
             for impl in OUR_IMPLS:
                 if impl in libs:
-                    fn = Function(libs[impl], function, torch)
-                    calls[impl] = [(lambda s=s, fn=fn: fn(s.ours_args()))
+                    fn = Ours(libs[impl], function, torch)
+                    calls[impl] = [(lambda s=s, fn=fn: fn(*s.ours_args()))
                                    for s in inputs]
             for impl, table in (("eager", peers), ("compile", compiled)):
                 if impl in args.impls:
@@ -438,7 +416,8 @@ def run(args):
                     if err:
                         raise RuntimeError(err.decode())
                     got[impl] = outs
-                    worst = max(diff(torch, o, w) for o, w in zip(outs, want))
+                    worst = max(deepgemm_diff_tensors(torch, o, w)
+                                for o, w in zip(outs, want))
                     r["diff"][impl] = worst
                     if not worst < MAX_DIFF:
                         r["notes"][impl] = "diff %.1e" % worst
@@ -496,14 +475,9 @@ def main():
     parser.add_argument("--functions", type=lambda t: t.split(","),
                         default=FUNCTIONS)
     args = parser.parse_args()
-    if args.self_test:
-        self_test()
-        return 0
-    if args.check_libs:
-        return check_libs(args.lib_dir)
-    unknown = set(args.impls) - set(IMPLS)
-    if unknown:
-        parser.error("unknown --impls: " + ", ".join(sorted(unknown)))
+    status = handle_check_options(parser, args, IMPLS, self_test, check_libs)
+    if status is not None:
+        return status
     unknown = set(args.functions) - set(FUNCTIONS)
     if unknown:
         parser.error("unknown --functions: " + ", ".join(sorted(unknown)))

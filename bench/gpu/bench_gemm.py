@@ -45,8 +45,9 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "kernels"))
-from bench import (memref, rotation,  # noqa: E402
-                   copy_ceiling, add_timing_arguments, time_ready)
+from bench import (rotation, copy_ceiling,  # noqa: E402
+                   add_timing_arguments, time_ready, Ours,
+                   deepgemm_diff_tensors, handle_check_options)
 from gen_bench_gemm import SHAPES, function_name  # noqa: E402
 
 DEFAULT_M = [1, 4, 16, 64, 128, 512, 1024, 4096, 16384]
@@ -162,22 +163,6 @@ def check_libs(lib_dir):
     return 0
 
 
-class Gemm:
-    """One compiled GEMM called on torch tensors."""
-
-    def __init__(self, lib, name, torch):
-        self.torch = torch
-        self.fn = getattr(lib, "_mlir_ciface_" + name)
-        self.fn.restype = None
-
-    def __call__(self, a, b, sa, sb, d):
-        descs = [memref(t.data_ptr(), tuple(t.shape), tuple(t.stride()))
-                 for t in (a, b, sa, sb, d)]
-        stream = self.torch.cuda.current_stream().cuda_stream
-        self.fn(ctypes.c_void_p(stream),
-                *[ctypes.c_void_p(ctypes.addressof(x)) for x in descs])
-
-
 class Operands:
     """One input set: fp8 A [M, K] and B [N, K], their scales in SPEC's
     sm_90a layouts, and the bf16 copies of the bf16 peer."""
@@ -250,7 +235,7 @@ def pick_weight_scale_view(torch, ops, want):
         except Exception as e:  # noqa: BLE001  (try the next view)
             errors.append("%s: %s" % (name, str(e).splitlines()[0][:80]))
             continue
-        d = diff(torch, got, want)
+        d = deepgemm_diff_tensors(torch, got, want)
         if d < MAX_DIFF:
             return name, errors
         errors.append("%s: diff %.1e" % (name, d))
@@ -271,13 +256,6 @@ def reference(torch, ops):
             :b.shape[0]][None, :]
         out += part * sa * sb
     return out
-
-
-def diff(torch, x, y):
-    x = x.to(torch.float64)
-    y = y.to(torch.float64)
-    den = (x * x + y * y).sum()
-    return float(1.0 - 2.0 * (x * y).sum() / den) if den > 0 else 0.0
 
 
 def run(args):
@@ -324,7 +302,7 @@ def run(args):
             calls = {}
             for impl in OUR_IMPLS:
                 if impl in args.impls and impl in libs:
-                    fn = Gemm(libs[impl], name, torch)
+                    fn = Ours(libs[impl], name, torch)
                     calls[impl] = [
                         (lambda op=op, fn=fn: fn(*op.ours_args()))
                         for op in inputs]
@@ -348,7 +326,8 @@ def run(args):
                     if err:
                         raise RuntimeError(err.decode())
                     if impl in OUR_IMPLS + ("cublaslt",):
-                        r["diff"][impl] = diff(torch, got, want)
+                        r["diff"][impl] = deepgemm_diff_tensors(torch, got,
+                                                                 want)
                         if not r["diff"][impl] < MAX_DIFF:
                             r["notes"][impl] = "diff %.1e" % r["diff"][impl]
                             continue
@@ -413,14 +392,9 @@ def main():
                         help="another build of libvllm_bench_gemm_tc.so to "
                         "time in the same run (impl 'baseline')")
     args = parser.parse_args()
-    if args.self_test:
-        self_test()
-        return 0
-    if args.check_libs:
-        return check_libs(args.lib_dir)
-    unknown = set(args.impls) - set(IMPLS)
-    if unknown:
-        parser.error("unknown --impls: " + ", ".join(sorted(unknown)))
+    status = handle_check_options(parser, args, IMPLS, self_test, check_libs)
+    if status is not None:
+        return status
     if args.baseline and not os.path.exists(args.baseline):
         parser.error("--baseline: no file " + args.baseline)
     if "baseline" in args.impls and not args.baseline:

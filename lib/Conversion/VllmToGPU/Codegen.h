@@ -745,10 +745,11 @@ constexpr int64_t kSplitKCounterRegionBytes = 4 * kSplitKMaxTiles;
 /// run-time tile count (index values): the first `wholeTiles` units are
 /// whole tiles (all of K), each of the remaining tiles is `splits` units of
 /// `perSplit` consecutive K blocks (the last range may be shorter, none is
-/// empty), `units` in all. With fewer tiles than SMs, or a last wave too
-/// full to split in two, splits is 1 and every unit is a whole tile.
+/// empty): `splitUnits` units whose sums go through the workspace, `units`
+/// in all. With fewer tiles than SMs, or a last wave too full to split in
+/// two, splits is 1 and every unit is a whole tile.
 struct TailSplit {
-  Value wholeTiles, splits, perSplit, units;
+  Value wholeTiles, splits, perSplit, splitUnits, units;
 };
 /// `k` is the GEMM's K (its 128-wide K blocks are split).
 TailSplit emitTailSplit(ImplicitLocOpBuilder &b, Value tiles, int64_t numSMs,

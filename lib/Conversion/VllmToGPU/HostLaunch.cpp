@@ -1095,7 +1095,7 @@ void FunctionLowering::lowerTensorCoreMatmul(ScaledMatmulOp op,
       TailSplit tail =
           emitTailSplit(b, tiles, chip.numSMs, spec.k, cfg.tailSplits);
       units = tail.units;
-      splitUnits = b.createOrFold<arith::SubIOp>(units, tail.wholeTiles);
+      splitUnits = tail.splitUnits;
     }
     if (splitUnits) {
       // The workspace of the tiles' counters and the split units' partial

@@ -168,6 +168,14 @@ TmaGemmEmitter::beginWorkLoop(Value tiles, Value nTiles, ValueRange extraInit) {
   Value tile = tileLoop.getInductionVar();
   Value mTile, nTile;
   Value kBlocks = idx(kBlockCount);
+  // Range r of a split tile: K blocks [r x perSplit, min((r + 1) x perSplit,
+  // kBlocks)).
+  auto kRange = [&](Value split, Value perSplit) {
+    Value begin = arith::MulIOp::create(b, split, perSplit);
+    Value end = arith::AddIOp::create(b, begin, perSplit);
+    Value clampedEnd = arith::MinUIOp::create(b, end, kBlocks);
+    return std::pair<Value, Value>(begin, clampedEnd);
+  };
   if (cfg.tailSplits > 1) {
     // Units [0, wholeTiles) are the tiles of the same index; unit
     // wholeTiles + t x splits + r is range r of tile wholeTiles + t.
@@ -184,15 +192,13 @@ TmaGemmEmitter::beginWorkLoop(Value tiles, Value nTiles, ValueRange extraInit) {
     unit.isSplit = isSplit;
     Value splitTile = arith::AddIOp::create(b, tail.wholeTiles, unit.tile);
     tile = arith::SelectOp::create(b, isSplit, splitTile, unitIndex);
-    Value rangeBegin = arith::MulIOp::create(b, unit.split, tail.perSplit);
-    Value rangeEnd = arith::AddIOp::create(b, rangeBegin, tail.perSplit);
-    Value clampedEnd = arith::MinUIOp::create(b, rangeEnd, kBlocks);
+    auto [rangeBegin, rangeEnd] = kRange(unit.split, tail.perSplit);
     unit.kBegin = arith::SelectOp::create(b, isSplit, rangeBegin, zero);
-    unit.kEnd = arith::SelectOp::create(b, isSplit, clampedEnd, kBlocks);
+    unit.kEnd = arith::SelectOp::create(b, isSplit, rangeEnd, kBlocks);
   }
   if (cfg.splits > 1) {
-    // Range r of a tile is K blocks [r x perSplit, min((r + 1) x perSplit,
-    // kBlocks)); the strategy chose splits so that none is empty.
+    // Every tile in cfg.splits ranges; the strategy chose splits so that
+    // none is empty.
     Value unitIndex = tile;
     Value splits = idx(cfg.splits);
     tile = arith::DivUIOp::create(b, unitIndex, splits);
@@ -200,9 +206,7 @@ TmaGemmEmitter::beginWorkLoop(Value tiles, Value nTiles, ValueRange extraInit) {
     unit.split = arith::RemUIOp::create(b, unitIndex, splits);
     unit.splits = splits;
     Value perSplit = idx(llvm::divideCeil(kBlockCount, cfg.splits));
-    unit.kBegin = arith::MulIOp::create(b, unit.split, perSplit);
-    Value rangeEnd = arith::AddIOp::create(b, unit.kBegin, perSplit);
-    unit.kEnd = arith::MinUIOp::create(b, rangeEnd, kBlocks);
+    std::tie(unit.kBegin, unit.kEnd) = kRange(unit.split, perSplit);
     // Split-K kernels (at most two rows of tiles) keep the plain N-fastest
     // order below: the grouping's arithmetic made their consumers spill at
     // 224 registers.
@@ -395,8 +399,8 @@ TailSplit codegen::emitTailSplit(ImplicitLocOpBuilder &b, Value tiles,
   tail.perSplit = b.createOrFold<arith::SelectOp>(split, perSplit, kBlockCount);
   Value splitTiles = b.createOrFold<arith::SelectOp>(split, lastWave, zero);
   tail.wholeTiles = b.createOrFold<arith::SubIOp>(tiles, splitTiles);
-  Value splitUnits = b.createOrFold<arith::MulIOp>(splitTiles, tail.splits);
-  tail.units = b.createOrFold<arith::AddIOp>(tail.wholeTiles, splitUnits);
+  tail.splitUnits = b.createOrFold<arith::MulIOp>(splitTiles, tail.splits);
+  tail.units = b.createOrFold<arith::AddIOp>(tail.wholeTiles, tail.splitUnits);
   return tail;
 }
 
