@@ -25,6 +25,9 @@
 #              gemm-bench bench/gpu/bench_gemm.py: ours vs cuBLASLt
 #                        (GEMM_BENCH_ARGS for extra arguments)
 #              silu-bench bench/gpu/bench_silu.py (SILU_BENCH_ARGS)
+#              allreduce vllm-all-reduce-tests: the tensor-parallel site on
+#                        simulated ranks 1, 2, 4, 8 and one NCCL rank
+#                        (ALLREDUCE_ARGS; torch's libnccl when it has one)
 # Environment: SEED (suite seed; default: time), NUMERICS_ARGS, MEMCHECK_ARGS,
 # RACECHECK_ARGS,
 # BENCH_ARGS (extra arguments), *_TIMEOUT (seconds per phase).
@@ -129,6 +132,18 @@ for phase in "${list[@]}"; do
       run_phase silu-bench "$out/silu-bench.log" "${SILU_BENCH_TIMEOUT:-400}" \
         python3 "$here/bench/gpu/bench_silu.py" --lib-dir "$art/lib" \
         --out "$out" ${SILU_BENCH_ARGS:-} ;;
+    allreduce)
+      # torch's NCCL (2.28.9 here) has the symmetric windows; the system's
+      # may not (docs/tensor-parallel.md).
+      torch_nccl=$(python3 -c "import glob, os, torch; c = glob.glob(os.path.join(os.path.dirname(torch.__file__), '..', 'nvidia', 'nccl', 'lib', 'libnccl.so.2')); print(os.path.realpath(c[0]) if c else '')" 2>/dev/null)
+      # shellcheck disable=SC2086
+      VLLMRT_LIBNCCL=${VLLMRT_LIBNCCL:-$torch_nccl} \
+      run_phase allreduce "$out/allreduce.log" "${ALLREDUCE_TIMEOUT:-300}" \
+        "$art/bin/vllm-all-reduce-tests" \
+        --fused-lib "$art/lib/libvllm_all_reduce_test_kernels.so" \
+        --unfused-lib "$art/lib/libvllm_all_reduce_test_kernels_unfused.so" \
+        --nccl-lib "$art/lib/libvllm_all_reduce_test_kernels_nccl.so" \
+        --seed "$seed" --ranks 1,2,4,8 ${ALLREDUCE_ARGS:-} ;;
     *)
       echo "unknown phase $phase" | tee -a "$summary" ;;
   esac

@@ -35,7 +35,7 @@ else
 fi
 mkdir -p "$dest/bin" "$dest/lib"
 
-for prog in vllm-gpu-tests vllm-runtime-tests; do
+for prog in vllm-gpu-tests vllm-runtime-tests vllm-all-reduce-tests; do
   if [[ -x $build/bin/$prog ]]; then
     cp "$build/bin/$prog" "$dest/bin/"
   else
@@ -50,7 +50,9 @@ for lib in vllm_gpu_test_kernels vllm_gpu_test_kernels_unfused \
            vllm_gpu_test_kernels_tc vllm_gpu_test_kernels_tc_unfused \
            vllm_bench_kernels vllm_bench_kernels_unfused \
            vllm_bench_gemm_tc vllm_bench_gemm_simt \
-           vllm_bench_chain vllm_bench_chain_unfused; do
+           vllm_bench_chain vllm_bench_chain_unfused \
+           vllm_all_reduce_test_kernels vllm_all_reduce_test_kernels_unfused \
+           vllm_all_reduce_test_kernels_nccl; do
   found=$(find "$build" -name "lib$lib.so" -not -path "*/CMakeFiles/*" \
             -print -quit)
   if [[ -n $found ]]; then

@@ -190,6 +190,39 @@ class LoadedLibrary:
             else:
                 self.ops[function.name] = self._register(function)
 
+    def bind_group(self, group, process_group=None, capacity_bytes=64 << 20):
+        """Binds the NCCL communicator of `process_group` (a
+        torch.distributed group with the NCCL backend; default: the default
+        group) to communicator group number `group` (SPEC.md 3.10), which
+        the functions' collectives name (`Function.groups` of the
+        manifest). The binding is process-wide: it serves every library of
+        the process. Collective: every rank of the group calls it at the
+        same point (the runtime exchanges the addresses of its buffers over
+        NCCL). `capacity_bytes` bounds the inputs of the group's kernels
+        (M x H x element size). docs/tensor-parallel.md."""
+        import torch.distributed as dist  # noqa: PLC0415
+        if not 0 <= group < 64:
+            raise ValueError("group %d is out of range: a group is a number "
+                             "in [0, 64)" % group)
+        process_group = process_group or dist.group.WORLD
+        backend = process_group._get_backend(self.device)
+        comm_ptr = getattr(backend, "_comm_ptr", None)
+        if comm_ptr is None:
+            raise ValueError("the process group's backend (%s) gives no NCCL "
+                             "communicator" % type(backend).__name__)
+        with torch.cuda.device(self.device):
+            # A communicator made lazily by torch exists after a collective.
+            handle = comm_ptr()
+            if not handle:
+                dist.barrier(group=process_group)
+                handle = comm_ptr()
+            comm = self._runtime.comm_from_nccl(handle, capacity_bytes)
+        error = self._runtime.take_error()
+        if not comm or error:
+            raise RuntimeError("binding group %d: the vllm runtime reported: "
+                               "%s" % (group, error))
+        self._runtime.bind(group, comm)
+
     def __getattr__(self, name):
         # Only called for names that are not attributes. __dict__ is read
         # directly: during __init__ `ops` may not exist yet.
@@ -474,6 +507,28 @@ class _Runtime:
         self._dll.vllmrtGetLastError.restype = ctypes.c_char_p
         self._dll.vllmrtClearError.argtypes = []
         self._dll.vllmrtClearError.restype = ctypes.c_int
+        # Communicators bound to groups (bind_group), never destroyed.
+        self._comms = []
+
+    def comm_from_nccl(self, nccl_comm, capacity_bytes):
+        """vllmrtCommFromNccl: a communicator over `nccl_comm` (an
+        ncclComm_t as an integer); None on failure (error recorded)."""
+        function = self._dll.vllmrtCommFromNccl
+        function.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+        function.restype = ctypes.c_void_p
+        return function(ctypes.c_void_p(nccl_comm), capacity_bytes)
+
+    def bind(self, group, comm):
+        """vllmrtCommBind, keeping the communicator for the process (a
+        group bound again keeps its earlier one alive too: kernels queued
+        before may still use it)."""
+        function = self._dll.vllmrtCommBind
+        function.argtypes = [ctypes.c_int, ctypes.c_void_p]
+        function.restype = ctypes.c_int
+        if function(group, ctypes.c_void_p(comm)) != 0:
+            raise RuntimeError("binding group %d: the vllm runtime reported: "
+                               "%s" % (group, self.take_error()))
+        self._comms.append(comm)
 
     def take_error(self):
         """The recorded error ("" when none), cleared."""

@@ -136,6 +136,9 @@ class Function:
     symbol: str
     arguments: tuple
     results: tuple
+    # The communicator groups its collectives name (SPEC.md 3.10): a
+    # communicator must be bound to each before a call (bind_group).
+    groups: tuple = ()
 
     def where(self, spec, name=None):
         """`argument #1 of quant`: how messages name an argument or result
@@ -385,7 +388,13 @@ def _parse_function(entry, where):
                       "%s: results[%d]" % (where, index), arguments)
         for index, value in enumerate(
             _list(_member(entry, "results", where), where + ": results")))
-    return Function(name, symbol, arguments, results)
+    groups = ()
+    if "groups" in entry:
+        groups = tuple(
+            _integer(value, "%s: groups[%d]" % (where, index), 0)
+            for index, value in enumerate(
+                _list(entry["groups"], where + ": groups")))
+    return Function(name, symbol, arguments, results, groups)
 
 
 def _parse_tensor(entry, role, index, where, arguments=None):

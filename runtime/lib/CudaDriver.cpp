@@ -138,6 +138,16 @@ void initialize(LoaderState &s) {
   resolve(handle, d.cuCtxSetCurrent, "cuCtxSetCurrent", &missing);
   resolve(handle, d.cuCtxGetCurrent, "cuCtxGetCurrent", &missing);
   resolve(handle, d.cuCtxSynchronize, "cuCtxSynchronize", &missing);
+  resolve(handle, d.cuCtxGetDevice, "cuCtxGetDevice", &missing);
+  resolve(handle, d.cuCtxPushCurrent, "cuCtxPushCurrent_v2", &missing);
+  resolve(handle, d.cuCtxPopCurrent, "cuCtxPopCurrent_v2", &missing);
+  resolve(handle, d.cuDevicePrimaryCtxRelease, "cuDevicePrimaryCtxRelease_v2",
+          &missing);
+  resolve(handle, d.cuCtxEnablePeerAccess, "cuCtxEnablePeerAccess", &missing);
+  resolve(handle, d.cuPointerGetAttribute, "cuPointerGetAttribute", &missing);
+  resolve(handle, d.cuIpcGetMemHandle, "cuIpcGetMemHandle", &missing);
+  resolve(handle, d.cuIpcOpenMemHandle, "cuIpcOpenMemHandle_v2", &missing);
+  resolve(handle, d.cuIpcCloseMemHandle, "cuIpcCloseMemHandle", &missing);
   resolve(handle, d.cuModuleLoadDataEx, "cuModuleLoadDataEx", &missing);
   resolve(handle, d.cuModuleUnload, "cuModuleUnload", &missing);
   resolve(handle, d.cuModuleGetFunction, "cuModuleGetFunction", &missing);

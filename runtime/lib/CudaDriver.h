@@ -40,8 +40,10 @@ using CUgraphExec = struct CUgraphExec_st *;
 
 enum : CUresult {
   CUDA_SUCCESS = 0,
+  CUDA_ERROR_INVALID_VALUE = 1,
   CUDA_ERROR_DEINITIALIZED = 4,
   CUDA_ERROR_NO_DEVICE = 100,
+  CUDA_ERROR_PEER_ACCESS_ALREADY_ENABLED = 704,
 };
 
 // CUdevice_attribute
@@ -84,6 +86,24 @@ enum : int {
   CU_STREAM_CAPTURE_MODE_GLOBAL = 0,
   CU_STREAM_CAPTURE_MODE_THREAD_LOCAL = 1,
   CU_STREAM_CAPTURE_MODE_RELAXED = 2,
+};
+
+// CUpointer_attribute
+enum : int { CU_POINTER_ATTRIBUTE_MEMORY_TYPE = 2 };
+
+// CUmemorytype
+enum : unsigned {
+  CU_MEMORYTYPE_HOST = 0x1,
+  CU_MEMORYTYPE_DEVICE = 0x2,
+  CU_MEMORYTYPE_UNIFIED = 0x4,
+};
+
+// CUipcMem_flags
+enum : unsigned { CU_IPC_MEM_LAZY_ENABLE_PEER_ACCESS = 0x1 };
+
+/// CUipcMemHandle: 64 opaque bytes, passed by value.
+struct CUipcMemHandle {
+  char reserved[64];
 };
 
 // CUlaunchAttributeID
@@ -134,6 +154,15 @@ struct Driver {
   CUresult (*cuCtxSetCurrent)(CUcontext);
   CUresult (*cuCtxGetCurrent)(CUcontext *);
   CUresult (*cuCtxSynchronize)();
+  CUresult (*cuCtxGetDevice)(CUdevice *);
+  CUresult (*cuCtxPushCurrent)(CUcontext);
+  CUresult (*cuCtxPopCurrent)(CUcontext *);
+  CUresult (*cuDevicePrimaryCtxRelease)(CUdevice);
+  CUresult (*cuCtxEnablePeerAccess)(CUcontext, unsigned);
+  CUresult (*cuPointerGetAttribute)(void *, int, CUdeviceptr);
+  CUresult (*cuIpcGetMemHandle)(CUipcMemHandle *, CUdeviceptr);
+  CUresult (*cuIpcOpenMemHandle)(CUdeviceptr *, CUipcMemHandle, unsigned);
+  CUresult (*cuIpcCloseMemHandle)(CUdeviceptr);
   CUresult (*cuModuleLoadDataEx)(CUmodule *, const void *, unsigned, int *,
                                  void **);
   CUresult (*cuModuleUnload)(CUmodule);

@@ -6,7 +6,8 @@
 //
 // Compiled (never linked or run) where cuda.h is installed: every constant
 // and struct layout the runtime declares by hand must match the real header,
-// so a typo breaks the build instead of a launch on the GPU machine.
+// so a typo breaks the build instead of a launch on the GPU machine. Where
+// nccl.h is installed beside it, the same for lib/Nccl.h.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,8 +24,15 @@ namespace v = vllmrt::cu;
                 #name " differs from cuda.h")
 
 SAME_VALUE(CUDA_SUCCESS);
+SAME_VALUE(CUDA_ERROR_INVALID_VALUE);
 SAME_VALUE(CUDA_ERROR_DEINITIALIZED);
 SAME_VALUE(CUDA_ERROR_NO_DEVICE);
+SAME_VALUE(CUDA_ERROR_PEER_ACCESS_ALREADY_ENABLED);
+SAME_VALUE(CU_POINTER_ATTRIBUTE_MEMORY_TYPE);
+SAME_VALUE(CU_MEMORYTYPE_HOST);
+SAME_VALUE(CU_MEMORYTYPE_DEVICE);
+SAME_VALUE(CU_MEMORYTYPE_UNIFIED);
+SAME_VALUE(CU_IPC_MEM_LAZY_ENABLE_PEER_ACCESS);
 SAME_VALUE(CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
 SAME_VALUE(CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE);
 SAME_VALUE(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
@@ -63,6 +71,7 @@ SAME_OFFSET(CUlaunchConfig, CUlaunchConfig, hStream);
 SAME_OFFSET(CUlaunchConfig, CUlaunchConfig, attrs);
 SAME_OFFSET(CUlaunchConfig, CUlaunchConfig, numAttrs);
 SAME_LAYOUT(CUtensorMap, CUtensorMap);
+SAME_LAYOUT(CUipcMemHandle, CUipcMemHandle);
 static_assert(sizeof(v::CUdeviceptr) == sizeof(::CUdeviceptr), "CUdeviceptr");
 static_assert(sizeof(v::CUresult) == sizeof(::CUresult), "CUresult");
 
@@ -89,3 +98,70 @@ static_assert(sameName(STR(cuStreamBeginCapture), "cuStreamBeginCapture_v2"),
               "");
 static_assert(sameName(STR(cuGraphInstantiate), "cuGraphInstantiateWithFlags"),
               "");
+static_assert(sameName(STR(cuIpcOpenMemHandle), "cuIpcOpenMemHandle_v2"), "");
+static_assert(sameName(STR(cuDevicePrimaryCtxRelease),
+                       "cuDevicePrimaryCtxRelease_v2"),
+              "");
+static_assert(sameName(STR(cuCtxGetDevice), "cuCtxGetDevice"), "");
+static_assert(sameName(STR(cuCtxPushCurrent), "cuCtxPushCurrent_v2"), "");
+static_assert(sameName(STR(cuCtxPopCurrent), "cuCtxPopCurrent_v2"), "");
+static_assert(sameName(STR(cuCtxEnablePeerAccess), "cuCtxEnablePeerAccess"),
+              "");
+static_assert(sameName(STR(cuPointerGetAttribute), "cuPointerGetAttribute"),
+              "");
+static_assert(sameName(STR(cuIpcGetMemHandle), "cuIpcGetMemHandle"), "");
+static_assert(sameName(STR(cuIpcCloseMemHandle), "cuIpcCloseMemHandle"), "");
+
+//===----------------------------------------------------------------------===//
+// NCCL
+//===----------------------------------------------------------------------===//
+
+#if __has_include(<nccl.h>)
+#include "Nccl.h"
+
+#include <nccl.h>
+
+namespace n = vllmrt::nccl;
+
+#define SAME_NCCL_VALUE(name)                                                  \
+  static_assert(static_cast<long long>(n::name) ==                             \
+                    static_cast<long long>(::name),                            \
+                #name " differs from nccl.h")
+
+SAME_NCCL_VALUE(ncclSuccess);
+SAME_NCCL_VALUE(ncclInProgress);
+SAME_NCCL_VALUE(ncclInt8);
+SAME_NCCL_VALUE(ncclInt32);
+SAME_NCCL_VALUE(ncclFloat16);
+SAME_NCCL_VALUE(ncclFloat32);
+SAME_NCCL_VALUE(ncclBfloat16);
+SAME_NCCL_VALUE(ncclSum);
+SAME_NCCL_VALUE(ncclMin);
+static_assert(n::kWinCollSymmetric == NCCL_WIN_COLL_SYMMETRIC, "");
+static_assert(n::kUniqueIdBytes == NCCL_UNIQUE_ID_BYTES, "");
+static_assert(sizeof(n::ncclUniqueId) == sizeof(::ncclUniqueId), "");
+static_assert(sizeof(n::ncclResult_t) == sizeof(::ncclResult_t), "");
+static_assert(sizeof(n::ncclDataType_t) == sizeof(::ncclDataType_t), "");
+static_assert(sizeof(n::ncclRedOp_t) == sizeof(::ncclRedOp_t), "");
+
+// The window layout Comm.cpp reads, against the header of the NCCL it was
+// written for (the runtime accepts it only from a 2.28.x library).
+#if NCCL_MAJOR == 2 && NCCL_MINOR == 28 &&                                     \
+    __has_include(<nccl_device/impl/core__types.h>)
+#include <nccl_device/impl/core__types.h>
+
+#define SAME_WINDOW_FIELD(field)                                               \
+  static_assert(offsetof(n::WindowPrefix, field) ==                            \
+                        offsetof(::ncclWindow_vidmem, field) &&                \
+                    sizeof(n::WindowPrefix::field) ==                          \
+                        sizeof(::ncclWindow_vidmem::field),                    \
+                "ncclWindow_vidmem::" #field)
+SAME_WINDOW_FIELD(winHost);
+SAME_WINDOW_FIELD(lsaFlatBase);
+SAME_WINDOW_FIELD(lsaRank);
+SAME_WINDOW_FIELD(worldRank);
+SAME_WINDOW_FIELD(stride4G);
+SAME_WINDOW_FIELD(mcOffset4K);
+static_assert(sizeof(n::WindowPrefix) <= sizeof(::ncclWindow_vidmem), "");
+#endif
+#endif

@@ -13,10 +13,15 @@
 // graph (with stream-ordered allocation inside the capture), and as a
 // cluster launch; every result is read back and checked.
 //
+// Communicators (Comm.h): without a GPU, the lookups by group number fail
+// cleanly; with one, simulated ranks and (where libnccl loads) a one-rank
+// NCCL communicator stage data and fill their descriptors as documented.
+//
 //===----------------------------------------------------------------------===//
 
 #include "vllm-runtime/Runtime.h"
 #include "TestHarness.h"
+#include "vllm-runtime/Comm.h"
 #include "vllm-runtime/MemRef.h"
 #include "vllm-runtime/MgpuWrappers.h"
 
@@ -26,6 +31,7 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <string>
+#include <thread>
 #include <vector>
 
 static bool contains(const char *haystack, const char *needle) {
@@ -94,6 +100,118 @@ VT_TEST(memRefDescriptor) {
   // The layout MLIR's C interface expects: two pointers, then offset, sizes
   // and strides as int64.
   VT_EXPECT_EQ(sizeof(d), 2 * sizeof(void *) + 5 * sizeof(int64_t));
+}
+
+// What compiled code and the kernels rely on (Comm.h static_asserts the
+// same; these hold in this file's compilation too).
+static_assert(sizeof(vllmrtCommDescriptor) == 20 * 8, "descriptor size");
+static_assert(offsetof(vllmrtCommDescriptor, rank) == 0 * 8, "word 0");
+static_assert(offsetof(vllmrtCommDescriptor, size) == 1 * 8, "word 1");
+static_assert(offsetof(vllmrtCommDescriptor, counters) == 2 * 8, "word 2");
+static_assert(offsetof(vllmrtCommDescriptor, reserved) == 3 * 8, "word 3");
+static_assert(offsetof(vllmrtCommDescriptor, data) == 4 * 8, "word 4");
+static_assert(offsetof(vllmrtCommDescriptor, flags) == 12 * 8, "word 12");
+
+VT_TEST(commUnboundGroups) {
+  vllmrtClearError();
+  // Nothing bound to group 5: each entry point of compiled code fails with
+  // an error naming the group.
+  int word = 0;
+  VT_EXPECT(vllmrtCommStage(5, &word, 4, nullptr) == nullptr);
+  VT_EXPECT(contains(vllmrtGetLastError(), "group 5"));
+  VT_EXPECT(contains(vllmrtGetLastError(), "vllmrtCommStage"));
+  vllmrtClearError();
+  VT_EXPECT_EQ(vllmrtCommCtaLimit(5), int64_t(0));
+  VT_EXPECT(contains(vllmrtGetLastError(), "group 5"));
+  vllmrtClearError();
+  VT_EXPECT(vllmrtCommAllReduceNccl(5, &word, &word, 1, 0, nullptr) != 0);
+  VT_EXPECT(contains(vllmrtGetLastError(), "group 5"));
+  VT_EXPECT_EQ(vllmrtClearError(), 1);
+  // Group numbers out of range.
+  VT_EXPECT(vllmrtCommStage(64, &word, 0, nullptr) == nullptr);
+  VT_EXPECT(contains(vllmrtGetLastError(), "group 64 out of range"));
+  VT_EXPECT_EQ(vllmrtCommCtaLimit(-1), int64_t(0));
+  VT_EXPECT_EQ(vllmrtClearError(), 2);
+}
+
+VT_TEST(commBindArguments) {
+  vllmrtClearError();
+  VT_EXPECT(vllmrtCommBind(64, nullptr) != 0);
+  VT_EXPECT(contains(vllmrtGetLastError(), "group 64"));
+  VT_EXPECT(vllmrtCommBind(-1, nullptr) != 0);
+  VT_EXPECT(vllmrtCommBindThread(64, nullptr) != 0);
+  VT_EXPECT_EQ(vllmrtClearError(), 3);
+  // Unbinding what is not bound is fine.
+  VT_EXPECT_EQ(vllmrtCommBind(0, nullptr), 0);
+  VT_EXPECT_EQ(vllmrtCommBindThread(63, nullptr), 0);
+  VT_EXPECT_EQ(vllmrtClearError(), 0);
+  // A pointer that is no communicator is refused (and not dereferenced).
+  alignas(16) char fake[64] = {0};
+  vllmrtComm *bogus = reinterpret_cast<vllmrtComm *>(fake);
+  VT_EXPECT(vllmrtCommBind(1, bogus) != 0);
+  VT_EXPECT(contains(vllmrtGetLastError(), "not a live communicator"));
+  VT_EXPECT(vllmrtCommBindThread(1, bogus) != 0);
+  VT_EXPECT(vllmrtCommDestroy(bogus) != 0);
+  VT_EXPECT_EQ(vllmrtClearError(), 3);
+  // Null communicators.
+  VT_EXPECT_EQ(vllmrtCommDestroy(nullptr), 0);
+  VT_EXPECT_EQ(std::string(vllmrtCommMechanism(nullptr)), std::string(""));
+  VT_EXPECT(vllmrtCommNcclHandle(nullptr) == nullptr);
+  VT_EXPECT_EQ(vllmrtClearError(), 0);
+  VT_EXPECT_EQ(vllmrtCommRank(nullptr), -1);
+  VT_EXPECT_EQ(vllmrtCommSize(nullptr), -1);
+  VT_EXPECT_EQ(vllmrtClearError(), 2);
+}
+
+VT_TEST(commCreateArgumentsChecked) {
+  vllmrtClearError();
+  // Refused before the driver or NCCL is needed.
+  vllmrtComm *comms[VLLMRT_COMM_MAX_RANKS + 1] = {};
+  VT_EXPECT(vllmrtCommCreateLocal(0, 1024, comms) != 0);
+  VT_EXPECT(vllmrtCommCreateLocal(VLLMRT_COMM_MAX_RANKS + 1, 1024, comms) != 0);
+  VT_EXPECT(vllmrtCommCreateLocal(2, 1024, nullptr) != 0);
+  VT_EXPECT(contains(vllmrtGetLastError(), "vllmrtCommCreateLocal"));
+  char id[VLLMRT_COMM_UNIQUE_ID_BYTES] = {0};
+  VT_EXPECT(vllmrtCommInitRank(id, 2, 2, 1024) == nullptr);
+  VT_EXPECT(vllmrtCommInitRank(id, 9, 0, 1024) == nullptr);
+  VT_EXPECT(vllmrtCommInitRank(nullptr, 1, 0, 1024) == nullptr);
+  VT_EXPECT(vllmrtCommFromNccl(nullptr, 1024) == nullptr);
+  VT_EXPECT(vllmrtCommGetUniqueId(nullptr) != 0);
+  VT_EXPECT_EQ(vllmrtClearError(), 8);
+  for (vllmrtComm *c : comms)
+    VT_EXPECT(c == nullptr);
+}
+
+VT_TEST(ncclAvailability) {
+  vllmrtClearError();
+  // Asking is never an error.
+  int available = vllmrtNcclAvailable();
+  VT_EXPECT_EQ(vllmrtClearError(), 0);
+  if (!available) {
+    int version = -1;
+    VT_EXPECT(vllmrtNcclGetVersion(&version) != 0);
+    VT_EXPECT(contains(vllmrtGetLastError(), "NCCL unavailable"));
+    VT_EXPECT_EQ(vllmrtClearError(), 1);
+    VT_SKIP("libnccl.so.2 does not load");
+  }
+  // The version needs no GPU.
+  int version = 0;
+  VT_EXPECT_EQ(vllmrtNcclGetVersion(&version), 0);
+  std::printf("    NCCL %d.%d.%d\n", version / 10000, version / 100 % 100,
+              version % 100);
+  VT_EXPECT(version >= 20000);
+  VT_EXPECT_EQ(vllmrtClearError(), 0);
+}
+
+VT_TEST(commWithoutGpu) {
+  if (vllmrtIsGpuAvailable())
+    VT_SKIP("a GPU is present");
+  vllmrtClearError();
+  vllmrtComm *comms[2] = {nullptr, nullptr};
+  VT_EXPECT(vllmrtCommCreateLocal(2, 1 << 20, comms) != 0);
+  VT_EXPECT(contains(vllmrtGetLastError(), "CUDA driver unavailable"));
+  VT_EXPECT(comms[0] == nullptr && comms[1] == nullptr);
+  VT_EXPECT(vllmrtClearError() >= 1);
 }
 
 VT_TEST(withoutGpu) {
@@ -486,6 +604,347 @@ VT_TEST(gpuClusterLaunchAndTensorMap) {
   VT_EXPECT(managed != nullptr);
   mgpuMemFree(managed, stream);
   mgpuStreamSynchronize(stream);
+  VT_EXPECT_EQ(std::string(vllmrtGetLastError()), std::string(""));
+}
+
+//===----------------------------------------------------------------------===//
+// GPU: communicators
+//===----------------------------------------------------------------------===//
+
+namespace {
+vllmrtCommDescriptor readDescriptor(const void *device) {
+  vllmrtCommDescriptor d;
+  std::memset(&d, 0xff, sizeof(d));
+  vllmrtMemcpyDtoH(&d, device, sizeof(d));
+  return d;
+}
+
+const void *asPtr(uint64_t address) {
+  return reinterpret_cast<const void *>(static_cast<uintptr_t>(address));
+}
+
+/// `bytes` of a pattern made from `seed`, in a new device allocation.
+void *patternBuffer(std::vector<uint32_t> &host, size_t bytes, uint32_t seed) {
+  host.resize(bytes / 4);
+  for (size_t i = 0; i < host.size(); ++i)
+    host[i] = seed * 0x9e3779b9u + static_cast<uint32_t>(i);
+  void *device = vllmrtMalloc(bytes);
+  vllmrtMemcpyHtoD(device, host.data(), bytes);
+  return device;
+}
+
+/// The checks every descriptor passes: rank and size, counters and flags
+/// zero, data[r] / flags[r] for r < size and 0 beyond, flags right after
+/// the staging buffer (the capacity rounded up to 256).
+void checkDescriptor(const vllmrtCommDescriptor &d, int rank, int size,
+                     size_t capacity) {
+  VT_EXPECT_EQ(d.rank, uint64_t(rank));
+  VT_EXPECT_EQ(d.size, uint64_t(size));
+  VT_EXPECT_EQ(d.reserved, uint64_t(0));
+  VT_EXPECT(d.counters != 0);
+  VT_EXPECT(allZero(
+      readBack(const_cast<void *>(asPtr(d.counters)), VLLMRT_COMM_MAX_CTAS)));
+  uint64_t staging = (capacity + 255) / 256 * 256;
+  for (int r = 0; r < VLLMRT_COMM_MAX_RANKS; ++r) {
+    if (r >= size) {
+      VT_EXPECT_EQ(d.data[r], uint64_t(0));
+      VT_EXPECT_EQ(d.flags[r], uint64_t(0));
+      continue;
+    }
+    VT_EXPECT(d.data[r] != 0);
+    VT_EXPECT_EQ(d.flags[r], d.data[r] + staging);
+    // start[MAX_CTAS][MAX_RANKS] and end[MAX_CTAS][MAX_RANKS], all zero.
+    VT_EXPECT(
+        allZero(readBack(const_cast<void *>(asPtr(d.flags[r])),
+                         2 * VLLMRT_COMM_MAX_CTAS * VLLMRT_COMM_MAX_RANKS)));
+  }
+}
+} // namespace
+
+VT_TEST(gpuCommLocal) {
+  if (!vllmrtIsGpuAvailable())
+    VT_SKIP(std::string("no GPU: ") + vllmrtUnavailableReason());
+  vllmrtClearError();
+  const size_t capacity = 1 << 20;
+  vllmrtComm *comms[2] = {nullptr, nullptr};
+  VT_EXPECT_EQ(vllmrtCommCreateLocal(2, capacity, comms), 0);
+  if (!comms[0] || !comms[1])
+    VT_SKIP(std::string("vllmrtCommCreateLocal failed: ") +
+            vllmrtGetLastError());
+  vllmrtComm *a = comms[0], *b = comms[1];
+  VT_EXPECT_EQ(vllmrtCommRank(a), 0);
+  VT_EXPECT_EQ(vllmrtCommRank(b), 1);
+  VT_EXPECT_EQ(vllmrtCommSize(a), 2);
+  VT_EXPECT_EQ(vllmrtCommSize(b), 2);
+  VT_EXPECT_EQ(std::string(vllmrtCommMechanism(a)), std::string("local"));
+  VT_EXPECT(vllmrtCommNcclHandle(a) == nullptr);
+  vllmrtDeviceInfo info;
+  vllmrtGetDeviceInfo(&info);
+  int64_t ctas = std::max<int64_t>(
+      1, std::min<int64_t>(VLLMRT_COMM_MAX_CTAS, info.multiprocessorCount / 2));
+
+  // A process-wide, B on this thread: this thread resolves to B, another
+  // thread to A; without the thread binding, this one resolves to A too.
+  const int group = 7;
+  VT_EXPECT_EQ(vllmrtCommBind(group, a), 0);
+  VT_EXPECT_EQ(vllmrtCommBindThread(group, b), 0);
+  VT_EXPECT_EQ(vllmrtCommCtaLimit(group), ctas);
+  void *stream = vllmrtStreamCreate();
+  void *descB = vllmrtCommStage(group, nullptr, 0, stream);
+  VT_EXPECT(descB != nullptr);
+  void *descOther = nullptr;
+  int64_t ctasOther = -1;
+  std::thread other([&] {
+    descOther = vllmrtCommStage(group, nullptr, 0, nullptr);
+    ctasOther = vllmrtCommCtaLimit(group);
+  });
+  other.join();
+  VT_EXPECT(descOther != nullptr && descOther != descB);
+  VT_EXPECT_EQ(ctasOther, ctas);
+  vllmrtCommDescriptor db = readDescriptor(descB);
+  vllmrtCommDescriptor da = readDescriptor(descOther);
+  checkDescriptor(db, 1, 2, capacity);
+  checkDescriptor(da, 0, 2, capacity);
+  // Both list the same regions; the counters are each rank's own.
+  for (int r = 0; r < VLLMRT_COMM_MAX_RANKS; ++r) {
+    VT_EXPECT_EQ(da.data[r], db.data[r]);
+    VT_EXPECT_EQ(da.flags[r], db.flags[r]);
+  }
+  VT_EXPECT(da.counters != db.counters);
+  VT_EXPECT(da.data[0] != da.data[1]);
+
+  // Staging copies into this rank's (B's) buffer on the stream.
+  std::vector<uint32_t> pattern;
+  void *src = patternBuffer(pattern, 4096, 11);
+  VT_EXPECT(vllmrtCommStage(group, src, 4096, stream) == descB);
+  vllmrtStreamSynchronize(stream);
+  VT_EXPECT(readBack(const_cast<void *>(asPtr(db.data[1])), 1024) == pattern);
+  VT_EXPECT_EQ(std::string(vllmrtGetLastError()), std::string(""));
+  // The whole capacity is allowed; one byte more is not.
+  void *big = vllmrtMalloc(capacity + 1);
+  VT_EXPECT(vllmrtCommStage(group, big, int64_t(capacity), stream) == descB);
+  VT_EXPECT_EQ(std::string(vllmrtGetLastError()), std::string(""));
+  VT_EXPECT(vllmrtCommStage(group, big, int64_t(capacity) + 1, stream) ==
+            nullptr);
+  VT_EXPECT(contains(vllmrtGetLastError(), "group 7"));
+  VT_EXPECT(contains(vllmrtGetLastError(), "1048577"));
+  VT_EXPECT(contains(vllmrtGetLastError(), "1048576"));
+  VT_EXPECT(vllmrtCommStage(group, big, -4, stream) == nullptr);
+  VT_EXPECT_EQ(vllmrtClearError(), 2);
+  vllmrtStreamSynchronize(stream);
+
+  // No NCCL for simulated ranks.
+  VT_EXPECT(vllmrtCommAllReduceNccl(group, src, src, 4, 0, stream) != 0);
+  VT_EXPECT(contains(vllmrtGetLastError(), "local"));
+  VT_EXPECT(contains(vllmrtGetLastError(), "all-reduce=peer"));
+  VT_EXPECT_EQ(vllmrtClearError(), 1);
+
+  // Unbinding the thread falls back to the process-wide binding.
+  VT_EXPECT_EQ(vllmrtCommBindThread(group, nullptr), 0);
+  VT_EXPECT(vllmrtCommStage(group, nullptr, 0, stream) == descOther);
+
+  // This thread's binding to B, B destroyed by another thread: an error on
+  // use, not a use after free. A's destruction unbinds it process-wide.
+  VT_EXPECT_EQ(vllmrtCommBindThread(group, b), 0);
+  int destroyed = -1;
+  std::thread destroyer([&] { destroyed = vllmrtCommDestroy(b); });
+  destroyer.join();
+  VT_EXPECT_EQ(destroyed, 0);
+  VT_EXPECT(vllmrtCommStage(group, nullptr, 0, stream) == nullptr);
+  VT_EXPECT(contains(vllmrtGetLastError(), "destroyed"));
+  VT_EXPECT_EQ(vllmrtClearError(), 1);
+  VT_EXPECT_EQ(vllmrtCommBindThread(group, nullptr), 0);
+  VT_EXPECT_EQ(vllmrtCommDestroy(a), 0);
+  VT_EXPECT(vllmrtCommStage(group, nullptr, 0, stream) == nullptr);
+  VT_EXPECT(contains(vllmrtGetLastError(), "no communicator bound"));
+  VT_EXPECT_EQ(vllmrtClearError(), 1);
+  vllmrtFree(src);
+  vllmrtFree(big);
+  vllmrtStreamDestroy(stream);
+  VT_EXPECT_EQ(std::string(vllmrtGetLastError()), std::string(""));
+}
+
+VT_TEST(gpuCommLocalEightRanks) {
+  if (!vllmrtIsGpuAvailable())
+    VT_SKIP(std::string("no GPU: ") + vllmrtUnavailableReason());
+  vllmrtClearError();
+  // The largest set, each rank staging from its own thread; every
+  // descriptor sees every rank's data.
+  const int n = VLLMRT_COMM_MAX_RANKS;
+  const size_t capacity = 1000; // Rounded up to 1024 for the flags.
+  vllmrtComm *comms[n] = {};
+  VT_EXPECT_EQ(vllmrtCommCreateLocal(n, capacity, comms), 0);
+  if (!comms[n - 1])
+    VT_SKIP(std::string("vllmrtCommCreateLocal failed: ") +
+            vllmrtGetLastError());
+  std::vector<uint32_t> patterns[n];
+  void *sources[n] = {};
+  for (int r = 0; r < n; ++r)
+    sources[r] = patternBuffer(patterns[r], 1000, 100 + r);
+  void *descriptors[n] = {};
+  std::vector<std::thread> ranks;
+  for (int r = 0; r < n; ++r)
+    ranks.emplace_back([&, r] {
+      vllmrtCommBindThread(3, comms[r]);
+      void *stream = vllmrtStreamCreate();
+      descriptors[r] = vllmrtCommStage(3, sources[r], 1000, stream);
+      vllmrtStreamSynchronize(stream);
+      vllmrtStreamDestroy(stream);
+    });
+  for (std::thread &t : ranks)
+    t.join();
+  VT_EXPECT_EQ(std::string(vllmrtGetLastError()), std::string(""));
+  for (int r = 0; r < n; ++r) {
+    VT_EXPECT(descriptors[r] != nullptr);
+    if (!descriptors[r])
+      continue;
+    vllmrtCommDescriptor d = readDescriptor(descriptors[r]);
+    checkDescriptor(d, r, n, capacity);
+    for (int peer = 0; peer < n; ++peer)
+      VT_EXPECT(readBack(const_cast<void *>(asPtr(d.data[peer])), 250) ==
+                patterns[peer]);
+  }
+  for (int r = 0; r < n; ++r) {
+    VT_EXPECT_EQ(vllmrtCommDestroy(comms[r]), 0);
+    vllmrtFree(sources[r]);
+  }
+  VT_EXPECT_EQ(std::string(vllmrtGetLastError()), std::string(""));
+}
+
+VT_TEST(gpuCommStageInGraph) {
+  if (!vllmrtIsGpuAvailable())
+    VT_SKIP(std::string("no GPU: ") + vllmrtUnavailableReason());
+  vllmrtClearError();
+  // Captured on a stream that never ran eagerly, as torch.cuda.graph does:
+  // each replay copies what the source holds then.
+  vllmrtComm *comm = nullptr;
+  VT_EXPECT_EQ(vllmrtCommCreateLocal(1, 4096, &comm), 0);
+  if (!comm)
+    VT_SKIP(std::string("vllmrtCommCreateLocal failed: ") +
+            vllmrtGetLastError());
+  VT_EXPECT_EQ(vllmrtCommBindThread(2, comm), 0);
+  std::vector<uint32_t> first, second;
+  void *src = patternBuffer(first, 4096, 1);
+  void *stream = vllmrtStreamCreate();
+  VT_EXPECT_EQ(vllmrtStreamBeginCapture(stream), 0);
+  void *desc = vllmrtCommStage(2, src, 4096, stream);
+  void *graph = vllmrtStreamEndCapture(stream);
+  VT_EXPECT(desc != nullptr && graph != nullptr);
+  if (desc && graph) {
+    vllmrtCommDescriptor d = readDescriptor(desc);
+    void *staging = const_cast<void *>(asPtr(d.data[0]));
+    VT_EXPECT_EQ(vllmrtGraphLaunch(graph, stream), 0);
+    vllmrtStreamSynchronize(stream);
+    VT_EXPECT(readBack(staging, 1024) == first);
+    void *next = patternBuffer(second, 4096, 2);
+    vllmrtMemcpyDtoD(src, next, 4096);
+    VT_EXPECT_EQ(vllmrtGraphLaunch(graph, stream), 0);
+    vllmrtStreamSynchronize(stream);
+    VT_EXPECT(readBack(staging, 1024) == second);
+    vllmrtFree(next);
+  }
+  vllmrtGraphDestroy(graph);
+  vllmrtStreamDestroy(stream);
+  vllmrtFree(src);
+  VT_EXPECT_EQ(vllmrtCommDestroy(comm), 0);
+  VT_EXPECT_EQ(std::string(vllmrtGetLastError()), std::string(""));
+}
+
+VT_TEST(gpuCommNcclOneRank) {
+  if (!vllmrtIsGpuAvailable())
+    VT_SKIP(std::string("no GPU: ") + vllmrtUnavailableReason());
+  if (!vllmrtNcclAvailable())
+    VT_SKIP("libnccl.so.2 does not load");
+  vllmrtClearError();
+  vllmrtDeviceInfo info;
+  vllmrtGetDeviceInfo(&info);
+  const size_t capacity = 1 << 20;
+  void *stream = vllmrtStreamCreate();
+  // Once as the runtime chooses, once with CUDA IPC forced (the fallback,
+  // which one rank exercises only in part: there is no peer to open).
+  for (const char *forced : {"", "cuda-ipc"}) {
+    setenv("VLLMRT_COMM_MECHANISM", forced, 1);
+    char id[VLLMRT_COMM_UNIQUE_ID_BYTES];
+    VT_EXPECT_EQ(vllmrtCommGetUniqueId(id), 0);
+    vllmrtComm *comm = vllmrtCommInitRank(id, 1, 0, capacity);
+    VT_EXPECT(comm != nullptr);
+    if (!comm)
+      break;
+    const char *mechanism = vllmrtCommMechanism(comm);
+    std::printf("    NCCL, 1 rank%s: mechanism %s%s%s\n",
+                *forced ? " (VLLMRT_COMM_MECHANISM=cuda-ipc)" : "", mechanism,
+                *vllmrtCommFallbackReason(comm) ? ": " : "",
+                vllmrtCommFallbackReason(comm));
+    VT_EXPECT(std::string(mechanism) == "nccl-window" ||
+              std::string(mechanism) == "cuda-ipc");
+    if (*forced)
+      VT_EXPECT_EQ(std::string(mechanism), std::string("cuda-ipc"));
+    VT_EXPECT_EQ(vllmrtCommRank(comm), 0);
+    VT_EXPECT_EQ(vllmrtCommSize(comm), 1);
+    VT_EXPECT(vllmrtCommNcclHandle(comm) != nullptr);
+    const int group = 9;
+    VT_EXPECT_EQ(vllmrtCommBind(group, comm), 0);
+    VT_EXPECT_EQ(
+        vllmrtCommCtaLimit(group),
+        std::min<int64_t>(VLLMRT_COMM_MAX_CTAS, info.multiprocessorCount));
+
+    // Staged data lands in data[0], this rank's own buffer.
+    std::vector<uint32_t> pattern;
+    void *src = patternBuffer(pattern, 8192, 7);
+    void *desc = vllmrtCommStage(group, src, 8192, stream);
+    VT_EXPECT(desc != nullptr);
+    vllmrtStreamSynchronize(stream);
+    if (desc) {
+      vllmrtCommDescriptor d = readDescriptor(desc);
+      checkDescriptor(d, 0, 1, capacity);
+      VT_EXPECT(readBack(const_cast<void *>(asPtr(d.data[0])), 2048) ==
+                pattern);
+    }
+    VT_EXPECT(vllmrtCommStage(group, src, int64_t(capacity) + 1, stream) ==
+              nullptr);
+    VT_EXPECT(contains(vllmrtGetLastError(), "group 9"));
+    VT_EXPECT_EQ(vllmrtClearError(), 1);
+
+    // On one rank the sum is the input: f32, f16 and bf16 bits unchanged.
+    void *out = vllmrtMalloc(8192);
+    for (int32_t type : {0, 1, 2}) {
+      vllmrtMemsetD8(out, 0, 8192);
+      int64_t count = type == 0 ? 2048 : 4096;
+      VT_EXPECT_EQ(
+          vllmrtCommAllReduceNccl(group, src, out, count, type, stream), 0);
+      vllmrtStreamSynchronize(stream);
+      std::vector<uint32_t> got = readBack(out, 2048);
+      // f16 / bf16 patterns may hold NaNs, which a sum could canonicalise:
+      // compare the words that are not.
+      bool same = true;
+      for (size_t i = 0; i < got.size(); ++i) {
+        uint32_t want = pattern[i];
+        bool nan = false;
+        for (int half = 0; half < 2 && type != 0; ++half) {
+          uint32_t h = (want >> (16 * half)) & 0xffff;
+          nan |= type == 1 ? (h & 0x7c00) == 0x7c00 && (h & 0x3ff)
+                           : (h & 0x7f80) == 0x7f80 && (h & 0x7f);
+        }
+        if (type == 0)
+          nan = (want & 0x7f800000) == 0x7f800000 && (want & 0x7fffff);
+        same &= nan || got[i] == want;
+      }
+      VT_EXPECT(same);
+    }
+    VT_EXPECT_EQ(vllmrtCommAllReduceNccl(group, src, out, 0, 0, stream), 0);
+    VT_EXPECT(vllmrtCommAllReduceNccl(group, src, out, 4, 5, stream) != 0);
+    VT_EXPECT(contains(vllmrtGetLastError(), "element type 5"));
+    VT_EXPECT(vllmrtCommAllReduceNccl(group, src, out, -1, 0, stream) != 0);
+    VT_EXPECT_EQ(vllmrtClearError(), 2);
+
+    VT_EXPECT_EQ(vllmrtCommDestroy(comm), 0);
+    VT_EXPECT(vllmrtCommCtaLimit(group) == 0);
+    VT_EXPECT_EQ(vllmrtClearError(), 1);
+    vllmrtFree(src);
+    vllmrtFree(out);
+  }
+  unsetenv("VLLMRT_COMM_MECHANISM");
+  vllmrtStreamDestroy(stream);
   VT_EXPECT_EQ(std::string(vllmrtGetLastError()), std::string(""));
 }
 

@@ -24,6 +24,8 @@
 // RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a silu-table-rows=-3" 2>&1 | FileCheck %s --check-prefix=SILUTABLE3
 // RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a row-thread-folding=6" 2>&1 | FileCheck %s --check-prefix=FOLD6
 // RUN: not vllm-opt %s --convert-vllm-to-gpu="matmul-split-k=0" 2>&1 | FileCheck %s --check-prefix=SPLITK0
+// RUN: not vllm-opt %s --convert-vllm-to-gpu="all-reduce=ring" 2>&1 | FileCheck %s --check-prefix=ALLREDUCE
+// RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a all-reduce=tree" 2>&1 | FileCheck %s --check-prefix=ALLREDUCE-TREE
 // RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a matmul-split-k=-2" 2>&1 | FileCheck %s --check-prefix=SPLITK-NEG
 // A fusion-chip the fusion pipeline rejects is reported in its words.
 // RUN: not vllm-opt %s --vllm-gpu-pipeline="chip=sm_90a fuse=true fusion-chip=sm_80" 2>&1 | FileCheck %s --check-prefix=FUSION-CHIP
@@ -75,3 +77,5 @@ func.func @norm(%x: tensor<?x64xbf16>, %w: tensor<64xbf16>) -> tensor<?x64xbf16>
   %y = vllm.rms_norm %x, %w {epsilon = 1.0e-06 : f32} : (tensor<?x64xbf16>, tensor<64xbf16>) -> tensor<?x64xbf16>
   return %y : tensor<?x64xbf16>
 }
+// ALLREDUCE: error: all-reduce must be peer (the rank-ordered kernel) or nccl (ncclAllReduce), got 'ring'
+// ALLREDUCE-TREE: error: all-reduce must be peer (the rank-ordered kernel) or nccl (ncclAllReduce), got 'tree'

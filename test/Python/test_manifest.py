@@ -378,6 +378,25 @@ class RefusedManifests(unittest.TestCase):
         manifest = Manifest.parse(json.dumps(data))
         self.assertEqual(len(manifest), 6)
 
+    def test_groups(self):
+        # The communicator groups of a function's collectives (SPEC.md
+        # 3.10); none when the key is absent.
+        data = valid_data()
+        data["functions"][0]["groups"] = [0, 5]
+        manifest = Manifest.parse(json.dumps(data))
+        self.assertEqual(manifest.functions[0].groups, (0, 5))
+        self.assertEqual(manifest.functions[1].groups, ())
+        name = data["functions"][0]["name"]
+        data["functions"][0]["groups"] = [-1]
+        self.assertParseRefused(
+            data, "functions[0] (%s): groups[0]: expected an integer >= 0, "
+            "got -1" % name)
+        data["functions"][0]["groups"] = 0
+        self.assertParseRefused(
+            data, "functions[0] (%s): groups: expected a JSON array, got the "
+            "number 0"
+            % name)
+
 
 class Package(unittest.TestCase):
     def test_manifest_path(self):

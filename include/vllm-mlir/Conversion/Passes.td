@@ -168,6 +168,13 @@ def ConvertVllmToGPUPass : Pass<"convert-vllm-to-gpu", "::mlir::ModuleOp"> {
            "tile adds the ranges' f32 sums in range order "
            "(deterministic): -1 automatic (as many as one wave of CTAs "
            "holds), 1 no split (narrower tiles instead)">,
+    Option<"allReduce", "all-reduce", "std::string", /*default=*/"\"peer\"",
+           "lowering of the unfused vllm.all_reduce: peer (a kernel that "
+           "reads every rank's staged input and sums in rank order, SPEC.md "
+           "3.10, for any number of ranks) or nccl (ncclAllReduce on the "
+           "caller's stream; the runtime refuses more than 2 ranks, where "
+           "NCCL's order of additions differs). The fused form always uses "
+           "the peer reads">,
     Option<"matmulKernel", "matmul-kernel", "std::string",
            /*default=*/"\"simt\"",
            "kernel of scaled_matmul: simt, or auto for the warp-specialized "

@@ -70,6 +70,12 @@ struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
                      "at M <= 256 and in the tiles of a last, partial wave "
                      "(convert-vllm-to-gpu): -1 automatic, 1 none"),
       llvm::cl::init(-1)};
+  PassOptions::Option<std::string> allReduce{
+      *this, "all-reduce",
+      llvm::cl::desc("lowering of the unfused vllm.all_reduce: peer (rank-"
+                     "ordered kernel) or nccl (ncclAllReduce, at most 2 "
+                     "ranks)"),
+      llvm::cl::init("peer")};
   PassOptions::Option<std::string> matmulKernel{
       *this, "matmul-kernel",
       llvm::cl::desc("kernel of scaled_matmul (convert-vllm-to-gpu): simt or "

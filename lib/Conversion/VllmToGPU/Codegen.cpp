@@ -562,7 +562,8 @@ static int64_t estimateRowRegisters(const RowKernelSpec &spec,
     quantRegisters = kNoResidualGroupF32ScaleRegisters;
   return kRowBaseRegisters + rowRegisters + rows * inputs * rowRegisters +
          rowRegisters * 4 / bytes + (spec.norm ? rowRegisters : 0) +
-         (spec.prologue ? kPrologueRegisters : 0) + quantRegisters;
+         (spec.prologue ? kPrologueRegisters : 0) + quantRegisters +
+         (spec.allReduce ? kAllReduceRegisters + cfg.vecWidth : 0);
 }
 
 FailureOr<RowConfig> codegen::chooseRowConfig(const RowKernelSpec &spec,

@@ -122,6 +122,15 @@ constexpr int64_t kNoResidualGroupF32ScaleRegisters = 8;
 /// it, kernels granted 40 registers spilled 4-32 bytes;
 /// test/Conversion/vllm-to-gpu-ptxas-silu.mlir).
 constexpr int64_t kPrologueRegisters = 16;
+/// Registers the all-reduce form of a row kernel adds to it, besides an f32
+/// accumulator per element of a vector: the group's descriptor, rank, size
+/// and call number, live through the row loop, and the peer loop's pointers
+/// (calibrated on ptxas -v for both chips on
+/// gpu-tests/allreduce/all_reduce_tests.mlir: without it, 6 to 8 of the 21
+/// kernels spilled 4-68 bytes; with it only the f32 kernels of H = 1001,
+/// one element per vector, spill 16-20 bytes, as the test records:
+/// test/Conversion/vllm-to-gpu-ptxas-all-reduce.mlir).
+constexpr int64_t kAllReduceRegisters = 16;
 /// Shared memory that w staged as f32 (RowConfig::stagedWeights) may take:
 /// per CTA (static shared memory ends at 48 KiB, the reduction buffers
 /// included) and per SM (the rest of the 228 KiB stays L1).
@@ -394,6 +403,12 @@ struct RowKernelSpec {
   bool roundBeforeWeight = false;
   bool storeResidualOut = false;
   bool storeNormalized = false;
+  /// x is this rank's partial sum: the kernel reads every rank's staged x
+  /// and sums them in rank order (SPEC.md 3.11). Norm with a residual only.
+  bool allReduce = false;
+  /// The group of the all-reduce form (for the host only: the kernel is the
+  /// same for every group).
+  uint32_t group = 0;
   Stage stage = Stage::None;
   QuantSchemeAttr scheme;
   /// Whether the kernel computes y (and may store it as Normalized).
@@ -407,8 +422,10 @@ struct RowKernelSpec {
   }
 };
 
-/// The memref operands of a row kernel, in argument order.
+/// The operands of a row kernel, in argument order: memrefs, and for the
+/// all-reduce form the address of the group's descriptor (i64).
 enum class RowOperand {
+  Comm,
   Input,
   Residual,
   Weight,
@@ -421,8 +438,8 @@ enum class RowOperand {
 };
 
 SmallVector<RowOperand> getRowKernelOperands(const RowKernelSpec &spec);
-MemRefType getRowOperandType(MLIRContext *ctx, const RowKernelSpec &spec,
-                             RowOperand operand);
+Type getRowOperandType(MLIRContext *ctx, const RowKernelSpec &spec,
+                       RowOperand operand);
 /// chooseRowConfig(T, H, residual) plus the residency of the kernel of `spec`:
 /// how many rows it prefetches and how many CTAs share an SM. These depend on
 /// the registers the kernel needs, not on the numerics.
@@ -802,6 +819,52 @@ gpu::GPUFuncOp buildElementwiseKernel(OpBuilder &moduleBuilder, Operation *op,
 /// stream of `token`, with the loop sizes computed from the operands.
 void launchElementwiseKernel(OpBuilder &builder, Operation *op,
                              gpu::GPUFuncOp kernel, Value token);
+
+//===----------------------------------------------------------------------===//
+// Collectives (AllReduce.cpp)
+//===----------------------------------------------------------------------===//
+
+/// Ranks and CTAs a group's descriptor and flags have room for
+/// (VLLMRT_COMM_MAX_RANKS, VLLMRT_COMM_MAX_CTAS of the runtime).
+constexpr int64_t kCommMaxRanks = 8;
+constexpr int64_t kCommMaxCTAs = 1024;
+/// Threads of the unfused all_reduce kernel.
+constexpr int64_t kAllReduceThreads = 512;
+
+/// The fields of a group's descriptor a kernel uses (loaded once).
+struct CommView {
+  /// The descriptor (a global pointer).
+  Value descriptor;
+  /// This rank and the number of ranks R (index).
+  Value rank, size;
+  /// This rank's per-CTA call counters (a global pointer).
+  Value counters;
+};
+
+enum class CommBarrier { Start, End };
+
+/// Loads the descriptor at `descriptor` (an i64 device address).
+CommView emitLoadComm(ImplicitLocOpBuilder &b, Value descriptor);
+/// This CTA's call number e (i32) for the barriers, counted per CTA.
+Value emitCommEpoch(ImplicitLocOpBuilder &b, const CommView &comm, Value tid);
+/// Waits until the same CTA of every rank has reached `phase` of call
+/// `epoch`; includes the CTA barriers the protocol needs (AllReduce.cpp).
+void emitCommBarrier(ImplicitLocOpBuilder &b, const CommView &comm, Value tid,
+                     Value epoch, CommBarrier phase);
+/// RN_T(((x_0 + x_1) + ...) + x_{R-1}) of the vector of `type` at element
+/// `elementOffset` of the ranks' staged [M, H] inputs (SPEC.md 3.10); zeros
+/// where `valid` (may be null) is false.
+Value emitPeerSum(ImplicitLocOpBuilder &b, const CommView &comm, Value valid,
+                  Value elementOffset, VectorType type, int64_t alignBytes,
+                  bool pairs);
+
+/// The unfused all_reduce kernel (all-reduce=peer): (descriptor, result
+/// [M, H]); the input is read from the staging buffers.
+int64_t getAllReduceVectorWidth(Type elemType, int64_t hidden);
+std::string getAllReduceKernelName(Type elemType, int64_t hidden);
+gpu::GPUFuncOp buildAllReduceKernel(OpBuilder &moduleBuilder, Location loc,
+                                    Type elemType, int64_t hidden,
+                                    const TargetChipInfo &chip);
 
 } // namespace codegen
 } // namespace vllm

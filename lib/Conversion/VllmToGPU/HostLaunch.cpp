@@ -146,8 +146,8 @@ static LogicalResult checkView(Operation *view) {
 /// bufferization.
 static bool isBufferForm(Operation *op) {
   return isa<BufferRMSNormOp, BufferFusedAddRMSNormOp, BufferQuantizeOp,
-             BufferRMSNormQuantOp, BufferSiluAndMulOp, BufferElementwiseQuantOp,
-             BufferScaledMatmulOp>(op);
+             BufferRMSNormQuantOp, BufferAllReduceOp, BufferSiluAndMulOp,
+             BufferElementwiseQuantOp, BufferScaledMatmulOp>(op);
 }
 
 /// Everything the lowering cannot handle is diagnosed before any rewrite.
@@ -235,6 +235,16 @@ static constexpr StringLiteral kTensorMapFunction = "vllmrtTensorMapEncode2d";
 /// (kSplitKCounterRegionBytes): (bytes, stream) -> the buffer of the stream
 /// (or of the CUDA graph being captured on it).
 static constexpr StringLiteral kWorkspaceFunction = "vllmrtWorkspace";
+/// The runtime functions of communicator groups (runtime/include/
+/// vllm-runtime/Comm.h): stage this rank's input and get the group's
+/// descriptor, (group, source, bytes, stream) -> descriptor or null; the
+/// CTAs a group's kernel may launch, (group) -> count (0 on error);
+/// ncclAllReduce, (group, input, output, count, element type, stream) ->
+/// status.
+static constexpr StringLiteral kCommStageFunction = "vllmrtCommStage";
+static constexpr StringLiteral kCommCtaLimitFunction = "vllmrtCommCtaLimit";
+static constexpr StringLiteral kCommAllReduceNcclFunction =
+    "vllmrtCommAllReduceNccl";
 
 /// Declares, right after the kernel module at the start of `module`, the
 /// runtime functions that gpu-to-llvm will call for the stream-ordered
@@ -278,10 +288,13 @@ static void declareRuntimeFunctions(ModuleOp module, Operation *after) {
       LLVM::LLVMFuncOp::create(builder, module.getLoc(), name, type);
   // The tensor maps and the split-K workspaces are got by calls in the
   // host functions themselves.
-  bool callsTensorMaps = false, callsWorkspace = false;
+  bool callsTensorMaps = false, callsWorkspace = false, callsComm = false,
+       callsNccl = false;
   module.walk([&](func::CallOp call) {
     callsTensorMaps |= call.getCallee() == kTensorMapFunction;
     callsWorkspace |= call.getCallee() == kWorkspaceFunction;
+    callsComm |= call.getCallee() == kCommStageFunction;
+    callsNccl |= call.getCallee() == kCommAllReduceNcclFunction;
   });
   auto declare = [&](StringRef name, FunctionType type) {
     if (module.lookupSymbol(name))
@@ -296,6 +309,15 @@ static void declareRuntimeFunctions(ModuleOp module, Operation *after) {
   }
   if (callsWorkspace)
     declare(kWorkspaceFunction, FunctionType::get(ctx, {i64, ptr}, {ptr}));
+  Type i32 = IntegerType::get(ctx, 32);
+  if (callsComm) {
+    declare(kCommStageFunction,
+            FunctionType::get(ctx, {i32, ptr, i64, ptr}, {ptr}));
+    declare(kCommCtaLimitFunction, FunctionType::get(ctx, {i32}, {i64}));
+  }
+  if (callsNccl)
+    declare(kCommAllReduceNcclFunction,
+            FunctionType::get(ctx, {i32, ptr, ptr, i64, i32, ptr}, {i32}));
 }
 
 namespace {
@@ -331,12 +353,12 @@ public:
                    const TargetChipInfo &chip, int64_t rowPrefetch,
                    int64_t weightStagingRows, int64_t siluTableRows,
                    int64_t rowThreadFolding, bool simtMatmul,
-                   int64_t matmulSplitK, unsigned ptxLimit)
+                   int64_t matmulSplitK, unsigned ptxLimit, bool ncclAllReduce)
       : oldFunc(func), kernels(kernels), chip(chip), rowPrefetch(rowPrefetch),
         weightStagingRows(weightStagingRows), siluTableRows(siluTableRows),
         rowThreadFolding(rowThreadFolding), simtMatmul(simtMatmul),
         matmulSplitK(matmulSplitK), ptxLimit(ptxLimit),
-        b(func.getLoc(), func.getContext()) {}
+        ncclAllReduce(ncclAllReduce), b(func.getLoc(), func.getContext()) {}
 
   LogicalResult run();
 
@@ -383,12 +405,21 @@ private:
   LogicalResult launchRowKernel(Operation *op, const RowKernelSpec &spec,
                                 Value gridRows,
                                 ArrayRef<std::pair<RowOperand, Value>> args);
+  /// A raw pointer (!llvm.ptr) to the first element of `memref`.
+  Value rawPointer(Value memref);
+  /// Stages `input` (a contiguous [M, H] buffer) for a kernel of `group`
+  /// and caps `grid` to the CTAs the group allows (AllReduce.cpp). Returns
+  /// the descriptor's address (i64) and the capped grid; the descriptor is
+  /// null (0) when the runtime failed, with its error recorded.
+  std::pair<Value, Value> stageForGroup(uint32_t group, Value input,
+                                        Value grid);
 
   // Ops.
   LogicalResult lowerRMSNorm(RMSNormOp op);
   LogicalResult lowerFusedAddRMSNorm(FusedAddRMSNormOp op);
   LogicalResult lowerQuantize(QuantizeOp op);
   LogicalResult lowerRMSNormQuant(RMSNormQuantOp op);
+  LogicalResult lowerAllReduce(AllReduceOp op);
   LogicalResult lowerSiluAndMul(SiluAndMulOp op);
   LogicalResult lowerElementwiseQuant(ElementwiseQuantOp op);
   LogicalResult lowerScaledMatmul(ScaledMatmulOp op);
@@ -421,6 +452,9 @@ private:
   int64_t matmulSplitK;
   /// The highest PTX ISA version (times 10) the kernel module may get.
   unsigned ptxLimit;
+  /// The all-reduce=nccl option: the unfused all_reduce calls ncclAllReduce
+  /// instead of launching the rank-ordered peer kernel.
+  bool ncclAllReduce;
   ImplicitLocOpBuilder b;
   Value token;
 
@@ -659,6 +693,8 @@ FunctionLowering::launchRowKernel(Operation *op, const RowKernelSpec &spec,
   };
   SmallVector<Value> operands;
   for (RowOperand role : getRowKernelOperands(spec)) {
+    if (role == RowOperand::Comm)
+      continue; // Made below.
     auto it = llvm::find_if(args, [&](auto &arg) { return arg.first == role; });
     assert(it != args.end() && it->second && "missing row kernel operand");
     operands.push_back(it->second);
@@ -668,11 +704,29 @@ FunctionLowering::launchRowKernel(Operation *op, const RowKernelSpec &spec,
   int64_t maxGrid = cfg.ctasPerSM * chip.numSMs;
   if (cfg.isPersistent())
     grid = arith::MinUIOp::create(b, gridRows, constIndex(b, maxGrid));
-  else if (failed(checkGridLimits(op, grid, Value())))
+  else if (!spec.allReduce && failed(checkGridLimits(op, grid, Value())))
     return failure();
+  // The all-reduce form: x staged for the peers, the group's descriptor
+  // first, and no more CTAs than the group allows (its kernels loop over
+  // rows whatever the configuration).
+  Value staged;
+  if (spec.allReduce) {
+    auto [descriptor, capped] = stageForGroup(spec.group, operands[0], grid);
+    operands.insert(operands.begin(), descriptor);
+    grid = capped;
+    Value zero64 = arith::ConstantIntOp::create(b, 0, 64);
+    staged =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::ne, descriptor, zero64);
+  }
 
   auto launchVariant = [&](const RowConfig &config) {
-    launch(getKernel(config), grid, Value(), config.threads, operands);
+    auto emitLaunch = [&] {
+      launch(getKernel(config), grid, Value(), config.threads, operands);
+    };
+    if (staged)
+      emitBranch(staged, emitLaunch);
+    else
+      emitLaunch();
   };
 
   // Variants that pay a per-CTA setup in shared memory and gain on every
@@ -707,6 +761,39 @@ FunctionLowering::launchRowKernel(Operation *op, const RowKernelSpec &spec,
   emitBranch(
       manyRows, [&] { launchVariant(setUp); }, [&] { launchVariant(cfg); });
   return success();
+}
+
+Value FunctionLowering::rawPointer(Value memref) {
+  Value address = memref::ExtractAlignedPointerAsIndexOp::create(b, memref);
+  Value address64 = arith::IndexCastUIOp::create(b, b.getI64Type(), address);
+  Type ptr = LLVM::LLVMPointerType::get(b.getContext());
+  return LLVM::IntToPtrOp::create(b, ptr, address64);
+}
+
+std::pair<Value, Value>
+FunctionLowering::stageForGroup(uint32_t group, Value input, Value grid) {
+  Type ptr = LLVM::LLVMPointerType::get(b.getContext());
+  Value groupValue = constI32(b, static_cast<int32_t>(group));
+  Value source = rawPointer(input);
+  auto type = cast<MemRefType>(input.getType());
+  Value rows = rowsOf(input);
+  int64_t rowBytes = type.getDimSize(1) * (type.getElementTypeBitWidth() / 8);
+  Value rowBytesValue = constIndex(b, rowBytes);
+  Value bytes = b.createOrFold<arith::MulIOp>(rows, rowBytesValue);
+  Value bytes64 = arith::IndexCastUIOp::create(b, b.getI64Type(), bytes);
+  Value stream = newFunc.getArgument(0);
+  Value descriptor =
+      func::CallOp::create(b, kCommStageFunction, TypeRange{ptr},
+                           ValueRange{groupValue, source, bytes64, stream})
+          .getResult(0);
+  Value descriptor64 = LLVM::PtrToIntOp::create(b, b.getI64Type(), descriptor);
+  Value limit64 =
+      func::CallOp::create(b, kCommCtaLimitFunction, TypeRange{b.getI64Type()},
+                           ValueRange{groupValue})
+          .getResult(0);
+  Value limit = arith::IndexCastUIOp::create(b, b.getIndexType(), limit64);
+  Value capped = arith::MinUIOp::create(b, grid, limit);
+  return {descriptor64, capped};
 }
 
 //===----------------------------------------------------------------------===//
@@ -876,6 +963,10 @@ LogicalResult FunctionLowering::lowerRMSNormQuant(RMSNormQuantOp op) {
       normSpec(op.getInput(), op.getEpsilonAttr(), op.getRoundBeforeWeight(),
                static_cast<bool>(op.getResidual()));
   spec.scheme = op.getScheme();
+  if (std::optional<uint32_t> group = op.getAllReduceGroup()) {
+    spec.allReduce = true;
+    spec.group = *group;
+  }
   Value residualOut = op.getResidualOut()
                           ? resultBuffer(op.getResidualOut(), sizes, false)
                           : Value();
@@ -902,6 +993,68 @@ LogicalResult FunctionLowering::lowerRMSNormQuant(RMSNormQuantOp op) {
     gpu::DeallocOp::create(b, gpu::AsyncTokenType::get(b.getContext()),
                            ValueRange{token}, normalized);
   return result;
+}
+
+LogicalResult FunctionLowering::lowerAllReduce(AllReduceOp op) {
+  Value x = lookup(op.getInput());
+  auto type = cast<RankedTensorType>(op.getInput().getType());
+  Type elemType = type.getElementType();
+  int64_t hidden = type.getDimSize(1);
+  Value y = resultBuffer(op.getResult(), shapeOf(x), true);
+  Value rows = rowsOf(x);
+  Value groupValue = constI32(b, static_cast<int32_t>(op.getGroup()));
+  if (ncclAllReduce) {
+    // ncclAllReduce on the stream (the runtime refuses more than 2 ranks,
+    // where its order of additions is not SPEC.md 3.10's).
+    Value hiddenValue = constIndex(b, hidden);
+    Value count = b.createOrFold<arith::MulIOp>(rows, hiddenValue);
+    Value count64 = arith::IndexCastUIOp::create(b, b.getI64Type(), count);
+    // The runtime's element type codes: 0 f32, 1 f16, 2 bf16.
+    int32_t code = elemType.isF32() ? 0 : (elemType.isF16() ? 1 : 2);
+    Value codeValue = constI32(b, code);
+    Value input = rawPointer(x);
+    Value output = rawPointer(y);
+    Value stream = newFunc.getArgument(0);
+    Value noRows = constIndex(b, 0);
+    Value hasRows =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::ugt, rows, noRows);
+    emitBranch(hasRows, [&] {
+      func::CallOp::create(
+          b, kCommAllReduceNcclFunction, TypeRange{b.getI32Type()},
+          ValueRange{groupValue, input, output, count64, codeValue, stream});
+    });
+    return success();
+  }
+  gpu::GPUFuncOp kernel = kernels.getOrCreate(
+      getAllReduceKernelName(elemType, hidden), [&](OpBuilder &builder) {
+        return buildAllReduceKernel(builder, op.getLoc(), elemType, hidden,
+                                    chip);
+      });
+  // One CTA per kAllReduceThreads vectors, capped by the group.
+  int64_t width = getAllReduceVectorWidth(elemType, hidden);
+  Value vecsPerRow = constIndex(b, hidden / width);
+  Value vectors = b.createOrFold<arith::MulIOp>(rows, vecsPerRow);
+  Value threads = constIndex(b, kAllReduceThreads);
+  Value threadsMinusOne = constIndex(b, kAllReduceThreads - 1);
+  Value bumped = b.createOrFold<arith::AddIOp>(vectors, threadsMinusOne);
+  Value ctas = b.createOrFold<arith::DivUIOp>(bumped, threads);
+  Value noRows = constIndex(b, 0);
+  Value hasRows =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::ugt, rows, noRows);
+  // M = 0 (the same on every rank, C18): no staging and no kernel.
+  emitBranch(hasRows, [&] {
+    std::pair<Value, Value> staging = stageForGroup(op.getGroup(), x, ctas);
+    Value descriptor = staging.first;
+    Value grid = staging.second;
+    Value zero64 = arith::ConstantIntOp::create(b, 0, 64);
+    Value staged =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::ne, descriptor, zero64);
+    emitBranch(staged, [&] {
+      launch(kernel, grid, Value(), kAllReduceThreads,
+             ValueRange{descriptor, y});
+    });
+  });
+  return success();
 }
 
 /// The row kernel spec of an element-wise prologue on rows of `input`
@@ -1254,6 +1407,7 @@ LogicalResult FunctionLowering::run() {
             .Case([&](FusedAddRMSNormOp o) { return lowerFusedAddRMSNorm(o); })
             .Case([&](QuantizeOp o) { return lowerQuantize(o); })
             .Case([&](RMSNormQuantOp o) { return lowerRMSNormQuant(o); })
+            .Case([&](AllReduceOp o) { return lowerAllReduce(o); })
             .Case([&](SiluAndMulOp o) { return lowerSiluAndMul(o); })
             .Case(
                 [&](ElementwiseQuantOp o) { return lowerElementwiseQuant(o); })
@@ -1373,11 +1527,23 @@ static TensorForm getTensorForm(Operation *bufferOp) {
           unsigned next = 2;
           Value residual = op.getResidual() ? args[next++] : Value();
           Value scale = op.getScale() ? args[next++] : Value();
-          return RMSNormQuantOp::create(
-                     b, loc, args[0], args[1], residual, scale,
-                     op.getEpsilonAttr(), op.getScheme(),
-                     /*returnNormalized=*/static_cast<bool>(op.getNormalized()),
-                     op.getRoundBeforeWeight())
+          auto fused = RMSNormQuantOp::create(
+              b, loc, args[0], args[1], residual, scale, op.getEpsilonAttr(),
+              op.getScheme(),
+              /*returnNormalized=*/static_cast<bool>(op.getNormalized()),
+              op.getRoundBeforeWeight());
+          fused.setAllReduceGroupAttr(op.getAllReduceGroupAttr());
+          return fused.getOperation();
+        };
+      })
+      .Case([&](BufferAllReduceOp op) {
+        form.inputs = {{op.getInput(), {}}};
+        form.outputs = {op.getResult()};
+        Type resultType = resultTypeOf(op.getResult());
+        IntegerAttr group = op.getGroupAttr();
+        form.build = [resultType, group](OpBuilder &b, Location loc,
+                                         ArrayRef<Value> args) mutable {
+          return AllReduceOp::create(b, loc, resultType, args[0], group)
               .getOperation();
         };
       })
@@ -1676,6 +1842,12 @@ struct ConvertVllmToGPUPass
           << static_cast<int>(matmulSplitK);
       return signalPassFailure();
     }
+    if (allReduce != "peer" && allReduce != "nccl") {
+      emitError(module.getLoc(), "all-reduce must be peer (the rank-ordered "
+                                 "kernel) or nccl (ncclAllReduce), got '")
+          << allReduce << "'";
+      return signalPassFailure();
+    }
     if (matmulKernel != "auto" && matmulKernel != "simt") {
       emitError(module.getLoc(), "matmul-kernel must be simt or auto "
                                  "(tensor cores where the chip has them), "
@@ -1725,7 +1897,7 @@ struct ConvertVllmToGPUPass
       return FunctionLowering(func, kernels, *chipInfo, rowPrefetch,
                               weightStagingRows, siluTableRows,
                               rowThreadFolding, matmulKernel == "simt",
-                              matmulSplitK, ptxLimit)
+                              matmulSplitK, ptxLimit, allReduce == "nccl")
           .run();
     };
     for (func::FuncOp func : funcs)

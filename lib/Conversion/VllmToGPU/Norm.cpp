@@ -60,7 +60,10 @@ using namespace mlir::vllm::codegen;
 SmallVector<RowOperand>
 codegen::getRowKernelOperands(const RowKernelSpec &spec) {
   using Stage = RowKernelSpec::Stage;
-  SmallVector<RowOperand> operands{RowOperand::Input};
+  SmallVector<RowOperand> operands;
+  if (spec.allReduce)
+    operands.push_back(RowOperand::Comm);
+  operands.push_back(RowOperand::Input);
   if (spec.norm) {
     if (spec.residual)
       operands.push_back(RowOperand::Residual);
@@ -84,12 +87,13 @@ codegen::getRowKernelOperands(const RowKernelSpec &spec) {
   return operands;
 }
 
-MemRefType codegen::getRowOperandType(MLIRContext *ctx,
-                                      const RowKernelSpec &spec,
-                                      RowOperand operand) {
+Type codegen::getRowOperandType(MLIRContext *ctx, const RowKernelSpec &spec,
+                                RowOperand operand) {
   Builder b(ctx);
   int64_t dyn = ShapedType::kDynamic;
   switch (operand) {
+  case RowOperand::Comm:
+    return b.getI64Type();
   case RowOperand::Input:
     if (spec.prologue)
       return MemRefType::get(
@@ -131,7 +135,8 @@ std::string codegen::getRowKernelName(const RowKernelSpec &spec) {
   if (spec.prologue)
     os << stringifyPrologue(*spec.prologue);
   else
-    os << (spec.norm ? (spec.residual ? "add_rms_norm" : "rms_norm")
+    os << (spec.allReduce ? "all_reduce_" : "")
+       << (spec.norm ? (spec.residual ? "add_rms_norm" : "rms_norm")
                      : "quantize");
   os << "_" << typeName(spec.elemType) << "_h" << spec.hidden;
   if (spec.norm) {
@@ -213,6 +218,9 @@ struct NormOperands {
   /// silu over the bf16 gates in shared memory (RowConfig::siluTable), else
   /// null.
   Value siluTable;
+  /// The group of the all-reduce form (RowKernelSpec::allReduce): x is then
+  /// the rank-ordered sum of the ranks' staged inputs. Null otherwise.
+  const CommView *comm = nullptr;
 };
 
 /// Emits the passes of a row kernel over one row (see the file header).
@@ -335,9 +343,19 @@ SmallVector<Value> RowEmitter::loadInputs(const RowState &state, Value inputRow,
   auto load = [&] {
     SmallVector<Value> vectors;
     for (int64_t s = 0; s < cfg.slots; ++s) {
-      vectors.push_back(
-          emitGuardedLoad(b, state.valid[s], vecType, operands.input,
-                          {inputRow, state.column[s]}, alignBytes));
+      if (operands.comm) {
+        // x = all_reduce(x) of SPEC.md 3.11, from the staged inputs, which
+        // have x's [M, H] layout.
+        Value hidden = constIndex(b, cfg.hidden);
+        Value rowStart = arith::MulIOp::create(b, inputRow, hidden);
+        Value offset = arith::AddIOp::create(b, rowStart, state.column[s]);
+        vectors.push_back(emitPeerSum(b, *operands.comm, state.valid[s], offset,
+                                      vecType, alignBytes, pairs));
+      } else {
+        vectors.push_back(
+            emitGuardedLoad(b, state.valid[s], vecType, operands.input,
+                            {inputRow, state.column[s]}, alignBytes));
+      }
       if (spec.norm && spec.residual)
         vectors.push_back(
             emitGuardedLoad(b, state.valid[s], vecType, operands.residual,
@@ -761,6 +779,17 @@ gpu::GPUFuncOp codegen::buildRowKernel(OpBuilder &moduleBuilder, Location loc,
   Value firstRow = gpu::BlockIdOp::create(b, gpu::Dimension::x);
   Value gridSize = gpu::GridDimOp::create(b, gpu::Dimension::x);
   Value rows = memref::DimOp::create(b, norm.input, 0);
+  // The all-reduce form: meet the same CTA of every rank before the first
+  // load of a peer's input (AllReduce.cpp).
+  std::optional<CommView> comm;
+  Value epoch;
+  if (spec.allReduce) {
+    assert(spec.norm && spec.residual && "all-reduce form without residual");
+    comm = emitLoadComm(b, argFor(RowOperand::Comm));
+    norm.comm = &*comm;
+    epoch = emitCommEpoch(b, *comm, tid);
+    emitCommBarrier(b, *comm, tid, epoch, CommBarrier::Start);
+  }
   auto rowAt = [&](Value iteration) -> Value {
     return arith::AddIOp::create(b, firstRow,
                                  arith::MulIOp::create(b, iteration, gridSize));
@@ -844,7 +873,9 @@ gpu::GPUFuncOp codegen::buildRowKernel(OpBuilder &moduleBuilder, Location loc,
     return carried;
   };
 
-  if (!cfg.isPersistent()) {
+  // The all-reduce form loops over rows even with a CTA per row: its grid
+  // is capped so that every rank's kernel can be resident at once.
+  if (!cfg.isPersistent() && !spec.allReduce) {
     // One row per CTA (the grid covers the rows).
     emitIf(b, isRow(firstRow),
            [&] { emitRowIteration(constIndex(b, 0), ValueRange()); });
@@ -882,6 +913,10 @@ gpu::GPUFuncOp codegen::buildRowKernel(OpBuilder &moduleBuilder, Location loc,
     emitPaddingRowScales(b, spec, cfg, tid, padLoop.getInductionVar(),
                          quantOperands.scales);
   }
+  // The peers may overwrite their staged inputs once every rank's CTA is
+  // past its reads.
+  if (comm)
+    emitCommBarrier(b, *comm, tid, epoch, CommBarrier::End);
   gpu::ReturnOp::create(b);
   return func;
 }

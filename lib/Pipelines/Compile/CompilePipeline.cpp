@@ -111,6 +111,7 @@ void vllm::buildVllmGpuPipeline(OpPassManager &pm,
   convertOptions.siluTableRows = options.siluTableRows;
   convertOptions.rowThreadFolding = options.rowThreadFolding;
   convertOptions.matmulKernel = options.matmulKernel;
+  convertOptions.allReduce = options.allReduce;
   convertOptions.matmulSplitK = options.matmulSplitK;
   pm.addPass(createConvertVllmToGPUPass(convertOptions));
   // The conversion of functions on buffers is partial; what it leaves and

@@ -123,6 +123,19 @@ static LogicalResult verifyBuffers(Operation *op, ValueRange outputs,
   return success();
 }
 
+/// The number of communicator groups a program may name (SPEC.md 3.10): the
+/// runtime keeps a binding table of this size.
+static constexpr uint32_t kNumGroups = 64;
+
+/// C17: the group number of a collective.
+static LogicalResult verifyGroup(Operation *op, uint32_t group) {
+  if (group >= kNumGroups)
+    return op->emitOpError("(C17) group ")
+           << static_cast<int32_t>(group) << " is out of range: a group is "
+           << "a number in [0, " << kNumGroups << ")";
+  return success();
+}
+
 /// C1, C2: the input/weight/epsilon contract of every norm. `exactRank2`
 /// is set for ops that also quantize (their scales are indexed by row).
 static LogicalResult verifyNormOperands(Operation *op, RankedTensorType input,
@@ -389,7 +402,8 @@ void RMSNormQuantOp::build(OpBuilder &builder, OperationState &state,
 }
 
 // Syntax:
-//   vllm.rms_norm_quant %x, %w [residual(%r)] [scale(%s)] as <scheme>
+//   vllm.rms_norm_quant %x, %w [all_reduce(group g)] [residual(%r)]
+//       [scale(%s)] as <scheme>
 //       attr-dict : (operand types) -> (result types)
 ParseResult RMSNormQuantOp::parse(OpAsmParser &parser, OperationState &result) {
   OpAsmParser::UnresolvedOperand input, weight, residual, scale;
@@ -397,6 +411,14 @@ ParseResult RMSNormQuantOp::parse(OpAsmParser &parser, OperationState &result) {
   if (parser.parseOperand(input) || parser.parseComma() ||
       parser.parseOperand(weight))
     return failure();
+  IntegerAttr allReduceGroup;
+  if (succeeded(parser.parseOptionalKeyword("all_reduce"))) {
+    uint32_t group = 0;
+    if (parser.parseLParen() || parser.parseKeyword("group") ||
+        parser.parseInteger(group) || parser.parseRParen())
+      return failure();
+    allReduceGroup = parser.getBuilder().getI32IntegerAttr(group);
+  }
   if (succeeded(parser.parseOptionalKeyword("residual"))) {
     hasResidual = true;
     if (parser.parseLParen() || parser.parseOperand(residual) ||
@@ -445,6 +467,7 @@ ParseResult RMSNormQuantOp::parse(OpAsmParser &parser, OperationState &result) {
   result.addTypes(type.getResults());
   Properties &props = result.getOrAddProperties<Properties>();
   props.scheme = scheme;
+  props.all_reduce_group = allReduceGroup;
   props.operandSegmentSizes = {1, 1, hasResidual ? 1 : 0, hasScale ? 1 : 0};
   props.resultSegmentSizes = {1, 1, hasResidual ? 1 : 0,
                               numResults == fixedResults ? 0 : 1};
@@ -453,6 +476,8 @@ ParseResult RMSNormQuantOp::parse(OpAsmParser &parser, OperationState &result) {
 
 void RMSNormQuantOp::print(OpAsmPrinter &printer) {
   printer << " " << getInput() << ", " << getWeight();
+  if (std::optional<uint32_t> group = getAllReduceGroup())
+    printer << " all_reduce(group " << *group << ")";
   if (getResidual())
     printer << " residual(" << getResidual() << ")";
   if (getScale())
@@ -460,8 +485,8 @@ void RMSNormQuantOp::print(OpAsmPrinter &printer) {
   printer << " as ";
   printer.printStrippedAttrOrType(getScheme());
   printer.printOptionalAttrDict(
-      (*this)->getAttrs(),
-      {getSchemeAttrName(), "operandSegmentSizes", "resultSegmentSizes"});
+      (*this)->getAttrs(), {getSchemeAttrName(), getAllReduceGroupAttrName(),
+                            "operandSegmentSizes", "resultSegmentSizes"});
   printer << " : ";
   printer.printFunctionalType(*this);
 }
@@ -482,6 +507,12 @@ template <typename OpTy> static LogicalResult verifyRMSNormQuant(OpTy op) {
       static_cast<bool>(op.getResidualOut()))
     return op.emitOpError("returns residual_out if and only if it takes a "
                           "residual");
+  if (std::optional<uint32_t> group = op.getAllReduceGroup()) {
+    if (failed(verifyGroup(op, *group)))
+      return failure();
+    if (!op.getResidual())
+      return op.emitOpError("(C19) the all-reduce form takes a residual");
+  }
   if (op.getResidualOut() && verifiedType(op.getResidualOut()) != input)
     return op.emitOpError("(C3) residual_out type must equal the input type ")
            << op.getInput().getType();
@@ -586,6 +617,43 @@ LogicalResult BufferSiluAndMulOp::verify() {
   if (failed(verifyBuffers(*this, {getResult()})))
     return failure();
   return verifySiluAndMul(*this);
+}
+
+//===----------------------------------------------------------------------===//
+// AllReduceOp
+//===----------------------------------------------------------------------===//
+
+/// C11, C17 of all_reduce and its buffer form.
+template <typename OpTy> static LogicalResult verifyAllReduce(OpTy op) {
+  if (failed(verifyTensorSizes(op)))
+    return failure();
+  if (failed(verifyGroup(op, op.getGroup())))
+    return failure();
+  RankedTensorType input = verifiedType(op.getInput());
+  if (input.getRank() != 2)
+    return op.emitOpError("(C17) expects the input to have rank 2 [M, H], "
+                          "got rank ")
+           << input.getRank();
+  int64_t hidden = input.getShape().back();
+  if (ShapedType::isDynamic(hidden))
+    return op.emitOpError("(C17) the hidden size (last dimension) must be "
+                          "static");
+  if (hidden == 0)
+    return op.emitOpError("(C11) the hidden size (last dimension) must be "
+                          "positive, got 0");
+  if (verifiedType(op.getResult()) != input)
+    return op.emitOpError("(C17) result type ")
+           << op.getResult().getType() << " differs from the input type "
+           << op.getInput().getType();
+  return success();
+}
+
+LogicalResult AllReduceOp::verify() { return verifyAllReduce(*this); }
+
+LogicalResult BufferAllReduceOp::verify() {
+  if (failed(verifyBuffers(*this, {getResult()})))
+    return failure();
+  return verifyAllReduce(*this);
 }
 
 //===----------------------------------------------------------------------===//

@@ -111,7 +111,17 @@ template <> struct VllmOpTraits<RMSNormQuantOp> {
         rewriter, op.getLoc(), in(op.getInput()), in(op.getWeight()),
         in(op.getResidual()), in(op.getScale()), out[0], out[1], residualOut,
         normalized, op.getEpsilonAttr(), op.getSchemeAttr(),
-        op.getRoundBeforeWeightAttr());
+        op.getRoundBeforeWeightAttr(), op.getAllReduceGroupAttr());
+  }
+};
+
+template <> struct VllmOpTraits<AllReduceOp> {
+  static OpOperand *inPlaceOperand(AllReduceOp) { return nullptr; }
+  static OpResult inPlaceResult(AllReduceOp) { return {}; }
+  static void create(RewriterBase &rewriter, AllReduceOp op,
+                     function_ref<Value(Value)> in, ArrayRef<Value> out) {
+    BufferAllReduceOp::create(rewriter, op.getLoc(), in(op.getInput()), out[0],
+                              op.getGroupAttr());
   }
 };
 
@@ -316,6 +326,7 @@ void vllm::registerBufferizableOpInterfaceExternalModels(
         *ctx);
     QuantizeOp::attachInterface<VllmOpInterface<QuantizeOp>>(*ctx);
     RMSNormQuantOp::attachInterface<VllmOpInterface<RMSNormQuantOp>>(*ctx);
+    AllReduceOp::attachInterface<VllmOpInterface<AllReduceOp>>(*ctx);
     SiluAndMulOp::attachInterface<VllmOpInterface<SiluAndMulOp>>(*ctx);
     ElementwiseQuantOp::attachInterface<VllmOpInterface<ElementwiseQuantOp>>(
         *ctx);

@@ -24,6 +24,8 @@
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/ToolOutputFile.h"
 
+#include <set>
+
 namespace mlir::vllm {
 #define GEN_PASS_DEF_VLLMEXPORTMANIFESTPASS
 #include "vllm-mlir/Dialect/Vllm/Transforms/Passes.h.inc"
@@ -236,10 +238,27 @@ static FailureOr<llvm::json::Object> describeFunction(func::FuncOp func) {
       (*entry.getAsObject())["dynamic_dims"] = std::move(dynamicDims);
   }
   std::string symbol = ("_mlir_ciface_" + func.getName()).str();
-  return llvm::json::Object{{"name", func.getName()},
-                            {"symbol", std::move(symbol)},
-                            {"arguments", std::move(arguments)},
-                            {"results", std::move(results)}};
+  llvm::json::Object entry{{"name", func.getName()},
+                           {"symbol", std::move(symbol)},
+                           {"arguments", std::move(arguments)},
+                           {"results", std::move(results)}};
+  // The communicator groups the function's collectives name (SPEC.md
+  // 3.10): a host binds a communicator to each before calling it.
+  std::set<uint32_t> groups;
+  func.walk([&](Operation *op) {
+    if (auto allReduce = dyn_cast<AllReduceOp>(op))
+      groups.insert(allReduce.getGroup());
+    else if (auto fused = dyn_cast<RMSNormQuantOp>(op))
+      if (std::optional<uint32_t> group = fused.getAllReduceGroup())
+        groups.insert(*group);
+  });
+  if (!groups.empty()) {
+    llvm::json::Array list;
+    for (uint32_t group : groups)
+      list.push_back(static_cast<int64_t>(group));
+    entry["groups"] = std::move(list);
+  }
+  return entry;
 }
 
 namespace {

@@ -5,14 +5,15 @@
 //===----------------------------------------------------------------------===//
 //
 // vllm-fuse-norm-quant: (fused_add_)rms_norm + quantize -> rms_norm_quant,
-// and an element-wise prologue (silu_and_mul) + quantize ->
-// elementwise_quant. The fused op is by definition the function of the
-// sequence it replaces (SPEC.md 3.4, 3.8, C9); what this file has to get
-// right is the plumbing around it, the same for every producer: which
-// quantize to take, where to put the fused op so that every value still
-// dominates its users, and how to give every other user of the producer's
-// results an equal value (rank-2 or expanded back to the batch shape). A
-// producer is one entry of the table of getView overloads.
+// an element-wise prologue (silu_and_mul) + quantize -> elementwise_quant,
+// and all_reduce + rms_norm_quant with a residual -> its all-reduce form. The
+// fused op is by definition the function of the sequence it replaces
+// (SPEC.md 3.4, 3.8, C9); what this file has to get right is the plumbing
+// around it, the same for every producer: which quantize to take, where to put
+// the fused op so that every value still dominates its users, and how to give
+// every other user of the producer's results an equal value (rank-2 or expanded
+// back to the batch shape). A producer is one entry of the table of getView
+// overloads.
 //
 //===----------------------------------------------------------------------===//
 
@@ -340,6 +341,43 @@ private:
   }
 };
 
+/// all_reduce -> rms_norm_quant with a residual (the fused norm + quantize
+/// of the tensor-parallel site) -> the all-reduce form of rms_norm_quant
+/// (SPEC.md 3.11). The fused op reads this rank's partial sum and sums the
+/// ranks itself, in the rank order all_reduce specifies, so no output bit
+/// changes (C9). Runs after the norm + quantize fusion, on the op it made.
+struct FuseAllReduceIntoNormQuant : OpRewritePattern<RMSNormQuantOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(RMSNormQuantOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getAllReduceGroup())
+      return rewriter.notifyMatchFailure(op, "already all-reduces");
+    // C19: the site adds the reduced value to the residual stream.
+    if (!op.getResidual())
+      return rewriter.notifyMatchFailure(op, "no residual");
+    auto allReduce = op.getInput().getDefiningOp<AllReduceOp>();
+    if (!allReduce)
+      return rewriter.notifyMatchFailure(op, "x is not an all_reduce");
+    // The reduced tensor must have no other reader: the fused op does not
+    // return it (residual_out is the sum with the residual, not it).
+    if (!allReduce->hasOneUse())
+      return rewriter.notifyMatchFailure(op, "the sum has other users");
+    // The collective keeps running where it ran: not into or out of a
+    // conditional region or another block.
+    if (allReduce->getBlock() != op->getBlock())
+      return rewriter.notifyMatchFailure(op, "in different blocks");
+    Value partialSum = allReduce.getInput();
+    IntegerAttr group = allReduce.getGroupAttr();
+    rewriter.modifyOpInPlace(op, [&] {
+      op.getInputMutable().assign(partialSum);
+      op.setAllReduceGroupAttr(group);
+    });
+    rewriter.eraseOp(allReduce);
+    return success();
+  }
+};
+
 struct VllmFuseNormQuantPass
     : vllm::impl::VllmFuseNormQuantPassBase<VllmFuseNormQuantPass> {
   LogicalResult initialize(MLIRContext *context) override {
@@ -370,5 +408,6 @@ void mlir::vllm::populateVllmFuseNormQuantPatterns(
     RewritePatternSet &patterns) {
   patterns.add<FuseQuantIntoProducer<RMSNormOp>,
                FuseQuantIntoProducer<FusedAddRMSNormOp>,
-               FuseQuantIntoProducer<SiluAndMulOp>>(patterns.getContext());
+               FuseQuantIntoProducer<SiluAndMulOp>, FuseAllReduceIntoNormQuant>(
+      patterns.getContext());
 }

@@ -141,11 +141,13 @@ Operation *rebuild(PatternRewriter &rewriter, QuantizeOp op,
 
 Operation *rebuild(PatternRewriter &rewriter, RMSNormQuantOp op,
                    QuantSchemeAttr scheme) {
-  return RMSNormQuantOp::create(
+  auto rebuilt = RMSNormQuantOp::create(
       rewriter, op.getLoc(), op.getInput(), op.getWeight(), op.getResidual(),
       op.getScale(), op.getEpsilonAttr(), scheme,
       /*returnNormalized=*/static_cast<bool>(op.getNormalized()),
       op.getRoundBeforeWeight());
+  rebuilt.setAllReduceGroupAttr(op.getAllReduceGroupAttr());
+  return rebuilt;
 }
 
 Operation *rebuild(PatternRewriter &rewriter, ElementwiseQuantOp op,

@@ -121,15 +121,37 @@ def Vllm_BufferRMSNormQuantOp : Vllm_BufferOp<"rms_norm_quant",
                        Arg<Optional<Vllm_FloatMemRef>, "", [MemWrite]>:$residual_out,
                        Arg<Optional<Vllm_FloatMemRef>, "", [MemWrite]>:$normalized,
                        F32Attr:$epsilon, Vllm_QuantSchemeAttr:$scheme,
-                       UnitAttr:$round_before_weight);
+                       UnitAttr:$round_before_weight,
+                       OptionalAttr<Vllm_GroupAttr>:$all_reduce_group);
   let assemblyFormat = [{
-    $input `,` $weight (`residual` `(` $residual^ `:` type($residual) `)`)?
+    $input `,` $weight (`all_reduce` `(` `group` $all_reduce_group^ `)`)?
+    (`residual` `(` $residual^ `:` type($residual) `)`)?
     (`scale` `(` $scale^ `:` type($scale) `)`)? `as` $scheme `into` $output
     `,` $scales
     (`residual_out` `(` $residual_out^ `:` type($residual_out) `)`)?
     (`normalized` `(` $normalized^ `:` type($normalized) `)`)?
     attr-dict `:` type($input) `,` type($weight) `into` type($output) `,`
     type($scales)
+  }];
+}
+
+def Vllm_BufferAllReduceOp : Vllm_BufferOp<"all_reduce"> {
+  let summary = "all_reduce on buffers (destination-passing)";
+  let description = [{
+    `vllm.all_reduce` (SPEC.md 3.10) reading this rank's `input` and
+    writing the rank-ordered sum over the group into `result` (C14, C15: no
+    overlap).
+    ```mlir
+    vllm.buffer.all_reduce %x into %y group 0
+        : memref<?x7168xbf16> into memref<?x7168xbf16>
+    ```
+  }];
+  let arguments = (ins Arg<Vllm_FloatMemRef, "", [MemRead]>:$input,
+                       Arg<Vllm_FloatMemRef, "", [MemWrite]>:$result,
+                       Vllm_GroupAttr:$group);
+  let assemblyFormat = [{
+    $input `into` $result `group` $group attr-dict `:` type($input) `into`
+    type($result)
   }];
 }
 

@@ -13,6 +13,11 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/BuiltinTypes.td"
 
 def Vllm_FloatTensor : RankedTensorOf<[BF16, F16, F32]>;
+
+// The communicator group of a collective (SPEC.md 3.10, C17): checked by
+// the verifiers, which cite C17.
+def Vllm_GroupAttr : TypedSignlessIntegerAttrBase<I32, "uint32_t",
+    "communicator group number">;
 def Vllm_FP8Tensor : RankedTensorOf<[F8E4M3FN]>;
 def Vllm_ScaleTensor : RankedTensorOf<[F32, I32]>;
 
@@ -138,12 +143,27 @@ def Vllm_RMSNormQuantOp : Vllm_Op<"rms_norm_quant",
     ```
     Operands are listed in the type list in the order `x, w, [residual],
     [scale]`; results in the order `q, scales, [residual_out], [normalized]`.
+
+    With `all_reduce(group g)`, `x` is this rank's partial sum and the op
+    computes `quantize(fused_add_rms_norm(all_reduce(x) {group g},
+    residual, w))` (SPEC.md 3.11); it then takes a residual (C19):
+
+    ```mlir
+    %q, %s, %r = vllm.rms_norm_quant %x, %w all_reduce(group 0)
+        residual(%res) as <per_group 128, ue8m0_packed, mn_major, align 4>
+        {epsilon = 1.0e-06 : f32}
+        : (tensor<?x7168xbf16>, tensor<7168xbf16>, tensor<?x7168xbf16>)
+        -> (tensor<?x7168xf8E4M3FN>,
+            tensor<14x?xi32, #vllm.scales<group 128, ue8m0_packed, mn_major, align 4>>,
+            tensor<?x7168xbf16>)
+    ```
   }];
   let arguments = (ins Vllm_FloatTensor:$input, Vllm_FloatTensor:$weight,
                        Optional<Vllm_FloatTensor>:$residual,
                        Optional<Vllm_ScaleTensor>:$scale,
                        F32Attr:$epsilon, Vllm_QuantSchemeAttr:$scheme,
-                       UnitAttr:$round_before_weight);
+                       UnitAttr:$round_before_weight,
+                       OptionalAttr<Vllm_GroupAttr>:$all_reduce_group);
   let results = (outs Vllm_FP8Tensor:$output, Vllm_ScaleTensor:$scales,
                       Optional<Vllm_FloatTensor>:$residual_out,
                       Optional<Vllm_FloatTensor>:$normalized);
@@ -157,6 +177,33 @@ def Vllm_RMSNormQuantOp : Vllm_Op<"rms_norm_quant",
                    "::mlir::FloatAttr":$epsilon, "QuantSchemeAttr":$scheme,
                    "bool":$returnNormalized, "bool":$roundBeforeWeight)>
   ];
+}
+
+//===----------------------------------------------------------------------===//
+// all_reduce
+//===----------------------------------------------------------------------===//
+
+def Vllm_AllReduceOp : Vllm_Op<"all_reduce", [Pure]> {
+  let summary = "sum over the ranks of a communicator group, in rank order";
+  let description = [{
+    Each rank of communicator group `group` passes its partial sum `x_r`
+    (`[M, H]`); every rank gets
+    `y = RN_T(((x_0 + x_1) + x_2) + ... + x_{R-1})`, the values widened to
+    f32 and added in rank order, rounded once (SPEC.md 3.10). The host binds
+    a communicator to the group number at run time; the IR does not fix the
+    number of ranks. Every rank runs the same program, so the op is pure in
+    the SPMD sense: it is erased or CSE'd identically on every rank.
+
+    ```mlir
+    %y = vllm.all_reduce %x group 0 : tensor<?x7168xbf16> -> tensor<?x7168xbf16>
+    ```
+  }];
+  let arguments = (ins Vllm_FloatTensor:$input, Vllm_GroupAttr:$group);
+  let results = (outs Vllm_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `group` $group attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//

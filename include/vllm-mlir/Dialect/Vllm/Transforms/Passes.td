@@ -14,9 +14,9 @@ include "mlir/Pass/PassBase.td"
 //===----------------------------------------------------------------------===//
 
 def VllmFuseNormQuantPass : Pass<"vllm-fuse-norm-quant"> {
-  let summary = "Fuse RMSNorm (+ residual add) or an element-wise prologue "
-                "(silu_and_mul) and FP8 quantization into vllm.rms_norm_quant "
-                "or vllm.elementwise_quant";
+  let summary = "Fuse (all-reduce +) RMSNorm (+ residual add) or an "
+                "element-wise prologue (silu_and_mul) and FP8 quantization "
+                "into vllm.rms_norm_quant or vllm.elementwise_quant";
   let description = [{
     Rewrites `vllm.rms_norm` or `vllm.fused_add_rms_norm` whose normalized
     result is quantized by a `vllm.quantize` into one `vllm.rms_norm_quant`
@@ -41,6 +41,14 @@ def VllmFuseNormQuantPass : Pass<"vllm-fuse-norm-quant"> {
     (SPEC.md 3.8, C9), for every scheme, packed UE8M0 included, with the
     same multi-use, batch-dimension, placement and negative cases as below
     (the product plays the normalized tensor's part; there is no residual).
+    The tensor-parallel site fuses too: a `vllm.all_reduce` whose only user
+    is the `x` operand of a norm + quantize with a residual (after the
+    rewrite above) is folded into it, giving `vllm.rms_norm_quant ...
+    all_reduce(group g) residual(...)`, which sums the ranks in the order
+    all_reduce specifies (SPEC.md 3.11, C9). An all_reduce whose sum has
+    other users, one in another block, or one feeding a norm without a
+    residual or without a quantize stays as it is.
+
     Producers are entries of one table (`getView` in FuseNormQuant.cpp): an
     element-wise prologue added to `#vllm.prologue` fuses by adding its op's
     entry, not a pass.
