@@ -14,6 +14,9 @@
 //                     norm phase
 //   Prologue.cpp      the table of element-wise prologues (silu_and_mul)
 //   Quantize.cpp      the quantization phase of a row kernel
+//   AllReduce.cpp     collectives: a group's descriptor, the per-CTA barrier
+//                     with the other ranks, the rank-ordered peer sum, and
+//                     the unfused all_reduce kernel
 //   ScaledMatmul.cpp  the block-scaled GEMM kernel
 //   ChipSM*.cpp       per-chip code (UE8M0 conversion; the chip table also
 //                     says whether f32 arithmetic runs on pairs)
