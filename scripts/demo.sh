@@ -63,5 +63,29 @@ for lib in "$OUT"/gpu/*.so; do
 done
 spills=$(grep -E '^ +[0-9]+ +[0-9]+/[0-9]+' "$OUT/compile.log" | awk '{split($2,a,"/"); s+=a[1]+a[2]} END {print s+0}')
 echo "  spill bytes over every kernel of the four builds: $spills"
+
+banner "4. Tensor parallelism 2: one rank's graph, all-reduce fused into the norms"
+TP_MODEL="$OUT/model.tp2.mlir"
+python3 examples/gen_model.py --layers 2 --tensor-parallel 2 -o "$TP_MODEL"
+echo "  examples/gen_model.py --layers 2 --tensor-parallel 2: ops:"
+ops "$TP_MODEL"
+"$OPT" "$TP_MODEL" --vllm-fusion-pipeline="chip=sm_100a" -o "$OUT/model.tp2.fused.sm_100a.mlir"
+echo "  after the fusion pipeline (sm_100a): ops:"
+ops "$OUT/model.tp2.fused.sm_100a.mlir"
+echo "  the MLP-input site: o_proj's partial sum, all-reduced over group 0,"
+echo "  added to the residual, normalized and quantized in one op (SPEC 3.11):"
+grep -m 1 -E 'all_reduce\(group' "$OUT/model.tp2.fused.sm_100a.mlir" |
+  grep -oE 'vllm\.rms_norm_quant [^ ]+ [^ ]+ all_reduce\(group [0-9]+\) residual\([^)]*\) as <[^>]*>' |
+  sed 's/^/    /'
+"$BUILD_DIR/bin/vllm-compile" "$TP_MODEL" --chip sm_100a,sm_90a \
+  --output-dir "$OUT/gpu-tp2" --report >"$OUT/compile-tp2.log" 2>&1 ||
+  { cat "$OUT/compile-tp2.log"; exit 1; }
+for lib in "$OUT"/gpu-tp2/*.so; do
+  printf '  %-40s %8d bytes\n' "$(basename "$lib")" "$(stat -c %s "$lib")"
+done
+grep -oE 'all_reduce[a-z_0-9A-Z]*' "$OUT/compile-tp2.log" | sort -u | sed 's/^/    kernel /'
+echo "  (the kernels read every rank's staged input over NVLink and meet the"
+echo "  other ranks at a flag barrier: docs/tensor-parallel.md)"
+
 echo
 echo "Done. Everything the demo wrote is under $OUT."
