@@ -19,6 +19,7 @@
 
 #include <cfloat>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 using namespace vllm::ref;
@@ -312,6 +313,85 @@ VT_TEST(specExpRangeEnds) {
   float sub = specExp(-100.0f);
   VT_EXPECT(sub == 26.0f * p2(-149) || sub == 27.0f * p2(-149));
   VT_EXPECT(std::isnan(specExp(kNaN)));
+}
+
+/// RN of a double to a binary format with `sigBits` significand bits and
+/// smallest normal exponent `minExp` (ties to even, subnormals kept),
+/// written from the format definition, independently of roundTo. Finite
+/// inputs within range only (the test's are).
+static double roundToFormat(double x, int sigBits, int minExp) {
+  if (x == 0)
+    return x;
+  int e;
+  std::frexp(std::fabs(x), &e);
+  int exponent = std::max(e - 1, minExp);
+  double quantum = std::ldexp(1.0, exponent - (sigBits - 1));
+  double units = std::nearbyint(std::fabs(x) / quantum); // exact scaling
+  return std::copysign(units * quantum, x);
+}
+
+VT_TEST(twoTermSumRoundsOnce) {
+  // SPEC.md 3.10: for R = 2 the definition RN_T(RN_f32(x_0 + x_1)) is the
+  // correctly rounded sum of two values of T (what ncclAllReduce's add of
+  // two bf16 / f16 values gives), i.e. no double rounding. Checked on pairs
+  // of random values of T (subnormals included), half of them with the
+  // second a few binades below the first, where a double rounding would
+  // show; the exact sum of two values of T is exact in double.
+  struct Format {
+    DType type;
+    int sigBits, minExp, maxExp;
+  };
+  // Exponents up to maxExp keep every sum finite (roundToFormat does not
+  // overflow).
+  for (Format f :
+       {Format{DType::BF16, 8, -126, 120}, Format{DType::F16, 11, -14, 13}}) {
+    uint64_t state = 0x9e3779b97f4a7c15ull;
+    auto next = [&]() {
+      state ^= state << 13;
+      state ^= state >> 7;
+      state ^= state << 17;
+      return state;
+    };
+    auto randomValue = [&]() {
+      if (next() % 8 == 0) {
+        // A subnormal of T.
+        double units = static_cast<double>(next() % (1u << (f.sigBits - 1)));
+        double v = std::ldexp(units, f.minExp - (f.sigBits - 1));
+        return (next() & 1) ? -v : v;
+      }
+      int exponent =
+          static_cast<int>(next() % (f.maxExp - f.minExp + 1)) + f.minExp;
+      double mantissa =
+          1.0 + static_cast<double>(next() % (1u << (f.sigBits - 1))) /
+                    (1u << (f.sigBits - 1));
+      double v = std::ldexp(mantissa, exponent);
+      return (next() & 1) ? -v : v;
+    };
+    int mismatches = 0;
+    for (int i = 0; i < 2000000; ++i) {
+      double a = randomValue();
+      double b = randomValue();
+      if (i % 2 == 0) {
+        int binades = static_cast<int>(next() % 30);
+        b = roundToFormat(a * std::ldexp(1.0, -binades) *
+                              (1.0 + static_cast<double>(next() % 1024) / 1024),
+                          f.sigBits, f.minExp);
+        if (next() & 1)
+          b = -b;
+      }
+      double exact = roundToFormat(a + b, f.sigBits, f.minExp);
+      float sum = static_cast<float>(a) + static_cast<float>(b);
+      float viaF32 = roundTo(f.type, sum);
+      if (static_cast<double>(viaF32) != exact ||
+          std::signbit(viaF32) != std::signbit(exact)) {
+        if (mismatches < 3)
+          std::printf("%d: a=%a b=%a exact=%a viaF32=%a\n", f.sigBits, a, b,
+                      exact, static_cast<double>(viaF32));
+        ++mismatches;
+      }
+    }
+    VT_EXPECT_EQ(mismatches, 0);
+  }
 }
 
 VT_MAIN()
