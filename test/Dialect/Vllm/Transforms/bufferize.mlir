@@ -137,3 +137,24 @@ func.func @norm_quant_in_place(%x: tensor<?x256xbf16>, %res: tensor<?x256xbf16>,
   %q, %s, %r = vllm.rms_norm_quant %x, %w residual(%res) as <per_token> {epsilon = 1.0e-06 : f32} : (tensor<?x256xbf16>, tensor<256xbf16>, tensor<?x256xbf16>) -> (tensor<?x256xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>, tensor<?x256xbf16>)
   return %q, %s, %r : tensor<?x256xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>, tensor<?x256xbf16>
 }
+
+// -----
+
+// all_reduce writes a new buffer (its input is only read: no copy of it),
+// and the all-reduce form of rms_norm_quant keeps its group; its residual
+// is updated in place as without the all-reduce.
+// CHECK-LABEL: func.func @all_reduce(
+// CHECK-SAME: %[[X:[^:]*]]: memref<?x256xbf16>, %[[RES:[^:]*]]: memref<?x256xbf16>, %[[W:[^:]*]]: memref<256xbf16>)
+// CHECK: %[[M:.*]] = memref.dim %[[X]], %{{.*}}
+// CHECK: %[[Y:.*]] = memref.alloc(%[[M]]) {{.*}} : memref<?x256xbf16>
+// CHECK: vllm.buffer.all_reduce %[[X]] into %[[Y]] group 2 : memref<?x256xbf16> into memref<?x256xbf16>
+// CHECK: vllm.buffer.rms_norm_quant %[[Y]], %[[W]] all_reduce(group 2) residual(%[[RES]] : memref<?x256xbf16>) as <per_token> into %{{.*}}, %{{.*}} residual_out(%[[RES]] : memref<?x256xbf16>)
+// ANALYSIS-LABEL: func.func @all_reduce(
+// ANALYSIS: vllm.all_reduce %arg0 group 2 {__inplace_operands_attr__ = ["true"]}
+func.func @all_reduce(%x: tensor<?x256xbf16>, %res: tensor<?x256xbf16>, %w: tensor<256xbf16>)
+    -> (tensor<?x256xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>, tensor<?x256xbf16>) {
+  %s = vllm.all_reduce %x group 2 : tensor<?x256xbf16> -> tensor<?x256xbf16>
+  %q, %sc, %r = vllm.rms_norm_quant %s, %w all_reduce(group 2) residual(%res) as <per_token> {epsilon = 1.0e-06 : f32}
+      : (tensor<?x256xbf16>, tensor<256xbf16>, tensor<?x256xbf16>) -> (tensor<?x256xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>, tensor<?x256xbf16>)
+  return %q, %sc, %r : tensor<?x256xf8E4M3FN>, tensor<?xf32, #vllm.scales<row>>, tensor<?x256xbf16>
+}
