@@ -22,15 +22,17 @@ trap 'rm -rf "$work"' EXIT
 # The generators' inputs: every row kernel variant and GEMM scale format
 # (all-kernels.mlir), the benchmark's kernels at H = 7168, the GPU suite's
 # GEMM kernels, the example model, which also goes through the fusion
-# pipeline for each chip, and functions on buffers with element-wise linalg
-# ops (the element-wise kernels and their launches).
+# pipeline for each chip, functions on buffers with element-wise linalg
+# ops (the element-wise kernels and their launches), and the tensor-parallel
+# functions fused and unfused (the all-reduce kernels and their staging).
 python3 bench/gpu/kernels/gen_bench_kernels.py --out-dir "$work/bench" \
   --hidden 7168
 python3 gpu-tests/kernels/gen_test_kernels.py --out-dir "$work/tests"
 inputs=(test/Conversion/Inputs/all-kernels.mlir "$work"/bench/*.mlir
   "$work/tests/test_kernels_matmul.mlir" examples/model.mlir
   test/Conversion/vllm-to-gpu-elementwise.mlir
-  gpu-tests/python/mixed_test.mlir)
+  gpu-tests/python/mixed_test.mlir
+  gpu-tests/allreduce/all_reduce_tests.mlir)
 
 # The tensor-core GEMMs (sm_90a, matmul-kernel=auto) of DeepSeek-V3's six
 # projections: every variant of the strategy table.
@@ -47,7 +49,9 @@ for input in "${inputs[@]}"; do
   fi
   for chip in $chips; do
     fusions=false
-    [[ "$input" == examples/model.mlir ]] && fusions="false true"
+    [[ "$input" == examples/model.mlir ||
+       "$input" == gpu-tests/allreduce/all_reduce_tests.mlir ]] &&
+      fusions="false true"
     for fuse in $fusions; do
       pipeline="--vllm-gpu-pipeline=chip=$chip format=ptx fuse=$fuse$extra"
       for side in a b; do
