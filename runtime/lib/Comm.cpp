@@ -21,6 +21,7 @@
 #include "vllm-runtime/Comm.h"
 
 #include "CudaDriver.h"
+#include "DynamicLibrary.h"
 #include "Nccl.h"
 
 #include <algorithm>
@@ -55,51 +56,34 @@ struct LoaderState {
   std::string reason;
 };
 
-// Never destroyed, like the driver's state: communicators may be destroyed
-// from global destructors.
-LoaderState &loader() {
-  static LoaderState *s = new LoaderState;
-  return *s;
-}
-
-template <typename Fn>
-void resolve(void *handle, Fn &fn, const char *name, std::string *missing) {
-  fn = reinterpret_cast<Fn>(dlsym(handle, name));
-  if (!fn && missing)
-    *missing += std::string(missing->empty() ? "" : ", ") + name;
-}
-
 void initialize(LoaderState &s) {
-  const char *path = std::getenv("VLLMRT_LIBNCCL");
-  if (!path || !*path)
-    path = "libnccl.so.2";
   // By soname, so a libnccl the host loaded already (PyTorch's) is the one
   // used: communicators from vllmrtCommFromNccl must meet their own library.
-  void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-  if (!handle) {
-    const char *why = dlerror();
-    s.reason = std::string("cannot load ") + path + ": " + (why ? why : "?");
+  const char *path = nullptr;
+  void *handle = openLibrary("VLLMRT_LIBNCCL", "libnccl.so.2", path, s.reason);
+  if (!handle)
     return;
-  }
   Library &l = s.library;
   std::string missing;
-  resolve(handle, l.ncclGetVersion, "ncclGetVersion", &missing);
-  resolve(handle, l.ncclGetErrorString, "ncclGetErrorString", &missing);
-  resolve(handle, l.ncclGetLastError, "ncclGetLastError", nullptr);
-  resolve(handle, l.ncclGetUniqueId, "ncclGetUniqueId", &missing);
-  resolve(handle, l.ncclCommInitRank, "ncclCommInitRank", &missing);
-  resolve(handle, l.ncclCommDestroy, "ncclCommDestroy", &missing);
-  resolve(handle, l.ncclCommGetAsyncError, "ncclCommGetAsyncError", &missing);
-  resolve(handle, l.ncclCommCount, "ncclCommCount", &missing);
-  resolve(handle, l.ncclCommUserRank, "ncclCommUserRank", &missing);
-  resolve(handle, l.ncclCommCuDevice, "ncclCommCuDevice", &missing);
-  resolve(handle, l.ncclAllReduce, "ncclAllReduce", &missing);
-  resolve(handle, l.ncclAllGather, "ncclAllGather", &missing);
-  resolve(handle, l.ncclMemAlloc, "ncclMemAlloc", nullptr);
-  resolve(handle, l.ncclMemFree, "ncclMemFree", nullptr);
-  resolve(handle, l.ncclCommWindowRegister, "ncclCommWindowRegister", nullptr);
-  resolve(handle, l.ncclCommWindowDeregister, "ncclCommWindowDeregister",
-          nullptr);
+  resolveSymbol(handle, l.ncclGetVersion, "ncclGetVersion", &missing);
+  resolveSymbol(handle, l.ncclGetErrorString, "ncclGetErrorString", &missing);
+  resolveSymbol(handle, l.ncclGetLastError, "ncclGetLastError", nullptr);
+  resolveSymbol(handle, l.ncclGetUniqueId, "ncclGetUniqueId", &missing);
+  resolveSymbol(handle, l.ncclCommInitRank, "ncclCommInitRank", &missing);
+  resolveSymbol(handle, l.ncclCommDestroy, "ncclCommDestroy", &missing);
+  resolveSymbol(handle, l.ncclCommGetAsyncError, "ncclCommGetAsyncError",
+                &missing);
+  resolveSymbol(handle, l.ncclCommCount, "ncclCommCount", &missing);
+  resolveSymbol(handle, l.ncclCommUserRank, "ncclCommUserRank", &missing);
+  resolveSymbol(handle, l.ncclCommCuDevice, "ncclCommCuDevice", &missing);
+  resolveSymbol(handle, l.ncclAllReduce, "ncclAllReduce", &missing);
+  resolveSymbol(handle, l.ncclAllGather, "ncclAllGather", &missing);
+  resolveSymbol(handle, l.ncclMemAlloc, "ncclMemAlloc", nullptr);
+  resolveSymbol(handle, l.ncclMemFree, "ncclMemFree", nullptr);
+  resolveSymbol(handle, l.ncclCommWindowRegister, "ncclCommWindowRegister",
+                nullptr);
+  resolveSymbol(handle, l.ncclCommWindowDeregister, "ncclCommWindowDeregister",
+                nullptr);
   if (!missing.empty()) {
     s.reason = std::string(path) + " lacks " + missing;
     return;
@@ -107,11 +91,7 @@ void initialize(LoaderState &s) {
   s.available = true;
 }
 
-LoaderState &loaded() {
-  static std::once_flag once;
-  std::call_once(once, [] { initialize(loader()); });
-  return loader();
-}
+LoaderState &loaded() { return loadOnce<LoaderState, initialize>(); }
 
 } // namespace
 

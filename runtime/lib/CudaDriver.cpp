@@ -18,6 +18,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "CudaDriver.h"
+#include "DynamicLibrary.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -51,10 +52,6 @@ struct ContextState {
 // Allocated once and never destroyed: kernel libraries unload their modules
 // from global destructors, which may run after this library's statics are
 // gone.
-LoaderState &loader() {
-  static LoaderState *s = new LoaderState;
-  return *s;
-}
 ErrorState &errors() {
   static ErrorState *s = new ErrorState;
   return *s;
@@ -70,13 +67,6 @@ bool verbose() {
     return e && *e && *e != '0';
   }();
   return v;
-}
-
-template <typename Fn>
-void resolve(void *handle, Fn &fn, const char *name, std::string *missing) {
-  fn = reinterpret_cast<Fn>(dlsym(handle, name));
-  if (!fn && missing)
-    *missing += std::string(missing->empty() ? "" : ", ") + name;
 }
 
 /// Names of the errors a driver without devices returns, for when even
@@ -113,89 +103,90 @@ std::string describe(const Driver &d, CUresult result) {
 }
 
 void initialize(LoaderState &s) {
-  const char *path = std::getenv("VLLMRT_LIBCUDA");
-  if (!path || !*path)
-    path = "libcuda.so.1";
-  void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-  if (!handle) {
-    const char *why = dlerror();
-    s.reason = std::string("cannot load ") + path + ": " + (why ? why : "?");
+  const char *path = nullptr;
+  void *handle = openLibrary("VLLMRT_LIBCUDA", "libcuda.so.1", path, s.reason);
+  if (!handle)
     return;
-  }
   Driver &d = s.driver;
   std::string missing;
-  resolve(handle, d.cuInit, "cuInit", &missing);
-  resolve(handle, d.cuDriverGetVersion, "cuDriverGetVersion", &missing);
-  resolve(handle, d.cuGetErrorName, "cuGetErrorName", &missing);
-  resolve(handle, d.cuGetErrorString, "cuGetErrorString", &missing);
-  resolve(handle, d.cuDeviceGet, "cuDeviceGet", &missing);
-  resolve(handle, d.cuDeviceGetCount, "cuDeviceGetCount", &missing);
-  resolve(handle, d.cuDeviceGetName, "cuDeviceGetName", &missing);
-  resolve(handle, d.cuDeviceGetAttribute, "cuDeviceGetAttribute", &missing);
-  resolve(handle, d.cuDeviceTotalMem, "cuDeviceTotalMem_v2", &missing);
-  resolve(handle, d.cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain",
-          &missing);
-  resolve(handle, d.cuCtxSetCurrent, "cuCtxSetCurrent", &missing);
-  resolve(handle, d.cuCtxGetCurrent, "cuCtxGetCurrent", &missing);
-  resolve(handle, d.cuCtxSynchronize, "cuCtxSynchronize", &missing);
-  resolve(handle, d.cuCtxGetDevice, "cuCtxGetDevice", &missing);
-  resolve(handle, d.cuCtxPushCurrent, "cuCtxPushCurrent_v2", &missing);
-  resolve(handle, d.cuCtxPopCurrent, "cuCtxPopCurrent_v2", &missing);
-  resolve(handle, d.cuDevicePrimaryCtxRelease, "cuDevicePrimaryCtxRelease_v2",
-          &missing);
-  resolve(handle, d.cuCtxEnablePeerAccess, "cuCtxEnablePeerAccess", &missing);
-  resolve(handle, d.cuPointerGetAttribute, "cuPointerGetAttribute", &missing);
-  resolve(handle, d.cuIpcGetMemHandle, "cuIpcGetMemHandle", &missing);
-  resolve(handle, d.cuIpcOpenMemHandle, "cuIpcOpenMemHandle_v2", &missing);
-  resolve(handle, d.cuIpcCloseMemHandle, "cuIpcCloseMemHandle", &missing);
-  resolve(handle, d.cuModuleLoadDataEx, "cuModuleLoadDataEx", &missing);
-  resolve(handle, d.cuModuleUnload, "cuModuleUnload", &missing);
-  resolve(handle, d.cuModuleGetFunction, "cuModuleGetFunction", &missing);
-  resolve(handle, d.cuFuncSetAttribute, "cuFuncSetAttribute", &missing);
-  resolve(handle, d.cuLaunchKernel, "cuLaunchKernel", &missing);
-  resolve(handle, d.cuLaunchKernelEx, "cuLaunchKernelEx", nullptr);
-  resolve(handle, d.cuStreamCreate, "cuStreamCreate", &missing);
-  resolve(handle, d.cuStreamDestroy, "cuStreamDestroy_v2", &missing);
-  resolve(handle, d.cuStreamSynchronize, "cuStreamSynchronize", &missing);
-  resolve(handle, d.cuStreamWaitEvent, "cuStreamWaitEvent", &missing);
-  resolve(handle, d.cuStreamGetCaptureInfoV2, "cuStreamGetCaptureInfo_v2",
-          nullptr);
-  resolve(handle, d.cuStreamGetCaptureInfoV3, "cuStreamGetCaptureInfo_v3",
-          nullptr);
-  resolve(handle, d.cuThreadExchangeStreamCaptureMode,
-          "cuThreadExchangeStreamCaptureMode", &missing);
-  resolve(handle, d.cuStreamBeginCapture, "cuStreamBeginCapture_v2", &missing);
-  resolve(handle, d.cuStreamEndCapture, "cuStreamEndCapture", &missing);
-  resolve(handle, d.cuGraphInstantiateWithFlags, "cuGraphInstantiateWithFlags",
-          &missing);
-  resolve(handle, d.cuGraphLaunch, "cuGraphLaunch", &missing);
-  resolve(handle, d.cuGraphExecDestroy, "cuGraphExecDestroy", &missing);
-  resolve(handle, d.cuGraphDestroy, "cuGraphDestroy", &missing);
-  resolve(handle, d.cuEventCreate, "cuEventCreate", &missing);
-  resolve(handle, d.cuEventDestroy, "cuEventDestroy_v2", &missing);
-  resolve(handle, d.cuEventRecord, "cuEventRecord", &missing);
-  resolve(handle, d.cuEventSynchronize, "cuEventSynchronize", &missing);
+  resolveSymbol(handle, d.cuInit, "cuInit", &missing);
+  resolveSymbol(handle, d.cuDriverGetVersion, "cuDriverGetVersion", &missing);
+  resolveSymbol(handle, d.cuGetErrorName, "cuGetErrorName", &missing);
+  resolveSymbol(handle, d.cuGetErrorString, "cuGetErrorString", &missing);
+  resolveSymbol(handle, d.cuDeviceGet, "cuDeviceGet", &missing);
+  resolveSymbol(handle, d.cuDeviceGetCount, "cuDeviceGetCount", &missing);
+  resolveSymbol(handle, d.cuDeviceGetName, "cuDeviceGetName", &missing);
+  resolveSymbol(handle, d.cuDeviceGetAttribute, "cuDeviceGetAttribute",
+                &missing);
+  resolveSymbol(handle, d.cuDeviceTotalMem, "cuDeviceTotalMem_v2", &missing);
+  resolveSymbol(handle, d.cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain",
+                &missing);
+  resolveSymbol(handle, d.cuCtxSetCurrent, "cuCtxSetCurrent", &missing);
+  resolveSymbol(handle, d.cuCtxGetCurrent, "cuCtxGetCurrent", &missing);
+  resolveSymbol(handle, d.cuCtxSynchronize, "cuCtxSynchronize", &missing);
+  resolveSymbol(handle, d.cuCtxGetDevice, "cuCtxGetDevice", &missing);
+  resolveSymbol(handle, d.cuCtxPushCurrent, "cuCtxPushCurrent_v2", &missing);
+  resolveSymbol(handle, d.cuCtxPopCurrent, "cuCtxPopCurrent_v2", &missing);
+  resolveSymbol(handle, d.cuDevicePrimaryCtxRelease,
+                "cuDevicePrimaryCtxRelease_v2", &missing);
+  resolveSymbol(handle, d.cuCtxEnablePeerAccess, "cuCtxEnablePeerAccess",
+                &missing);
+  resolveSymbol(handle, d.cuPointerGetAttribute, "cuPointerGetAttribute",
+                &missing);
+  resolveSymbol(handle, d.cuIpcGetMemHandle, "cuIpcGetMemHandle", &missing);
+  resolveSymbol(handle, d.cuIpcOpenMemHandle, "cuIpcOpenMemHandle_v2",
+                &missing);
+  resolveSymbol(handle, d.cuIpcCloseMemHandle, "cuIpcCloseMemHandle", &missing);
+  resolveSymbol(handle, d.cuModuleLoadDataEx, "cuModuleLoadDataEx", &missing);
+  resolveSymbol(handle, d.cuModuleUnload, "cuModuleUnload", &missing);
+  resolveSymbol(handle, d.cuModuleGetFunction, "cuModuleGetFunction", &missing);
+  resolveSymbol(handle, d.cuFuncSetAttribute, "cuFuncSetAttribute", &missing);
+  resolveSymbol(handle, d.cuLaunchKernel, "cuLaunchKernel", &missing);
+  resolveSymbol(handle, d.cuLaunchKernelEx, "cuLaunchKernelEx", nullptr);
+  resolveSymbol(handle, d.cuStreamCreate, "cuStreamCreate", &missing);
+  resolveSymbol(handle, d.cuStreamDestroy, "cuStreamDestroy_v2", &missing);
+  resolveSymbol(handle, d.cuStreamSynchronize, "cuStreamSynchronize", &missing);
+  resolveSymbol(handle, d.cuStreamWaitEvent, "cuStreamWaitEvent", &missing);
+  resolveSymbol(handle, d.cuStreamGetCaptureInfoV2, "cuStreamGetCaptureInfo_v2",
+                nullptr);
+  resolveSymbol(handle, d.cuStreamGetCaptureInfoV3, "cuStreamGetCaptureInfo_v3",
+                nullptr);
+  resolveSymbol(handle, d.cuThreadExchangeStreamCaptureMode,
+                "cuThreadExchangeStreamCaptureMode", &missing);
+  resolveSymbol(handle, d.cuStreamBeginCapture, "cuStreamBeginCapture_v2",
+                &missing);
+  resolveSymbol(handle, d.cuStreamEndCapture, "cuStreamEndCapture", &missing);
+  resolveSymbol(handle, d.cuGraphInstantiateWithFlags,
+                "cuGraphInstantiateWithFlags", &missing);
+  resolveSymbol(handle, d.cuGraphLaunch, "cuGraphLaunch", &missing);
+  resolveSymbol(handle, d.cuGraphExecDestroy, "cuGraphExecDestroy", &missing);
+  resolveSymbol(handle, d.cuGraphDestroy, "cuGraphDestroy", &missing);
+  resolveSymbol(handle, d.cuEventCreate, "cuEventCreate", &missing);
+  resolveSymbol(handle, d.cuEventDestroy, "cuEventDestroy_v2", &missing);
+  resolveSymbol(handle, d.cuEventRecord, "cuEventRecord", &missing);
+  resolveSymbol(handle, d.cuEventSynchronize, "cuEventSynchronize", &missing);
   // CUDA 12.8 added a _v2 (the one cuda.h 13 maps to); older drivers only
   // have the original.
-  resolve(handle, d.cuEventElapsedTime, "cuEventElapsedTime_v2", nullptr);
+  resolveSymbol(handle, d.cuEventElapsedTime, "cuEventElapsedTime_v2", nullptr);
   if (!d.cuEventElapsedTime)
-    resolve(handle, d.cuEventElapsedTime, "cuEventElapsedTime", &missing);
-  resolve(handle, d.cuMemAlloc, "cuMemAlloc_v2", &missing);
-  resolve(handle, d.cuMemAllocManaged, "cuMemAllocManaged", &missing);
-  resolve(handle, d.cuMemAllocAsync, "cuMemAllocAsync", nullptr);
-  resolve(handle, d.cuMemFree, "cuMemFree_v2", &missing);
-  resolve(handle, d.cuMemFreeAsync, "cuMemFreeAsync", nullptr);
-  resolve(handle, d.cuMemGetInfo, "cuMemGetInfo_v2", &missing);
-  resolve(handle, d.cuMemcpyHtoD, "cuMemcpyHtoD_v2", &missing);
-  resolve(handle, d.cuMemcpyHtoDAsync, "cuMemcpyHtoDAsync_v2", &missing);
-  resolve(handle, d.cuMemcpyDtoH, "cuMemcpyDtoH_v2", &missing);
-  resolve(handle, d.cuMemcpyDtoD, "cuMemcpyDtoD_v2", &missing);
-  resolve(handle, d.cuMemcpyAsync, "cuMemcpyAsync", &missing);
-  resolve(handle, d.cuMemsetD8, "cuMemsetD8_v2", &missing);
-  resolve(handle, d.cuMemsetD8Async, "cuMemsetD8Async", &missing);
-  resolve(handle, d.cuMemsetD16Async, "cuMemsetD16Async", &missing);
-  resolve(handle, d.cuMemsetD32Async, "cuMemsetD32Async", &missing);
-  resolve(handle, d.cuTensorMapEncodeTiled, "cuTensorMapEncodeTiled", nullptr);
+    resolveSymbol(handle, d.cuEventElapsedTime, "cuEventElapsedTime", &missing);
+  resolveSymbol(handle, d.cuMemAlloc, "cuMemAlloc_v2", &missing);
+  resolveSymbol(handle, d.cuMemAllocManaged, "cuMemAllocManaged", &missing);
+  resolveSymbol(handle, d.cuMemAllocAsync, "cuMemAllocAsync", nullptr);
+  resolveSymbol(handle, d.cuMemFree, "cuMemFree_v2", &missing);
+  resolveSymbol(handle, d.cuMemFreeAsync, "cuMemFreeAsync", nullptr);
+  resolveSymbol(handle, d.cuMemGetInfo, "cuMemGetInfo_v2", &missing);
+  resolveSymbol(handle, d.cuMemcpyHtoD, "cuMemcpyHtoD_v2", &missing);
+  resolveSymbol(handle, d.cuMemcpyHtoDAsync, "cuMemcpyHtoDAsync_v2", &missing);
+  resolveSymbol(handle, d.cuMemcpyDtoH, "cuMemcpyDtoH_v2", &missing);
+  resolveSymbol(handle, d.cuMemcpyDtoD, "cuMemcpyDtoD_v2", &missing);
+  resolveSymbol(handle, d.cuMemcpyAsync, "cuMemcpyAsync", &missing);
+  resolveSymbol(handle, d.cuMemsetD8, "cuMemsetD8_v2", &missing);
+  resolveSymbol(handle, d.cuMemsetD8Async, "cuMemsetD8Async", &missing);
+  resolveSymbol(handle, d.cuMemsetD16Async, "cuMemsetD16Async", &missing);
+  resolveSymbol(handle, d.cuMemsetD32Async, "cuMemsetD32Async", &missing);
+  resolveSymbol(handle, d.cuTensorMapEncodeTiled, "cuTensorMapEncodeTiled",
+                nullptr);
   if (!missing.empty()) {
     s.reason = std::string(path) + " lacks " + missing;
     return;
@@ -219,11 +210,7 @@ void initialize(LoaderState &s) {
   s.available = true;
 }
 
-LoaderState &loaded() {
-  static std::once_flag once;
-  std::call_once(once, [] { initialize(loader()); });
-  return loader();
-}
+LoaderState &loaded() { return loadOnce<LoaderState, initialize>(); }
 
 } // namespace
 
@@ -250,7 +237,7 @@ bool check(CUresult result, const char *what) {
   if (result == CUDA_SUCCESS)
     return true;
   recordError(std::string(what) +
-              " failed: " + describe(loader().driver, result));
+              " failed: " + describe(loaded().driver, result));
   return false;
 }
 
