@@ -47,9 +47,6 @@ def projections(tp=1):
             ("down", HIDDEN, INTER // tp)]
 
 
-PROJECTIONS = projections()
-
-
 def emit(layers, out, function="model", scale_layout="row_major", tp=1):
     """Writes func.func @`function` of `layers` layers to `out`, the
     activation scales in `scale_layout` ("row_major" as a frontend writes

@@ -224,31 +224,12 @@ Value codegen::emitPeerSum(ImplicitLocOpBuilder &b, const CommView &comm,
     SmallVector<Value> total(loop.getResults());
     return truncToVector(b, total, elemType);
   };
-  if (!valid)
-    return sum();
-  auto ifOp = scf::IfOp::create(b, TypeRange{type}, valid,
-                                /*withElseRegion=*/true);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(ifOp.thenBlock());
-  Value total = sum();
-  scf::YieldOp::create(b, total);
-  b.setInsertionPointToStart(ifOp.elseBlock());
-  Value zeros = constZeroVector(b, type);
-  scf::YieldOp::create(b, zeros);
-  return ifOp.getResult(0);
+  return emitGuardedValue(b, valid, type, sum);
 }
 
 //===----------------------------------------------------------------------===//
 // The unfused all_reduce kernel
 //===----------------------------------------------------------------------===//
-
-int64_t codegen::getAllReduceVectorWidth(Type elemType, int64_t hidden) {
-  int64_t elemBytes = elemType.getIntOrFloatBitWidth() / 8;
-  int64_t width = 16 / elemBytes;
-  while (hidden % width != 0)
-    width /= 2;
-  return width;
-}
 
 std::string codegen::getAllReduceKernelName(Type elemType, int64_t hidden) {
   std::string name;
@@ -279,7 +260,7 @@ gpu::GPUFuncOp codegen::buildAllReduceKernel(OpBuilder &moduleBuilder,
   b.setInsertionPointToStart(&func.getBody().front());
   Value descriptor = func.getArgument(0);
   Value result = func.getArgument(1);
-  int64_t width = getAllReduceVectorWidth(elemType, hidden);
+  int64_t width = getRowVectorWidth(elemType, hidden);
   auto vecType = VectorType::get({width}, elemType);
   int64_t alignBytes = width * (elemType.getIntOrFloatBitWidth() / 8);
 

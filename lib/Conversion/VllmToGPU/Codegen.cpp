@@ -171,24 +171,31 @@ void codegen::emitIf(ImplicitLocOpBuilder &b, Value cond,
   body();
 }
 
-Value codegen::emitGuardedLoad(ImplicitLocOpBuilder &b, Value cond,
-                               VectorType type, Value memref,
-                               ValueRange indices, int64_t alignBytes) {
-  auto load = [&]() -> Value {
-    return vector::LoadOp::create(b, type, memref, indices,
-                                  /*nontemporal=*/false,
-                                  llvm::MaybeAlign(alignBytes));
-  };
+Value codegen::emitGuardedValue(ImplicitLocOpBuilder &b, Value cond,
+                                VectorType type,
+                                function_ref<Value()> compute) {
   if (!cond)
-    return load();
+    return compute();
   auto ifOp = scf::IfOp::create(b, TypeRange{type}, cond,
                                 /*withElseRegion=*/true);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(ifOp.thenBlock());
-  scf::YieldOp::create(b, load());
+  Value value = compute();
+  scf::YieldOp::create(b, value);
   b.setInsertionPointToStart(ifOp.elseBlock());
-  scf::YieldOp::create(b, constZeroVector(b, type));
+  Value zeros = constZeroVector(b, type);
+  scf::YieldOp::create(b, zeros);
   return ifOp.getResult(0);
+}
+
+Value codegen::emitGuardedLoad(ImplicitLocOpBuilder &b, Value cond,
+                               VectorType type, Value memref,
+                               ValueRange indices, int64_t alignBytes) {
+  return emitGuardedValue(b, cond, type, [&]() -> Value {
+    return vector::LoadOp::create(b, type, memref, indices,
+                                  /*nontemporal=*/false,
+                                  llvm::MaybeAlign(alignBytes));
+  });
 }
 
 Value codegen::constZeroVector(ImplicitLocOpBuilder &b, VectorType type) {
@@ -464,16 +471,21 @@ Value codegen::emitFP8Vector(ImplicitLocOpBuilder &b, ArrayRef<Value> values) {
 // Row launch configuration
 //===----------------------------------------------------------------------===//
 
+int64_t codegen::getRowVectorWidth(Type elemType, int64_t hidden) {
+  // 16-byte vectors when every row starts 16-byte aligned, i.e. when H is a
+  // multiple of the vector width; otherwise the widest aligned vector.
+  int64_t width = 16 / (elemType.getIntOrFloatBitWidth() / 8);
+  while (hidden % width != 0)
+    width /= 2;
+  return width;
+}
+
 RowConfig codegen::chooseRowConfig(Type elemType, int64_t hidden,
                                    bool residual) {
   RowConfig cfg;
   cfg.hidden = hidden;
   int64_t bytes = elemType.getIntOrFloatBitWidth() / 8;
-  // 16-byte vectors when every row starts 16-byte aligned, i.e. when H is a
-  // multiple of the vector width; otherwise the widest aligned vector.
-  cfg.vecWidth = 16 / bytes;
-  while (hidden % cfg.vecWidth != 0)
-    cfg.vecWidth /= 2;
+  cfg.vecWidth = getRowVectorWidth(elemType, hidden);
   cfg.numVecs = hidden / cfg.vecWidth;
   int64_t vecBytes = cfg.vecWidth * bytes;
   auto slotsFor = [&](int64_t budget) {

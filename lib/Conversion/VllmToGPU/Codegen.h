@@ -186,6 +186,12 @@ Value constZeroVector(ImplicitLocOpBuilder &b, VectorType type);
 /// (UE8M0 decoding and the reciprocals of UE8M0 scales.)
 Value emitPowerOfTwoBits(ImplicitLocOpBuilder &b, Value biasedExponent);
 
+/// `cond ? compute() : 0` as an scf.if yielding a vector of `type`, the
+/// code of `compute` emitted in the then-branch (`cond` may be null:
+/// computed unconditionally).
+Value emitGuardedValue(ImplicitLocOpBuilder &b, Value cond, VectorType type,
+                       function_ref<Value()> compute);
+
 /// `cond ? vector.load(memref[indices]) : 0` with the given byte alignment
 /// (a 16-byte alignment makes it one ld.global.v4). `cond` may be null.
 Value emitGuardedLoad(ImplicitLocOpBuilder &b, Value cond, VectorType type,
@@ -447,6 +453,10 @@ Type getRowOperandType(MLIRContext *ctx, const RowKernelSpec &spec,
 /// how many rows it prefetches and how many CTAs share an SM. These depend on
 /// the registers the kernel needs, not on the numerics.
 RowConfig chooseRowConfig(const RowKernelSpec &spec);
+/// Elements per vector of rows of `hidden` elements of `elemType`: 16 bytes'
+/// worth when H allows, else the largest power of two dividing H
+/// (RowConfig::vecWidth; the all_reduce kernel's vectors too).
+int64_t getRowVectorWidth(Type elemType, int64_t hidden);
 /// The same with the number of prefetched rows fixed (the row-prefetch
 /// option): 0 gives a CTA per row; 1 .. kMaxRowPrefetch a persistent grid
 /// with as many CTAs as the registers allow. Fails when the kernel streams
@@ -863,7 +873,6 @@ Value emitPeerSum(ImplicitLocOpBuilder &b, const CommView &comm, Value valid,
 
 /// The unfused all_reduce kernel (all-reduce=peer): (descriptor, result
 /// [M, H]); the input is read from the staging buffers.
-int64_t getAllReduceVectorWidth(Type elemType, int64_t hidden);
 std::string getAllReduceKernelName(Type elemType, int64_t hidden);
 gpu::GPUFuncOp buildAllReduceKernel(OpBuilder &moduleBuilder, Location loc,
                                     Type elemType, int64_t hidden,

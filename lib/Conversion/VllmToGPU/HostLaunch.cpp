@@ -407,12 +407,19 @@ private:
                                 ArrayRef<std::pair<RowOperand, Value>> args);
   /// A raw pointer (!llvm.ptr) to the first element of `memref`.
   Value rawPointer(Value memref);
+  /// What a kernel of a communicator group is launched with.
+  struct GroupStaging {
+    /// The group's descriptor (i64 device address), 0 when the runtime
+    /// failed (its error recorded).
+    Value descriptor;
+    /// The grid capped to the CTAs the group allows.
+    Value grid;
+    /// Whether the descriptor is valid: the kernel may be launched.
+    Value staged;
+  };
   /// Stages `input` (a contiguous [M, H] buffer) for a kernel of `group`
-  /// and caps `grid` to the CTAs the group allows (AllReduce.cpp). Returns
-  /// the descriptor's address (i64) and the capped grid; the descriptor is
-  /// null (0) when the runtime failed, with its error recorded.
-  std::pair<Value, Value> stageForGroup(uint32_t group, Value input,
-                                        Value grid);
+  /// and caps `grid` (AllReduce.cpp).
+  GroupStaging stageForGroup(uint32_t group, Value input, Value grid);
 
   // Ops.
   LogicalResult lowerRMSNorm(RMSNormOp op);
@@ -711,12 +718,10 @@ FunctionLowering::launchRowKernel(Operation *op, const RowKernelSpec &spec,
   // rows whatever the configuration).
   Value staged;
   if (spec.allReduce) {
-    auto [descriptor, capped] = stageForGroup(spec.group, operands[0], grid);
-    operands.insert(operands.begin(), descriptor);
-    grid = capped;
-    Value zero64 = arith::ConstantIntOp::create(b, 0, 64);
-    staged =
-        arith::CmpIOp::create(b, arith::CmpIPredicate::ne, descriptor, zero64);
+    GroupStaging staging = stageForGroup(spec.group, operands[0], grid);
+    operands.insert(operands.begin(), staging.descriptor);
+    grid = staging.grid;
+    staged = staging.staged;
   }
 
   auto launchVariant = [&](const RowConfig &config) {
@@ -770,7 +775,7 @@ Value FunctionLowering::rawPointer(Value memref) {
   return LLVM::IntToPtrOp::create(b, ptr, address64);
 }
 
-std::pair<Value, Value>
+FunctionLowering::GroupStaging
 FunctionLowering::stageForGroup(uint32_t group, Value input, Value grid) {
   Type ptr = LLVM::LLVMPointerType::get(b.getContext());
   Value groupValue = constI32(b, static_cast<int32_t>(group));
@@ -793,7 +798,10 @@ FunctionLowering::stageForGroup(uint32_t group, Value input, Value grid) {
           .getResult(0);
   Value limit = arith::IndexCastUIOp::create(b, b.getIndexType(), limit64);
   Value capped = arith::MinUIOp::create(b, grid, limit);
-  return {descriptor64, capped};
+  Value zero64 = arith::ConstantIntOp::create(b, 0, 64);
+  Value staged =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::ne, descriptor64, zero64);
+  return {descriptor64, capped, staged};
 }
 
 //===----------------------------------------------------------------------===//
@@ -1031,7 +1039,7 @@ LogicalResult FunctionLowering::lowerAllReduce(AllReduceOp op) {
                                     chip);
       });
   // One CTA per kAllReduceThreads vectors, capped by the group.
-  int64_t width = getAllReduceVectorWidth(elemType, hidden);
+  int64_t width = getRowVectorWidth(elemType, hidden);
   Value vecsPerRow = constIndex(b, hidden / width);
   Value vectors = b.createOrFold<arith::MulIOp>(rows, vecsPerRow);
   Value threads = constIndex(b, kAllReduceThreads);
@@ -1043,15 +1051,10 @@ LogicalResult FunctionLowering::lowerAllReduce(AllReduceOp op) {
       arith::CmpIOp::create(b, arith::CmpIPredicate::ugt, rows, noRows);
   // M = 0 (the same on every rank, C18): no staging and no kernel.
   emitBranch(hasRows, [&] {
-    std::pair<Value, Value> staging = stageForGroup(op.getGroup(), x, ctas);
-    Value descriptor = staging.first;
-    Value grid = staging.second;
-    Value zero64 = arith::ConstantIntOp::create(b, 0, 64);
-    Value staged =
-        arith::CmpIOp::create(b, arith::CmpIPredicate::ne, descriptor, zero64);
-    emitBranch(staged, [&] {
-      launch(kernel, grid, Value(), kAllReduceThreads,
-             ValueRange{descriptor, y});
+    GroupStaging staging = stageForGroup(op.getGroup(), x, ctas);
+    emitBranch(staging.staged, [&] {
+      launch(kernel, staging.grid, Value(), kAllReduceThreads,
+             ValueRange{staging.descriptor, y});
     });
   });
   return success();
@@ -1165,12 +1168,9 @@ LogicalResult FunctionLowering::lowerScaledMatmul(ScaledMatmulOp op) {
 }
 
 Value FunctionLowering::createTensorMap(Value matrix, int64_t boxRows) {
-  MLIRContext *ctx = b.getContext();
+  Type ptr = LLVM::LLVMPointerType::get(b.getContext());
   auto type = cast<MemRefType>(matrix.getType());
-  Value address = memref::ExtractAlignedPointerAsIndexOp::create(b, matrix);
-  Value address64 = arith::IndexCastUIOp::create(b, b.getI64Type(), address);
-  Type ptr = LLVM::LLVMPointerType::get(ctx);
-  Value base = LLVM::IntToPtrOp::create(b, ptr, address64);
+  Value base = rawPointer(matrix);
   Value rows = rowsOf(matrix);
   Value rows64 = arith::IndexCastUIOp::create(b, b.getI64Type(), rows);
   int64_t k = type.getDimSize(1);
@@ -1527,13 +1527,12 @@ static TensorForm getTensorForm(Operation *bufferOp) {
           unsigned next = 2;
           Value residual = op.getResidual() ? args[next++] : Value();
           Value scale = op.getScale() ? args[next++] : Value();
-          auto fused = RMSNormQuantOp::create(
-              b, loc, args[0], args[1], residual, scale, op.getEpsilonAttr(),
-              op.getScheme(),
-              /*returnNormalized=*/static_cast<bool>(op.getNormalized()),
-              op.getRoundBeforeWeight());
-          fused.setAllReduceGroupAttr(op.getAllReduceGroupAttr());
-          return fused.getOperation();
+          return RMSNormQuantOp::create(
+                     b, loc, args[0], args[1], residual, scale,
+                     op.getEpsilonAttr(), op.getScheme(),
+                     /*returnNormalized=*/static_cast<bool>(op.getNormalized()),
+                     op.getRoundBeforeWeight(), op.getAllReduceGroupAttr())
+              .getOperation();
         };
       })
       .Case([&](BufferAllReduceOp op) {

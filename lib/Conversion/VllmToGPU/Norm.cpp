@@ -342,12 +342,15 @@ SmallVector<Value> RowEmitter::loadInputs(const RowState &state, Value inputRow,
                                           Value rowValid) {
   auto load = [&] {
     SmallVector<Value> vectors;
+    // x = all_reduce(x) of SPEC.md 3.11, from the staged inputs, which have
+    // x's [M, H] layout: the row's first element there.
+    Value rowStart;
+    if (operands.comm) {
+      Value hidden = constIndex(b, cfg.hidden);
+      rowStart = arith::MulIOp::create(b, inputRow, hidden);
+    }
     for (int64_t s = 0; s < cfg.slots; ++s) {
       if (operands.comm) {
-        // x = all_reduce(x) of SPEC.md 3.11, from the staged inputs, which
-        // have x's [M, H] layout.
-        Value hidden = constIndex(b, cfg.hidden);
-        Value rowStart = arith::MulIOp::create(b, inputRow, hidden);
         Value offset = arith::AddIOp::create(b, rowStart, state.column[s]);
         vectors.push_back(emitPeerSum(b, *operands.comm, state.valid[s], offset,
                                       vecType, alignBytes, pairs));

@@ -380,7 +380,7 @@ void RMSNormQuantOp::build(OpBuilder &builder, OperationState &state,
                            Value input, Value weight, Value residual,
                            Value scale, FloatAttr epsilon,
                            QuantSchemeAttr scheme, bool returnNormalized,
-                           bool roundBeforeWeight) {
+                           bool roundBeforeWeight, IntegerAttr allReduceGroup) {
   state.addOperands(input);
   state.addOperands(weight);
   if (residual)
@@ -397,6 +397,7 @@ void RMSNormQuantOp::build(OpBuilder &builder, OperationState &state,
   props.scheme = scheme;
   if (roundBeforeWeight)
     props.round_before_weight = builder.getUnitAttr();
+  props.all_reduce_group = allReduceGroup;
   props.operandSegmentSizes = {1, 1, residual ? 1 : 0, scale ? 1 : 0};
   props.resultSegmentSizes = {1, 1, residual ? 1 : 0, returnNormalized ? 1 : 0};
 }

@@ -141,13 +141,11 @@ Operation *rebuild(PatternRewriter &rewriter, QuantizeOp op,
 
 Operation *rebuild(PatternRewriter &rewriter, RMSNormQuantOp op,
                    QuantSchemeAttr scheme) {
-  auto rebuilt = RMSNormQuantOp::create(
+  return RMSNormQuantOp::create(
       rewriter, op.getLoc(), op.getInput(), op.getWeight(), op.getResidual(),
       op.getScale(), op.getEpsilonAttr(), scheme,
       /*returnNormalized=*/static_cast<bool>(op.getNormalized()),
-      op.getRoundBeforeWeight());
-  rebuilt.setAllReduceGroupAttr(op.getAllReduceGroupAttr());
-  return rebuilt;
+      op.getRoundBeforeWeight(), op.getAllReduceGroupAttr());
 }
 
 Operation *rebuild(PatternRewriter &rewriter, ElementwiseQuantOp op,

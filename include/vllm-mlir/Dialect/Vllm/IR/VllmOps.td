@@ -171,11 +171,13 @@ def Vllm_RMSNormQuantOp : Vllm_Op<"rms_norm_quant",
   let hasVerifier = 1;
   let hasCanonicalizer = 1;
   let builders = [
-    // Infers the result types; `returnNormalized` adds the normalized result.
+    // Infers the result types; `returnNormalized` adds the normalized result;
+    // `allReduceGroup` (may be null) makes the all-reduce form.
     OpBuilder<(ins "::mlir::Value":$input, "::mlir::Value":$weight,
                    "::mlir::Value":$residual, "::mlir::Value":$scale,
                    "::mlir::FloatAttr":$epsilon, "QuantSchemeAttr":$scheme,
-                   "bool":$returnNormalized, "bool":$roundBeforeWeight)>
+                   "bool":$returnNormalized, "bool":$roundBeforeWeight,
+                   CArg<"::mlir::IntegerAttr", "{}">:$allReduceGroup)>
   ];
 }
 
