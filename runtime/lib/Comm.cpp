@@ -818,6 +818,19 @@ bool setUpNccl(const Driver *d, const nc::Library *l, vllmrtComm *c,
   return ok && agreed == 1;
 }
 
+/// What vllmrtCommInitRank and vllmrtCommFromNccl check before they touch
+/// NCCL: the capacity, the library, and a current context (NCCL takes the
+/// device of the current context). False, with the error recorded, when
+/// one is missing.
+bool prepareNcclComm(size_t capacity, const char *what, const nc::Library *&l,
+                     const Driver *&d) {
+  if (!checkCapacity(capacity, what))
+    return false;
+  l = ncclOrError(what);
+  d = l ? withContext(what) : nullptr;
+  return d != nullptr;
+}
+
 vllmrtComm *makeNcclComm(nc::ncclComm_t ncclComm, bool owns, size_t capacity,
                          const Driver *d, const nc::Library *l,
                          const char *what) {
@@ -880,12 +893,9 @@ extern "C" vllmrtComm *vllmrtCommInitRank(const void *uniqueId, int nranks,
                 std::to_string(VLLMRT_COMM_MAX_RANKS) + " ranks)");
     return nullptr;
   }
-  if (!checkCapacity(capacityBytes, what))
-    return nullptr;
-  const nc::Library *l = ncclOrError(what);
-  // NCCL takes the device of the current context.
-  const Driver *d = l ? withContext(what) : nullptr;
-  if (!d)
+  const nc::Library *l = nullptr;
+  const Driver *d = nullptr;
+  if (!prepareNcclComm(capacityBytes, what, l, d))
     return nullptr;
   nc::ncclUniqueId id;
   std::memcpy(id.internal, uniqueId, sizeof(id.internal));
@@ -903,11 +913,9 @@ extern "C" vllmrtComm *vllmrtCommFromNccl(void *ncclComm,
     recordError(std::string(what) + ": null NCCL communicator");
     return nullptr;
   }
-  if (!checkCapacity(capacityBytes, what))
-    return nullptr;
-  const nc::Library *l = ncclOrError(what);
-  const Driver *d = l ? withContext(what) : nullptr;
-  if (!d)
+  const nc::Library *l = nullptr;
+  const Driver *d = nullptr;
+  if (!prepareNcclComm(capacityBytes, what, l, d))
     return nullptr;
   return makeNcclComm(static_cast<nc::ncclComm_t>(ncclComm), /*owns=*/false,
                       capacityBytes, d, l, what);
